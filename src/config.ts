@@ -1,0 +1,219 @@
+// The environment, parsed once at boot. Nothing else in Baton reads process.env.
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+
+const SLACK_APP_SETUP =
+  "create the Slack app from slack-manifest.yml (https://api.slack.com/apps → Create New App → From a manifest)";
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const optionalUrl = (hint: string) =>
+  optionalString.pipe(
+    z
+      .string()
+      .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+        message: `must be an http(s) URL, ${hint}`,
+      })
+      .optional(),
+  );
+
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, "must be a whole number of milliseconds, e.g. 10000")
+  .transform(Number);
+
+const baseSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      message: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"], { message: "must be json or pretty" }).optional(),
+
+  SLACK_MODE: z
+    .enum(["socket", "http"], { message: "must be socket (default) or http" })
+    .default("socket"),
+  SLACK_BOT_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^xoxb-[A-Za-z0-9-]+$/, {
+        message:
+          "must be a bot token starting with xoxb- (Slack app → OAuth & Permissions → Bot User OAuth Token)",
+      })
+      .optional(),
+  ),
+  SLACK_APP_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^xapp-[A-Za-z0-9-]+$/, {
+        message:
+          "must be an app-level token starting with xapp- (Slack app → Basic Information → App-Level Tokens, scope connections:write)",
+      })
+      .optional(),
+  ),
+  SLACK_SIGNING_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9]{16,}$/, {
+        message:
+          "must be the signing secret (letters and digits) from Slack app → Basic Information → App Credentials",
+      })
+      .optional(),
+  ),
+  SLACK_API_URL: optionalUrl("e.g. https://slack-gov.com/api/ for GovSlack").transform((value) =>
+    value === undefined || value.endsWith("/") ? value : `${value}/`,
+  ),
+
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  PORT: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a port number between 0 and 65535, e.g. 3000")
+    .transform(Number)
+    .refine((port) => port <= 65535, "must be a port number between 0 and 65535, e.g. 3000")
+    .default(3000),
+
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
+        message:
+          "must be a PostgreSQL URL like postgres://user:password@host:5432/baton, or unset to use the embedded database in DATA_DIR",
+      })
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: z
+    .string()
+    .trim()
+    .regex(/^[1-9]\d*$/, "must be a positive whole number, e.g. 10")
+    .transform(Number)
+    .default(10),
+  DATA_DIR: z.string().trim().min(1).default("./data"),
+  MIGRATE_ON_START: z
+    .enum(["true", "false"], { message: "must be true or false" })
+    .default("true")
+    .transform((value) => value === "true"),
+
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl("e.g. https://api.openai.com/v1"),
+  OPENAI_MODEL: z.string().trim().min(1).default("gpt-4o-mini"),
+  OPENAI_TIMEOUT_MS: duration.default(8000),
+
+  PLAYBOOK: z.string().trim().min(1).default("manifests/playbook.yml"),
+  SHUTDOWN_TIMEOUT_MS: duration.default(10000),
+});
+
+const slackSchema = baseSchema.superRefine((env, ctx) => {
+  if (!env.SLACK_BOT_TOKEN) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SLACK_BOT_TOKEN"],
+      message: `is required: ${SLACK_APP_SETUP}, install it to your workspace, then copy OAuth & Permissions → Bot User OAuth Token (xoxb-...)`,
+    });
+  }
+  if (env.SLACK_MODE === "socket" && !env.SLACK_APP_TOKEN) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SLACK_APP_TOKEN"],
+      message: `is required in Socket Mode: ${SLACK_APP_SETUP}, then Basic Information → App-Level Tokens → Generate a token with the connections:write scope (xapp-...). Or set SLACK_MODE=http with SLACK_SIGNING_SECRET`,
+    });
+  }
+  if (env.SLACK_MODE === "http" && !env.SLACK_SIGNING_SECRET) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SLACK_SIGNING_SECRET"],
+      message:
+        "is required when SLACK_MODE=http: copy it from Slack app → Basic Information → App Credentials → Signing Secret",
+    });
+  }
+});
+
+export interface Config {
+  env: "development" | "production" | "test";
+  log: { level: string; pretty: boolean };
+  slack: {
+    mode: "socket" | "http";
+    botToken: string;
+    appToken?: string;
+    signingSecret?: string;
+    apiUrl?: string;
+  };
+  http: { host: string; port: number };
+  database:
+    | { kind: "pglite"; dataDir: string; migrateOnStart: boolean }
+    | { kind: "postgres"; url: string; poolSize: number; migrateOnStart: boolean };
+  openai: { apiKey?: string; baseUrl?: string; model: string; timeoutMs: number };
+  playbookPath: string;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? `Baton cannot start: ${problems[0]}. Set it in the environment or in .env (see .env.example).`
+        : `Baton cannot start: the configuration has ${problems.length} problems.\n${problems.map((p) => `  - ${p}`).join("\n")}\nSet these in the environment or in .env (see .env.example).`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment into Baton's configuration, or throws a ConfigError naming each bad variable. */
+export function loadConfig(
+  source: Record<string, string | undefined> = process.env,
+  { cwd = process.cwd(), requireSlack = true }: { cwd?: string; requireSlack?: boolean } = {},
+): Config {
+  const isTty = process.stdout.isTTY === true;
+  const parsed = (requireSlack ? slackSchema : baseSchema).safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const value = source[name];
+      const shown =
+        name.match(/TOKEN|SECRET|KEY|DATABASE_URL/) || value === undefined
+          ? ""
+          : ` (got "${value}")`;
+      return `${name} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  const absolute = (path: string) => (isAbsolute(path) ? path : resolve(cwd, path));
+  return {
+    env: env.NODE_ENV,
+    log: {
+      level: env.LOG_LEVEL,
+      pretty: (env.LOG_FORMAT ?? (isTty ? "pretty" : "json")) === "pretty",
+    },
+    slack: {
+      mode: env.SLACK_MODE,
+      botToken: env.SLACK_BOT_TOKEN ?? "",
+      appToken: env.SLACK_APP_TOKEN,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      apiUrl: env.SLACK_API_URL,
+    },
+    http: { host: env.HOST, port: env.PORT },
+    database: env.DATABASE_URL
+      ? {
+          kind: "postgres",
+          url: env.DATABASE_URL,
+          poolSize: env.DATABASE_POOL_SIZE,
+          migrateOnStart: env.MIGRATE_ON_START,
+        }
+      : { kind: "pglite", dataDir: absolute(env.DATA_DIR), migrateOnStart: env.MIGRATE_ON_START },
+    openai: {
+      apiKey: env.OPENAI_API_KEY,
+      baseUrl: env.OPENAI_BASE_URL,
+      model: env.OPENAI_MODEL,
+      timeoutMs: env.OPENAI_TIMEOUT_MS,
+    },
+    playbookPath: absolute(env.PLAYBOOK),
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

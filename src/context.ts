@@ -1,0 +1,14 @@
+// What every use case and listener is handed: no globals, so tests can build their own.
+import type { Clock } from "#src/clock.ts";
+import type { Config } from "#src/config.ts";
+import type { Database } from "#src/db/database.ts";
+import type { Logger } from "#src/logger.ts";
+import type { Metrics } from "#src/metrics.ts";
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  clock: Clock;
+  metrics: Metrics;
+}

@@ -1,0 +1,179 @@
+// Opens Baton's database: embedded PGlite in DATA_DIR by default, or a PostgreSQL server from
+// DATABASE_URL. Both speak the same SQL and carry the same Prisma client.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { Config } from "#src/config.ts";
+import { PrismaClient } from "#src/db/generated/client.ts";
+import { errorMessage, FatalError } from "#src/errors.ts";
+import type { Logger } from "#src/logger.ts";
+
+export type Prisma = PrismaClient;
+
+/** A raw connection for work Prisma does not do: migrations and session advisory locks. */
+export interface SqlSession {
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Sends a whole script as one simple-protocol query: atomic, like Prisma's own migrate. */
+  exec(script: string): Promise<void>;
+}
+
+export interface Database {
+  kind: "pglite" | "postgres";
+  prisma: PrismaClient;
+  /** Describes where the data lives, without credentials. */
+  location: string;
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens the database the configuration names; throws FatalError with the fix when it cannot. */
+export async function openDatabase(config: Config["database"], logger: Logger): Promise<Database> {
+  return config.kind === "postgres"
+    ? openPostgres(config.url, config.poolSize, logger)
+    : openPglite(config.dataDir, logger);
+}
+
+export async function openPostgres(
+  url: string,
+  poolSize: number,
+  logger: Logger,
+): Promise<Database> {
+  const location = describePostgresUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client whose server went away emits 'error' on the pool; unhandled, it would
+  // kill the process. The next query reconnects.
+  pool.on("error", (error) => {
+    logger.warn({ err: error }, "PostgreSQL connection lost; it will reconnect on next use");
+  });
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new FatalError(
+      `Cannot connect to PostgreSQL at ${location}: ${errorMessage(error)}. Check DATABASE_URL (postgres://user:password@host:5432/database), that the server is running and the database exists, or unset DATABASE_URL to use the embedded database.`,
+      { cause: error },
+    );
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    location,
+    async withSession(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          exec: async (script) => {
+            await client.query(script);
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+export async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
+  const pgdata = join(dataDir, "pgdata");
+  const releaseLock = lockDataDir(dataDir);
+  let pglite: PGlite;
+  try {
+    mkdirSync(pgdata, { recursive: true });
+    pglite = await PGlite.create(pgdata);
+  } catch (error) {
+    releaseLock();
+    throw new FatalError(
+      `Cannot open the embedded database in ${pgdata}: ${errorMessage(error)}. Check that DATA_DIR points at a writable folder Baton created, or set DATABASE_URL to use PostgreSQL.`,
+      { cause: error },
+    );
+  }
+  logger.debug({ dataDir: pgdata }, "embedded database opened");
+  return wrapPglite(pglite, pgdata, async () => {
+    await pglite.close();
+    releaseLock();
+  });
+}
+
+/** Wraps an open PGlite instance (also used by tests with an in-memory one). */
+export function wrapPglite(pglite: PGlite, location: string, close: () => Promise<void>): Database {
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    kind: "pglite",
+    prisma,
+    location,
+    withSession: (fn) =>
+      fn({
+        query: async (sql, params) =>
+          (await pglite.query<Record<string, unknown>>(sql, params)).rows as never,
+        exec: async (script) => {
+          await pglite.exec(script);
+        },
+      }),
+    async ping() {
+      await pglite.query("SELECT 1");
+    },
+    async close() {
+      await prisma.$disconnect();
+      await close();
+    },
+  };
+}
+
+/**
+ * PGlite is one process's database: two processes on one folder would corrupt it. A pid file
+ * makes the second one stop with a clear message instead.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = join(dataDir, "baton.pid");
+  try {
+    const pid = Number(readFileSync(lockFile, "utf8").trim());
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new FatalError(
+        `Another Baton process (pid ${pid}) is using the embedded database in ${dataDir}. Stop it first, give this one another DATA_DIR, or run several replicas on PostgreSQL with DATABASE_URL.`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof FatalError) throw error;
+  }
+  writeFileSync(lockFile, String(process.pid));
+  return () => rmSync(lockFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** "host:port/database", never the password. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return "the configured server";
+  }
+}

@@ -1,0 +1,36 @@
+// `/leads <subcommand> ...`: acked at once, then answered through the response URL.
+import type { App } from "@slack/bolt";
+import type { Deps } from "#src/context.ts";
+import { buildHelpMessage } from "#src/slack/blocks/help-message.ts";
+import { COMMAND } from "#src/slack/ids.ts";
+import { helpSubcommand } from "#src/slack/listeners/commands/leads/help.ts";
+import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
+import { withErrorReply } from "#src/slack/reply-errors.ts";
+import { safeText } from "#src/slack/text.ts";
+
+export function registerLeadsCommand(app: App, deps: Deps): void {
+  const subcommands: Subcommand[] = [];
+  subcommands.push(helpSubcommand(() => subcommands));
+
+  app.command(COMMAND, async ({ command, ack, respond, client }) => {
+    await ack();
+    const logger = deps.logger.child({ command: COMMAND, user: command.user_id });
+    const [name = "help", ...args] = command.text.trim().split(/\s+/).filter(Boolean);
+    const subcommand = subcommands.find(
+      (sub) => sub.name === name.toLowerCase() || sub.aliases?.includes(name.toLowerCase()),
+    );
+    await withErrorReply(respond, logger, async () => {
+      if (!subcommand) {
+        await respond({
+          response_type: "ephemeral",
+          ...buildHelpMessage(
+            subcommands,
+            `:warning: \`${COMMAND} ${safeText(name, 50)}\` is not a Baton command.`,
+          ),
+        });
+        return;
+      }
+      await subcommand.handle({ command, args, respond, client, deps });
+    });
+  });
+}

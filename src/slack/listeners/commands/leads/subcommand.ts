@@ -1,0 +1,20 @@
+import type { RespondFn, SlashCommand } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import type { Deps } from "#src/context.ts";
+import type { SubcommandHelp } from "#src/slack/blocks/help-message.ts";
+
+export interface SubcommandInput {
+  command: SlashCommand;
+  /** The words after the subcommand name. */
+  args: string[];
+  respond: RespondFn;
+  client: WebClient;
+  deps: Deps;
+}
+
+/** One `/leads <name>` subcommand; `/leads help` lists them all. */
+export interface Subcommand extends SubcommandHelp {
+  name: string;
+  aliases?: string[];
+  handle(input: SubcommandInput): Promise<void>;
+}

@@ -1,0 +1,30 @@
+// Turns a failed handler into a short ephemeral message for the person who clicked or typed,
+// and a log line with the cause. Nobody is left with a spinner, nothing raw reaches a channel.
+import type { RespondFn } from "@slack/bolt";
+import { AppError } from "#src/errors.ts";
+import type { Logger } from "#src/logger.ts";
+
+export const GENERIC_FAILURE =
+  "Sorry, Baton could not do that just now. It has been logged; please try again in a minute.";
+
+export async function withErrorReply(
+  respond: RespondFn,
+  logger: Logger,
+  fn: () => Promise<void>,
+): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    const text = error instanceof AppError ? error.userMessage : GENERIC_FAILURE;
+    if (error instanceof AppError && error.code !== "internal") {
+      logger.info({ code: error.code, reason: error.message }, "request refused");
+    } else {
+      logger.error({ err: error }, "handler failed");
+    }
+    await respond({ response_type: "ephemeral", replace_original: false, text }).catch(
+      (replyError: unknown) => {
+        logger.error({ err: replyError }, "could not tell the user about a failure");
+      },
+    );
+  }
+}

@@ -1,0 +1,99 @@
+// Builds the Bolt app: Socket Mode by default, HTTP mode for replicas behind a load balancer.
+// In HTTP mode Baton's own server (src/http/server.ts) owns the port and hands Slack's
+// requests to Bolt's receiver, so health, metrics and the intake API share it.
+import type { RequestListener } from "node:http";
+import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
+import type { Deps } from "#src/context.ts";
+import { InFlight } from "#src/lib/in-flight.ts";
+import { boltLogger } from "#src/logger.ts";
+import { register as registerCommands } from "#src/slack/listeners/commands/index.ts";
+import { dedupeEvents } from "#src/slack/middleware/dedupe-events.ts";
+import type { SlackIdentity } from "#src/slack/slack-status.ts";
+
+export const SLACK_EVENTS_PATH = "/slack/events";
+
+export interface SlackApp {
+  app: App;
+  /** HTTP mode: the listener for SLACK_EVENTS_PATH. */
+  httpListener?: RequestListener;
+  start(): Promise<void>;
+  /** Stops taking Slack requests and waits for running handlers (their work after ack). */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+export function createSlackApp(deps: Deps, identity?: SlackIdentity): SlackApp {
+  const { slack } = deps.config;
+  const logger = boltLogger(deps.logger);
+  const clientOptions = { slackApiUrl: slack.apiUrl };
+
+  if (slack.mode === "http") {
+    const receiver = new HTTPReceiver({
+      signingSecret: slack.signingSecret!,
+      endpoints: [SLACK_EVENTS_PATH],
+      logger,
+      // Bolt answers Slack's HTTP request as soon as a handler calls ack().
+      processBeforeResponse: false,
+    });
+    const handlers = new InFlight();
+    const app = buildApp(deps, receiver, clientOptions, identity, handlers);
+    return {
+      app,
+      httpListener: receiver.requestListener,
+      start: async () => {},
+      stop: async (timeoutMs) => {
+        await drainHandlers(handlers, timeoutMs, deps);
+      },
+    };
+  }
+
+  const receiver = new SocketModeReceiver({
+    appToken: slack.appToken!,
+    logger,
+    installerOptions: { clientOptions },
+  });
+  const handlers = new InFlight();
+  const app = buildApp(deps, receiver, clientOptions, identity, handlers);
+  return {
+    app,
+    start: async () => {
+      await receiver.start();
+    },
+    stop: async (timeoutMs) => {
+      await receiver.stop();
+      await drainHandlers(handlers, timeoutMs, deps);
+    },
+  };
+}
+
+function buildApp(
+  deps: Deps,
+  receiver: HTTPReceiver | SocketModeReceiver,
+  clientOptions: { slackApiUrl?: string },
+  identity: SlackIdentity | undefined,
+  handlers: InFlight,
+): App {
+  const app = new App({
+    token: deps.config.slack.botToken,
+    receiver,
+    logger: boltLogger(deps.logger),
+    clientOptions,
+    // The token was checked at start (SlackStatus); when Slack was unreachable then, Bolt
+    // checks it lazily on the first request instead of blocking start-up.
+    tokenVerificationEnabled: false,
+    botId: identity?.botId,
+    botUserId: identity?.botUserId,
+  });
+  app.error(async (error) => {
+    deps.logger.error({ err: error }, "unhandled error in a Slack listener");
+  });
+  app.use(({ next }) => handlers.run(next));
+  app.use(dedupeEvents(deps));
+  registerCommands(app, deps);
+  return app;
+}
+
+async function drainHandlers(handlers: InFlight, timeoutMs: number, deps: Deps): Promise<void> {
+  if (!(await handlers.drain(timeoutMs))) {
+    deps.logger.warn({ running: handlers.size }, "shutdown timeout: Slack handlers still running");
+  }
+}
