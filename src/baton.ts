@@ -1,4 +1,4 @@
-// The composition root: opens the database, migrates, checks Slack, serves HTTP, connects the
+// The composition root: serves HTTP, opens the database, migrates, checks Slack, connects the
 // Slack app, and takes it all down again in order. main.ts and the end-to-end tests both use it.
 import type { Clock } from "#src/clock.ts";
 import { systemClock } from "#src/clock.ts";
@@ -6,8 +6,8 @@ import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
-import { registerHealthRoutes } from "#src/http/health-routes.ts";
-import { createHttpServer, type HttpServer } from "#src/http/server.ts";
+import { type Readiness, registerHealthRoutes } from "#src/http/health-routes.ts";
+import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
 import type { Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from "#src/slack/slack-app.ts";
@@ -42,65 +42,60 @@ export interface Baton {
 export async function startBaton(options: BatonOptions): Promise<Baton> {
   const { config, logger } = options;
   const metrics = options.metrics ?? createMetrics();
-  const db = options.db ?? (await openDatabase(config.database, logger));
-  // Shutdown runs these in order: stop taking work, finish in-flight work, close the database.
-  const shutdownSteps: { name: string; run: () => Promise<void> }[] = [];
-  const closeDb = async () => {
-    if (!options.db) await db.close();
-  };
+  const readiness: Readiness = { stopping: false };
+  // Shutdown in three phases: stop taking work, finish in-flight work, close the database.
+  type Step = { name: string; run: () => Promise<void> };
+  const phases = { intake: [] as Step[], work: [] as Step[], storage: [] as Step[] };
   const shutdown = async () => {
-    for (const step of shutdownSteps) {
+    readiness.stopping = true;
+    for (const step of [...phases.intake, ...phases.work, ...phases.storage]) {
       await step.run().catch((error: unknown) => {
         logger.error({ err: error, step: step.name }, "shutdown step failed");
       });
     }
-    await closeDb().catch((error: unknown) =>
-      logger.error({ err: error }, "closing the database failed"),
-    );
   };
 
   try {
+    // The port comes first: a port in use fails in a second, and /healthz answers while a
+    // long migration runs (so an orchestrator does not kill a replica that is migrating).
+    const http = createHttpServer(logger, metrics);
+    registerHealthRoutes(http, metrics, readiness);
+    let slackListener: SlackApp["httpListener"];
+    http.mount(SLACK_EVENTS_PATH, (req, res) => {
+      if (slackListener) slackListener(req, res);
+      else sendJson(res, 503, { error: "starting" });
+    });
+    const port = await http.listen(config.http.port, config.http.host);
+    phases.intake.push({ name: "http", run: () => http.close(config.shutdownTimeoutMs) });
+
+    const db = options.db ?? (await openDatabase(config.database, logger));
+    if (!options.db) phases.storage.push({ name: "database", run: () => db.close() });
     logger.info({ database: db.kind, location: db.location }, "database opened");
-    if (config.database.migrateOnStart) {
-      await applyMigrations(db, logger);
-    } else {
-      const status = await migrationStatus(db);
-      if (status.pending.length > 0) {
-        logger.warn(
-          { pending: status.pending },
-          "migrations are pending and MIGRATE_ON_START=false: run `npm run db:migrate`",
-        );
-      }
-    }
+    await migrate(db, config, logger);
+    readiness.db = db;
 
     const slackStatus = new SlackStatus(config.slack.botToken, config.slack.apiUrl, logger);
     await slackStatus.checkAtStart();
+    readiness.slack = slackStatus;
 
     const deps: Deps = { config, logger, db, clock: options.clock ?? systemClock, metrics };
     const slack = createSlackApp(deps, slackStatus.identity);
     const workers: Worker[] = [];
 
-    let stopping = false;
-    const http = createHttpServer(logger, metrics);
-    registerHealthRoutes(http, { db, slack: slackStatus, metrics, stopping: () => stopping });
-    if (slack.httpListener) http.mount(SLACK_EVENTS_PATH, slack.httpListener);
-    const port = await http.listen(config.http.port, config.http.host);
-    shutdownSteps.push({ name: "http", run: () => http.close(config.shutdownTimeoutMs) });
+    await slack.start();
+    slackListener = slack.httpListener;
+    phases.intake.push({ name: "slack", run: () => slack.stop(config.shutdownTimeoutMs) });
+    for (const worker of workers) {
+      worker.start();
+      phases.work.push({ name: worker.name, run: () => worker.stop() });
+    }
+
     logger.info(
       { port, host: config.http.host, slackMode: config.slack.mode },
       config.slack.mode === "http"
-        ? `serving Slack on http://${config.http.host}:${port}${SLACK_EVENTS_PATH}`
-        : `listening for health and metrics on http://${config.http.host}:${port}`,
+        ? `Baton is ready: Slack requests on http://${config.http.host}:${port}${SLACK_EVENTS_PATH}`
+        : `Baton is ready: connected to Slack in Socket Mode; health on http://${config.http.host}:${port}/readyz`,
     );
-
-    await slack.start();
-    shutdownSteps.push({ name: "slack", run: () => slack.stop(config.shutdownTimeoutMs) });
-    if (config.slack.mode === "socket") logger.info("connected to Slack in Socket Mode");
-
-    for (const worker of workers) {
-      worker.start();
-      shutdownSteps.push({ name: worker.name, run: () => worker.stop() });
-    }
 
     let stopped: Promise<void> | undefined;
     return {
@@ -110,7 +105,6 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       port,
       stop() {
         stopped ??= (async () => {
-          stopping = true;
           logger.info("shutting down: finishing in-flight work");
           await shutdown();
           logger.info("stopped");
@@ -121,5 +115,19 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
   } catch (error) {
     await shutdown();
     throw error;
+  }
+}
+
+async function migrate(db: Database, config: Config, logger: Logger): Promise<void> {
+  if (config.database.migrateOnStart) {
+    await applyMigrations(db, logger);
+    return;
+  }
+  const status = await migrationStatus(db);
+  if (status.pending.length > 0) {
+    logger.warn(
+      { pending: status.pending },
+      "migrations are pending and MIGRATE_ON_START=false: run `npm run db:migrate`",
+    );
   }
 }

@@ -76,7 +76,7 @@ export function createLogger({ level, pretty: usePretty, destination }: LoggerOp
           translateTime: "SYS:HH:MM:ss",
           ignore: "pid,hostname",
         })
-      : pino.destination({ dest: 1, sync: false }));
+      : pino.destination({ dest: 1, sync: true }));
   return pino(
     {
       level,

@@ -1,6 +1,6 @@
 // `npm start`: reads the configuration, starts Baton, and stops it cleanly on SIGTERM/SIGINT.
 import { existsSync } from "node:fs";
-import { startBaton } from "#src/baton.ts";
+import { type Baton, startBaton } from "#src/baton.ts";
 import { ConfigError, loadConfig } from "#src/config.ts";
 import { FatalError } from "#src/errors.ts";
 import { createLogger, type Logger } from "#src/logger.ts";
@@ -19,28 +19,37 @@ try {
 const logger = createLogger(config.log);
 guardProcess(logger);
 
+// Signals are handled from the first moment: one that arrives while Baton starts stops it
+// as soon as the start has finished, so the embedded database is always closed cleanly.
+let baton: Baton | undefined;
+let stopping = false;
+const onSignal = (signal: NodeJS.Signals) => {
+  if (stopping) {
+    logger.warn({ signal }, "second signal: exiting without waiting");
+    process.exit(1);
+  }
+  stopping = true;
+  logger.info({ signal }, "signal received");
+  if (baton) void stopAndExit(baton);
+};
+process.on("SIGTERM", onSignal);
+process.on("SIGINT", onSignal);
+
 try {
-  const baton = await startBaton({ config, logger });
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn({ signal }, "second signal: exiting without waiting");
-      process.exit(1);
-    }
-    logger.info({ signal }, "signal received");
-    baton.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  baton = await startBaton({ config, logger });
+  if (stopping) await stopAndExit(baton);
 } catch (error) {
   exitWith(error, logger, config.log.level);
+}
+
+async function stopAndExit(running: Baton): Promise<never> {
+  try {
+    await running.stop();
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, "shutdown failed");
+    process.exit(1);
+  }
 }
 
 function exitWith(error: unknown, log: Logger, level: string): never {

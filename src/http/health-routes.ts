@@ -8,30 +8,39 @@ import { type HttpServer, sendJson } from "#src/http/server.ts";
 import type { Metrics } from "#src/metrics.ts";
 import type { SlackStatus } from "#src/slack/slack-status.ts";
 
+/** What /readyz looks at; filled in as start-up progresses. */
 export interface Readiness {
-  db: Database;
-  slack: SlackStatus;
-  metrics: Metrics;
+  db?: Database;
+  slack?: SlackStatus;
   /** True once shutdown has begun: report not ready so traffic drains away. */
-  stopping: () => boolean;
+  stopping: boolean;
 }
 
-export function registerHealthRoutes(http: HttpServer, readiness: Readiness): void {
+export function registerHealthRoutes(
+  http: HttpServer,
+  metrics: Metrics,
+  readiness: Readiness,
+): void {
   let migrationsCurrent = false;
 
   http.route("GET", "/healthz", (_req, res) => sendJson(res, 200, { status: "ok" }));
 
   http.route("GET", "/readyz", async (_req, res) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
-    try {
-      await readiness.db.ping();
-      checks.database = { ok: true };
-    } catch (error) {
-      checks.database = { ok: false, detail: errorMessage(error) };
-    }
-    if (checks.database.ok && !migrationsCurrent) {
+    const { db, slack } = readiness;
+    if (!db) {
+      checks.database = { ok: false, detail: "starting" };
+    } else {
       try {
-        const status = await migrationStatus(readiness.db);
+        await db.ping();
+        checks.database = { ok: true };
+      } catch (error) {
+        checks.database = { ok: false, detail: errorMessage(error) };
+      }
+    }
+    if (db && checks.database.ok && !migrationsCurrent) {
+      try {
+        const status = await migrationStatus(db);
         migrationsCurrent = status.pending.length === 0 && status.failed.length === 0;
         checks.migrations = migrationsCurrent
           ? { ok: true }
@@ -42,16 +51,16 @@ export function registerHealthRoutes(http: HttpServer, readiness: Readiness): vo
     } else {
       checks.migrations = migrationsCurrent ? { ok: true } : { ok: false, detail: "unknown" };
     }
-    const slackOk = await readiness.slack.refresh();
-    checks.slack = slackOk ? { ok: true } : { ok: false, detail: readiness.slack.lastError };
-    if (readiness.stopping()) checks.shutdown = { ok: false, detail: "shutting down" };
+    const slackOk = slack ? await slack.refresh() : false;
+    checks.slack = slackOk ? { ok: true } : { ok: false, detail: slack?.lastError ?? "starting" };
+    if (readiness.stopping) checks.shutdown = { ok: false, detail: "shutting down" };
     const ready = Object.values(checks).every((check) => check.ok);
     sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", checks });
   });
 
   http.route("GET", "/metrics", async (_req, res) => {
-    const body = await readiness.metrics.registry.metrics();
-    res.writeHead(200, { "Content-Type": readiness.metrics.registry.contentType });
+    const body = await metrics.registry.metrics();
+    res.writeHead(200, { "Content-Type": metrics.registry.contentType });
     res.end(body);
   });
 }
