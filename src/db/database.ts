@@ -60,7 +60,7 @@ export async function openPostgres(
   } catch (error) {
     await pool.end().catch(() => {});
     throw new FatalError(
-      `Cannot connect to PostgreSQL at ${location}: ${errorMessage(error)}. Check DATABASE_URL (postgres://user:password@host:5432/database), that the server is running and the database exists, or unset DATABASE_URL to use the embedded database.`,
+      `Cannot connect to PostgreSQL at ${location}: ${errorMessage(error)}. Check DATABASE_URL (its user, password, host, port and database), that the server is running and the database exists, or unset DATABASE_URL to use the embedded database.`,
       { cause: error },
     );
   }
