@@ -1,0 +1,387 @@
+// The playbook manifest (manifests/playbook.yml): teams, routing, scoring, SLAs and reason
+// lists, as RevOps writes them. Validated by zod; types are inferred from the schema.
+import { z } from "zod";
+import { parseDuration } from "#src/domain/duration.ts";
+
+const slackUserId = z
+  .string()
+  .regex(
+    /^[UW][A-Z0-9]{2,}$/,
+    "must be a Slack user id like U024BE7LH (profile → ⋮ → Copy member ID)",
+  );
+
+const slackChannelId = z
+  .string()
+  .regex(
+    /^[CG][A-Z0-9]{2,}$/,
+    "must be a Slack channel id like C024BE91L (channel name → About → Channel ID at the bottom)",
+  );
+
+const key = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]*$/,
+    "must be lowercase letters, digits and dashes, e.g. emea-enterprise",
+  );
+
+const durationText = z.union([z.string(), z.number()]);
+const toMilliseconds = (value: string | number, ctx: z.RefinementCtx): number => {
+  const ms = typeof value === "number" ? undefined : parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be a duration such as "90s", "15m", "2h" or "3d"',
+    });
+    return z.NEVER;
+  }
+  return ms;
+};
+const duration = durationText.transform(toMilliseconds);
+const durationOr = (fallback: string) => durationText.default(fallback).transform(toMilliseconds);
+
+const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like "09:00"');
+
+const weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], {
+  message: "must be one of mon, tue, wed, thu, fri, sat, sun",
+});
+
+const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as "Europe/Berlin" or "America/New_York"' },
+);
+
+const businessHours = z
+  .object({
+    days: z.array(weekday).min(1).default(["mon", "tue", "wed", "thu", "fri"]),
+    start: time.default("09:00"),
+    end: time.default("17:00"),
+    /** Dates (YYYY-MM-DD) that are not business days. */
+    holidays: z
+      .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-12-25"))
+      .default([]),
+  })
+  .strict()
+  .refine((hours) => hours.start < hours.end, {
+    message: "start must be before end",
+    path: ["end"],
+  });
+
+/** Lead fields a rule can look at; `attributes.<name>` reads a custom attribute. */
+export const LEAD_FIELDS = [
+  "email",
+  "emailDomain",
+  "title",
+  "company",
+  "companyDomain",
+  "companySize",
+  "industry",
+  "country",
+  "region",
+  "city",
+  "source",
+  "campaign",
+] as const;
+
+const field = z
+  .string()
+  .refine(
+    (name) =>
+      (LEAD_FIELDS as readonly string[]).includes(name) || /^attributes\.[\w.-]+$/.test(name),
+    { message: `must be a lead field (${LEAD_FIELDS.join(", ")}) or attributes.<name>` },
+  );
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/** One test on one field. Text comparisons ignore case. */
+const condition = z
+  .object({
+    field,
+    equals: scalar.optional(),
+    in: z.array(scalar).min(1).optional(),
+    notIn: z.array(scalar).min(1).optional(),
+    contains: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    matches: z
+      .string()
+      .refine(
+        (source) => {
+          try {
+            new RegExp(source, "i");
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: "must be a valid regular expression" },
+      )
+      .optional(),
+    gte: z.number().optional(),
+    gt: z.number().optional(),
+    lte: z.number().optional(),
+    lt: z.number().optional(),
+    exists: z.boolean().optional(),
+  })
+  .strict()
+  .refine(
+    (c) =>
+      ["equals", "in", "notIn", "contains", "matches", "gte", "gt", "lte", "lt", "exists"].some(
+        (op) => c[op as keyof typeof c] !== undefined,
+      ),
+    { message: "needs a test: equals, in, notIn, contains, matches, gte, gt, lte, lt or exists" },
+  );
+
+export type Condition = z.infer<typeof condition>;
+
+/** A list means all must hold; `{ any: [...] }` means one is enough. */
+const when = z.union([
+  z.array(condition).min(1),
+  z.object({ all: z.array(condition).min(1) }).strict(),
+  z.object({ any: z.array(condition).min(1) }).strict(),
+]);
+
+export type When = z.infer<typeof when>;
+
+const rep = z
+  .object({
+    user: slackUserId,
+    name: z.string().min(1).optional(),
+    /** Share of round-robin assignments: a rep with weight 2 gets twice as many. */
+    weight: z.number().int().min(1).max(100).default(1),
+    /** Most open leads (offered, claimed, working) at once; unlimited when absent. */
+    capacity: z.number().int().min(1).optional(),
+    timezone: timezone.optional(),
+  })
+  .strict();
+
+const team = z
+  .object({
+    key,
+    name: z.string().min(1),
+    channel: slackChannelId,
+    /** claim: posted to the channel, first click wins. assign: offered to one rep by DM. */
+    mode: z.enum(["claim", "assign"], { message: "must be claim or assign" }).default("claim"),
+    managers: z.array(slackUserId).min(1, "needs at least one manager for ghost alerts"),
+    reps: z.array(rep).min(1, "needs at least one rep"),
+    timezone: timezone.optional(),
+    businessHours: businessHours.optional(),
+    /** The SLA policy's key; the playbook's default policy when absent. */
+    sla: key.optional(),
+    /** Where leads go when nobody here takes them in time. */
+    overflow: key.optional(),
+  })
+  .strict();
+
+const slaPolicy = z
+  .object({
+    offered: z
+      .object({ remind: duration, escalate: duration, reassign: duration })
+      .strict()
+      .refine((s) => s.remind < s.escalate && s.escalate < s.reassign, {
+        message: "must grow: remind < escalate < reassign",
+      }),
+    claimed: z
+      .object({ nudge: duration, escalate: duration, release: duration })
+      .strict()
+      .refine((s) => s.nudge < s.escalate && s.escalate < s.release, {
+        message: "must grow: nudge < escalate < release",
+      }),
+    working: z.object({ followUp: duration }).strict(),
+    /** In assign mode: how long a rep has to accept before the next rep is offered the lead. */
+    offerTimeout: duration.optional(),
+    /** A "no response" disqualification with fewer touches asks the rep to confirm. */
+    minTouches: z.number().int().min(0).default(5),
+  })
+  .strict();
+
+const fitRule = z
+  .object({
+    name: z.string().min(1),
+    when,
+    points: z.number().int().min(-100).max(100),
+  })
+  .strict();
+
+const activityType = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, "must be an activity type in snake_case, e.g. pricing_page");
+
+const scoring = z
+  .object({
+    /** A lead whose total score reaches this is qualified for sales. */
+    threshold: z.number().int().min(1),
+    /** Activity types that qualify a lead at once, whatever its score. */
+    handRaises: z.array(activityType).default(["demo_request", "contact_sales"]),
+    fit: z.array(fitRule).default([]),
+    behavior: z
+      .object({
+        /** Points per activity of each type. */
+        weights: z.record(activityType, z.number().int().min(-100).max(100)),
+        /** An activity's points halve every `halfLife`. */
+        halfLife: durationOr("30d"),
+        /** Activities older than this count for nothing. */
+        window: durationOr("90d"),
+        /** Most points one activity type can contribute. */
+        capPerType: z.number().int().min(1).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+const routingRule = z
+  .object({
+    name: z.string().min(1),
+    team: key,
+    when,
+  })
+  .strict();
+
+const reason = z
+  .object({
+    key,
+    label: z.string().min(1).max(75),
+  })
+  .strict();
+
+export const playbookSchema = z
+  .object({
+    version: z.literal(1, { message: "must be 1" }),
+    timezone: timezone.default("UTC"),
+    businessHours: businessHours.default({
+      days: ["mon", "tue", "wed", "thu", "fri"],
+      start: "09:00",
+      end: "17:00",
+      holidays: [],
+    }),
+    /** Slack users who may run admin commands such as /leads reload. */
+    admins: z.array(slackUserId).default([]),
+    marketing: z
+      .object({
+        /** Dispositions are posted here as they happen; the marketing digest too. */
+        channel: slackChannelId,
+        /** Who may recall leads from sales (/leads recall). */
+        marketers: z.array(slackUserId).default([]),
+      })
+      .strict(),
+    teams: z.array(team).min(1, "needs at least one team"),
+    routing: z
+      .object({
+        rules: z.array(routingRule).default([]),
+        /** The team for leads no rule matches. */
+        default: key,
+        /** A new lead from a company whose account has an active owner goes to that owner. */
+        accountMatching: z.boolean().default(true),
+      })
+      .strict(),
+    scoring,
+    sla: z
+      .object({
+        default: key,
+        policies: z.record(key, slaPolicy),
+      })
+      .strict(),
+    reasons: z
+      .object({
+        disqualify: z.array(reason).min(1, "needs at least one reason"),
+        nurture: z.array(reason).min(1, "needs at least one reason"),
+        release: z.array(reason).default([
+          { key: "no-capacity", label: "No capacity" },
+          { key: "wrong-territory", label: "Wrong territory" },
+          { key: "other", label: "Other" },
+        ]),
+      })
+      .strict(),
+    digest: z
+      .object({
+        /** Cron expression, in each team's time zone. */
+        schedule: z.string().default("0 9 * * 1"),
+      })
+      .strict()
+      .default({ schedule: "0 9 * * 1" }),
+  })
+  .strict()
+  .superRefine((playbook, ctx) => {
+    const teamKeys = new Set<string>();
+    playbook.teams.forEach((t, i) => {
+      if (teamKeys.has(t.key)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["teams", i, "key"],
+          message: `"${t.key}" is used by another team`,
+        });
+      }
+      teamKeys.add(t.key);
+    });
+    const checkTeam = (teamKey: string | undefined, path: (string | number)[]) => {
+      if (teamKey !== undefined && !teamKeys.has(teamKey)) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `names team "${teamKey}", which is not in teams (${[...teamKeys].join(", ")})`,
+        });
+      }
+    };
+    checkTeam(playbook.routing.default, ["routing", "default"]);
+    playbook.routing.rules.forEach((rule, i) => {
+      checkTeam(rule.team, ["routing", "rules", i, "team"]);
+    });
+    const policies = Object.keys(playbook.sla.policies);
+    const checkPolicy = (policy: string | undefined, path: (string | number)[]) => {
+      if (policy !== undefined && !policies.includes(policy)) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `names SLA policy "${policy}", which is not in sla.policies (${policies.join(", ")})`,
+        });
+      }
+    };
+    checkPolicy(playbook.sla.default, ["sla", "default"]);
+    playbook.teams.forEach((t, i) => {
+      checkTeam(t.overflow, ["teams", i, "overflow"]);
+      if (t.overflow === t.key) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["teams", i, "overflow"],
+          message: "cannot be the team itself",
+        });
+      }
+      checkPolicy(t.sla, ["teams", i, "sla"]);
+      const users = new Set<string>();
+      t.reps.forEach((r, j) => {
+        if (users.has(r.user)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["teams", i, "reps", j, "user"],
+            message: `${r.user} is listed twice in this team`,
+          });
+        }
+        users.add(r.user);
+      });
+    });
+    for (const list of ["disqualify", "nurture", "release"] as const) {
+      const seen = new Set<string>();
+      playbook.reasons[list].forEach((r, i) => {
+        if (seen.has(r.key)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["reasons", list, i, "key"],
+            message: `"${r.key}" is listed twice`,
+          });
+        }
+        seen.add(r.key);
+      });
+    }
+  });
+
+export type Playbook = z.infer<typeof playbookSchema>;
+export type PlaybookTeam = Playbook["teams"][number];
+export type PlaybookRep = PlaybookTeam["reps"][number];
+export type SlaPolicy = z.infer<typeof slaPolicy>;
+export type BusinessHours = z.infer<typeof businessHours>;
+export type RoutingRule = z.infer<typeof routingRule>;
+export type Scoring = z.infer<typeof scoring>;

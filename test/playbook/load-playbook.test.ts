@@ -1,0 +1,123 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadPlaybook, PlaybookError, parsePlaybook } from "#src/playbook/load-playbook.ts";
+
+const EXAMPLE = fileURLToPath(new URL("../../manifests/playbook.yml", import.meta.url));
+
+const minimal = `version: 1
+marketing:
+  channel: C0MKT00001
+teams:
+  - key: inbound
+    name: Inbound
+    channel: C0INB00001
+    managers: [U0MGR00001]
+    reps:
+      - user: U0REP00001
+routing:
+  default: inbound
+scoring:
+  threshold: 50
+  behavior:
+    weights: { pricing_page: 10 }
+sla:
+  default: standard
+  policies:
+    standard:
+      offered: { remind: 15m, escalate: 1h, reassign: 4h }
+      claimed: { nudge: 4h, escalate: 1d, release: 2d }
+      working: { followUp: 3d }
+reasons:
+  disqualify: [{ key: no-budget, label: No budget }]
+  nurture: [{ key: timing, label: Later }]
+`;
+
+function problemsOf(text: string): string[] {
+  try {
+    parsePlaybook(text);
+  } catch (error) {
+    if (error instanceof PlaybookError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("the playbook", () => {
+  it("ships a valid, realistic example", async () => {
+    const playbook = await loadPlaybook(EXAMPLE);
+    expect(playbook.teams.map((t) => t.key)).toEqual([
+      "emea-enterprise",
+      "na-midmarket",
+      "inbound-sales",
+    ]);
+    expect(playbook.teams[0]?.mode).toBe("assign");
+    expect(playbook.sla.policies.standard?.offered.remind).toBe(15 * 60_000);
+    expect(playbook.scoring.behavior.halfLife).toBe(30 * 86_400_000);
+  });
+
+  it("fills in defaults", () => {
+    const playbook = parsePlaybook(minimal);
+    expect(playbook.timezone).toBe("UTC");
+    expect(playbook.businessHours).toMatchObject({ start: "09:00", end: "17:00" });
+    expect(playbook.teams[0]).toMatchObject({ mode: "claim" });
+    expect(playbook.teams[0]?.reps[0]).toMatchObject({ weight: 1 });
+    expect(playbook.scoring.handRaises).toEqual(["demo_request", "contact_sales"]);
+    expect(playbook.routing.accountMatching).toBe(true);
+  });
+
+  it("names the line and field of each problem", () => {
+    const text = minimal
+      .replace("channel: C0MKT00001", "channel: marketing")
+      .replace("      - user: U0REP00001", "      - user: U0REP00001\n        wieght: 2")
+      .replace("remind: 15m", "remind: 3 weeks");
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(
+        /^line 3: marketing\.channel must be a Slack channel id like C024BE91L/,
+      ),
+      'line 10: teams[0].reps[0] has unknown field "wieght" (check the spelling against manifests/playbook.yml)',
+      expect.stringMatching(
+        /^line 22: sla\.policies\.standard\.offered\.remind must be a duration such as "90s"/,
+      ),
+    ]);
+  });
+
+  it("says which required field is missing", () => {
+    expect(problemsOf(minimal.replace("    channel: C0INB00001\n", ""))).toEqual([
+      "line 5: teams[0].channel is required (a string)",
+    ]);
+  });
+
+  it("checks that teams and policies named elsewhere exist", () => {
+    const text = minimal
+      .replace("  default: inbound", "  default: outbound")
+      .replace("  default: standard", "  default: gold");
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(
+        /^line 12: routing\.default names team "outbound", which is not in teams \(inbound\)/,
+      ),
+      expect.stringMatching(
+        /^line 18: sla\.default names SLA policy "gold", which is not in sla\.policies \(standard\)/,
+      ),
+    ]);
+  });
+
+  it("checks that SLA steps come in order", () => {
+    expect(
+      problemsOf(minimal.replace("remind: 15m, escalate: 1h", "remind: 2h, escalate: 1h")),
+    ).toEqual([
+      expect.stringMatching(
+        /sla\.policies\.standard\.offered must grow: remind < escalate < reassign/,
+      ),
+    ]);
+  });
+
+  it("reports YAML syntax errors with their line", () => {
+    expect(problemsOf("version: 1\nteams: [\n")[0]).toMatch(/^line \d+, column \d+: /);
+  });
+
+  it("explains a missing file", async () => {
+    await expect(loadPlaybook("/nonexistent/playbook.yml")).rejects.toThrow(
+      /does not exist: copy manifests\/playbook.yml/,
+    );
+  });
+});
