@@ -106,6 +106,31 @@ const baseSchema = z.object({
   OPENAI_TIMEOUT_MS: duration.default(8000),
 
   PLAYBOOK: z.string().trim().min(1).default("manifests/playbook.yml"),
+  INTAKE_API_TOKENS: optionalString.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(",")
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}:[A-Za-z0-9._~+/=-]{24,}$/, {
+            message:
+              "must be a comma-separated list of name:token pairs, each token at least 24 characters, e.g. hubspot:3f9c...,csv-import:a81e... (make a token with `openssl rand -hex 24`)",
+          }),
+        ),
+      )
+      .optional(),
+  ),
+  INTAKE_MAX_BODY_BYTES: z
+    .string()
+    .trim()
+    .regex(/^[1-9]\d*$/, "must be a number of bytes, e.g. 2097152")
+    .transform(Number)
+    .default(2 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: duration.default(10000),
 });
 
@@ -150,6 +175,7 @@ export interface Config {
     | { kind: "postgres"; url: string; poolSize: number; migrateOnStart: boolean };
   openai: { apiKey?: string; baseUrl?: string; model: string; timeoutMs: number };
   playbookPath: string;
+  intake: { tokens: { name: string; token: string }[]; maxBodyBytes: number };
   shutdownTimeoutMs: number;
 }
 
@@ -214,6 +240,13 @@ export function loadConfig(
       timeoutMs: env.OPENAI_TIMEOUT_MS,
     },
     playbookPath: absolute(env.PLAYBOOK),
+    intake: {
+      tokens: (env.INTAKE_API_TOKENS ?? []).map((entry) => {
+        const at = entry.indexOf(":");
+        return { name: entry.slice(0, at), token: entry.slice(at + 1) };
+      }),
+      maxBodyBytes: env.INTAKE_MAX_BODY_BYTES,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };
 }

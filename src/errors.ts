@@ -7,6 +7,9 @@ export type AppErrorCode =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "unprocessable"
   | "unavailable"
   | "internal";
 
@@ -16,6 +19,9 @@ const STATUS: Record<AppErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
   unavailable: 503,
   internal: 500,
 };

@@ -1,0 +1,190 @@
+// The intake API: POST /api/v1/leads, POST /api/v1/activities, GET /api/v1/leads/:id.
+// Bearer tokens from INTAKE_API_TOKENS, compared in constant time. Bad input gets a 4xx with
+// zod's field-level issues and writes nothing.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { z } from "zod";
+import type { Deps } from "#src/context.ts";
+import { Prisma } from "#src/db/generated/client.ts";
+import { AppError } from "#src/errors.ts";
+import { readJson } from "#src/http/read-json.ts";
+import { type HttpServer, sendJson } from "#src/http/server.ts";
+import { leadRequestSchema } from "#src/intake/schemas.ts";
+import type { PlaybookStore } from "#src/playbook/playbook-store.ts";
+import { captureLead } from "#src/services/capture-lead.ts";
+
+export interface IntakeDeps extends Deps {
+  playbook: PlaybookStore;
+}
+
+interface Client {
+  name: string;
+}
+
+export function registerIntakeRoutes(http: HttpServer, deps: IntakeDeps): void {
+  const { tokens, maxBodyBytes } = deps.config.intake;
+  const hashed = tokens.map((t) => ({ name: t.name, digest: sha256(t.token) }));
+
+  const authenticate = (req: IncomingMessage): Client => {
+    if (hashed.length === 0) {
+      throw new AppError(
+        "unauthorized",
+        "The intake API is off: no tokens are configured. Set INTAKE_API_TOKENS (name:token pairs) and restart Baton.",
+      );
+    }
+    const header = req.headers.authorization ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      throw new AppError(
+        "unauthorized",
+        "Send your intake token as Authorization: Bearer <token>.",
+      );
+    }
+    // Comparing digests keeps the comparison constant-time whatever the token's length.
+    const digest = sha256(match[1]!);
+    let found: Client | undefined;
+    for (const candidate of hashed) {
+      if (timingSafeEqual(candidate.digest, digest)) found = { name: candidate.name };
+    }
+    if (!found) throw new AppError("unauthorized", "The intake token is not valid.");
+    return found;
+  };
+
+  const handle =
+    (
+      fn: (
+        req: IncomingMessage,
+        res: ServerResponse,
+        client: Client,
+        params: Record<string, string>,
+      ) => Promise<void>,
+    ) =>
+    async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
+      try {
+        const client = authenticate(req);
+        await fn(req, res, client, params);
+      } catch (error) {
+        sendError(res, error, deps);
+      }
+    };
+
+  http.route(
+    "POST",
+    "/api/v1/leads",
+    handle(async (req, res, client) => {
+      const { value, raw } = await readJson(req, maxBodyBytes);
+      const input = parse(leadRequestSchema, value);
+      const idempotencyKey = headerKey(req, client, input.externalId);
+      const requestHash = sha256(raw).toString("hex");
+      if (idempotencyKey) {
+        const previous = await deps.db.prisma.idempotencyKey.findUnique({
+          where: { key: idempotencyKey.key },
+        });
+        if (previous) {
+          if (previous.requestHash === requestHash) {
+            res.setHeader("Idempotent-Replayed", "true");
+            sendJson(res, previous.statusCode, previous.response);
+            return;
+          }
+          if (idempotencyKey.strict) {
+            throw new AppError(
+              "unprocessable",
+              "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
+            );
+          }
+        }
+      }
+      const playbook = deps.playbook.current;
+      const result = await captureLead({
+        db: deps.db,
+        input,
+        scoring: playbook.scoring,
+        accountMatching: playbook.routing.accountMatching,
+        actor: { type: "API", id: client.name },
+        now: deps.clock.now(),
+      });
+      const status = result.created ? 201 : 200;
+      const body = { lead: { id: result.leadId, ref: `L-${result.number}`, ...result } };
+      if (idempotencyKey) {
+        await deps.db.prisma.idempotencyKey.upsert({
+          where: { key: idempotencyKey.key },
+          create: { key: idempotencyKey.key, requestHash, statusCode: status, response: body },
+          update: { requestHash, statusCode: status, response: body },
+        });
+      }
+      sendJson(res, status, body);
+    }),
+  );
+}
+
+function headerKey(
+  req: IncomingMessage,
+  client: Client,
+  externalId: string | undefined,
+): { key: string; strict: boolean } | undefined {
+  const header = req.headers["idempotency-key"];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value !== undefined) {
+    if (!/^[\x21-\x7e]{1,200}$/.test(value)) {
+      throw new AppError(
+        "bad_request",
+        "Idempotency-Key must be 1 to 200 visible ASCII characters.",
+      );
+    }
+    return { key: `${client.name}:key:${value}`, strict: true };
+  }
+  return externalId ? { key: `${client.name}:ext:${externalId}`, strict: false } : undefined;
+}
+
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new AppError("bad_request", "The request has invalid fields.", {
+    details: result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join("."),
+      message: issue.message,
+      code: issue.code,
+    })),
+  });
+}
+
+export function sendError(res: ServerResponse, error: unknown, deps: Deps): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof AppError) {
+    const body: Record<string, unknown> = { error: error.code, message: error.userMessage };
+    if (Array.isArray(error.details)) body.issues = error.details;
+    if (error.code === "unauthorized") res.setHeader("WWW-Authenticate", 'Bearer realm="baton"');
+    if (error.code === "unavailable") res.setHeader("Retry-After", "5");
+    sendJson(res, error.status, body);
+    return;
+  }
+  if (isDatabaseDown(error)) {
+    deps.logger.warn({ err: error }, "intake refused: database unavailable");
+    res.setHeader("Retry-After", "5");
+    sendJson(res, 503, {
+      error: "unavailable",
+      message: "Baton cannot reach its database right now. Retry shortly.",
+    });
+    return;
+  }
+  deps.logger.error({ err: error }, "intake request failed");
+  sendJson(res, 500, {
+    error: "internal",
+    message: "Baton could not process this request. It has been logged.",
+  });
+}
+
+function isDatabaseDown(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError)
+    return ["P1001", "P1002", "P1017", "P2024"].includes(error.code);
+  const code = (error as { code?: string } | null)?.code;
+  return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "57P01" || code === "57P03";
+}
+
+function sha256(value: string | Buffer): Buffer {
+  return createHash("sha256").update(value).digest();
+}
