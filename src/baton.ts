@@ -6,10 +6,14 @@ import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
+import { FatalError } from "#src/errors.ts";
 import { type Readiness, registerHealthRoutes } from "#src/http/health-routes.ts";
+import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
 import type { Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
+import { PlaybookError } from "#src/playbook/load-playbook.ts";
+import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from "#src/slack/slack-app.ts";
 import { SlackStatus } from "#src/slack/slack-status.ts";
 
@@ -28,6 +32,8 @@ export interface BatonOptions {
   metrics?: Metrics;
   /** An already open database (tests); otherwise the one the configuration names. */
   db?: Database;
+  /** A playbook already loaded (tests); otherwise read from PLAYBOOK. */
+  playbook?: PlaybookStore;
 }
 
 export interface Baton {
@@ -58,6 +64,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
   try {
     // The port comes first: a port in use fails in a second, and /healthz answers while a
     // long migration runs (so an orchestrator does not kill a replica that is migrating).
+    const playbook = options.playbook ?? (await openPlaybook(config.playbookPath));
     const http = createHttpServer(logger, metrics);
     registerHealthRoutes(http, metrics, readiness);
     let slackListener: SlackApp["httpListener"];
@@ -78,7 +85,15 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     await slackStatus.checkAtStart();
     readiness.slack = slackStatus;
 
-    const deps: Deps = { config, logger, db, clock: options.clock ?? systemClock, metrics };
+    const deps: Deps = {
+      config,
+      logger,
+      db,
+      clock: options.clock ?? systemClock,
+      metrics,
+      playbook,
+    };
+    registerIntakeRoutes(http, deps);
     const slack = createSlackApp(deps, slackStatus.identity);
     const workers: Worker[] = [];
 
@@ -114,6 +129,19 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     };
   } catch (error) {
     await shutdown();
+    throw error;
+  }
+}
+
+async function openPlaybook(path: string): Promise<PlaybookStore> {
+  try {
+    return await PlaybookStore.open(path);
+  } catch (error) {
+    if (error instanceof PlaybookError) {
+      throw new FatalError(
+        `${error.message}\nFix the playbook (or set PLAYBOOK to another file) and start again.`,
+      );
+    }
     throw error;
   }
 }

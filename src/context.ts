@@ -4,6 +4,7 @@ import type { Config } from "#src/config.ts";
 import type { Database } from "#src/db/database.ts";
 import type { Logger } from "#src/logger.ts";
 import type { Metrics } from "#src/metrics.ts";
+import type { PlaybookStore } from "#src/playbook/playbook-store.ts";
 
 export interface Deps {
   config: Config;
@@ -11,4 +12,5 @@ export interface Deps {
   db: Database;
   clock: Clock;
   metrics: Metrics;
+  playbook: PlaybookStore;
 }

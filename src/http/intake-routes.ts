@@ -9,19 +9,19 @@ import { Prisma } from "#src/db/generated/client.ts";
 import { AppError } from "#src/errors.ts";
 import { readJson } from "#src/http/read-json.ts";
 import { type HttpServer, sendJson } from "#src/http/server.ts";
-import { leadRequestSchema } from "#src/intake/schemas.ts";
-import type { PlaybookStore } from "#src/playbook/playbook-store.ts";
-import { captureLead } from "#src/services/capture-lead.ts";
-
-export interface IntakeDeps extends Deps {
-  playbook: PlaybookStore;
-}
+import {
+  activitiesRequestSchema,
+  type LeadRequest,
+  leadRequestSchema,
+} from "#src/intake/schemas.ts";
+import { captureLead, captureLeads } from "#src/services/capture-lead.ts";
+import { getLeadDetail } from "#src/services/get-lead-detail.ts";
 
 interface Client {
   name: string;
 }
 
-export function registerIntakeRoutes(http: HttpServer, deps: IntakeDeps): void {
+export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
   const { tokens, maxBodyBytes } = deps.config.intake;
   const hashed = tokens.map((t) => ({ name: t.name, digest: sha256(t.token) }));
 
@@ -113,6 +113,75 @@ export function registerIntakeRoutes(http: HttpServer, deps: IntakeDeps): void {
         });
       }
       sendJson(res, status, body);
+    }),
+  );
+
+  http.route(
+    "POST",
+    "/api/v1/activities",
+    handle(async (req, res, client) => {
+      const { value } = await readJson(req, maxBodyBytes);
+      const { activities } = parse(activitiesRequestSchema, value);
+      const ids = [...new Set(activities.flatMap((a) => (a.email ? [] : [a.leadId!])))];
+      const known = await deps.db.prisma.lead.findMany({
+        where: { id: { in: ids } },
+        select: { id: true, email: true },
+      });
+      const emailOf = new Map(known.map((lead) => [lead.id, lead.email]));
+      const unknown = activities.flatMap((a, i) =>
+        !a.email && !emailOf.has(a.leadId!)
+          ? [{ path: `activities.${i}.leadId`, message: "no lead has this id", code: "not_found" }]
+          : [],
+      );
+      if (unknown.length > 0) {
+        throw new AppError("unprocessable", "Some activities name leads that do not exist.", {
+          details: unknown,
+        });
+      }
+      // Activities for an email Baton has not seen create that lead: every lead gets in.
+      const byEmail = new Map<string, LeadRequest>();
+      for (const { email, leadId, ...activity } of activities) {
+        const address = email ?? emailOf.get(leadId!)!;
+        const request = byEmail.get(address) ?? {
+          ...leadRequestSchema.parse({ email: address }),
+          activities: [],
+        };
+        request.activities!.push(activity);
+        byEmail.set(address, request);
+      }
+      const playbook = deps.playbook.current;
+      const results = await captureLeads(deps.db, [...byEmail.values()], {
+        scoring: playbook.scoring,
+        accountMatching: playbook.routing.accountMatching,
+        actor: { type: "API", id: client.name },
+        now: deps.clock.now(),
+      });
+      sendJson(res, 200, {
+        accepted: results.reduce((sum, r) => sum + r.activitiesAdded, 0),
+        duplicates: results.reduce((sum, r) => sum + r.activitiesDuplicate, 0),
+        leads: results.map((r) => ({
+          id: r.leadId,
+          ref: `L-${r.number}`,
+          created: r.created,
+          status: r.status,
+          score: r.score,
+          qualified: r.qualified,
+        })),
+      });
+    }),
+  );
+
+  http.route(
+    "GET",
+    "/api/v1/leads/:id",
+    handle(async (_req, res, _client, params) => {
+      const lead = await getLeadDetail(deps.db, params.id ?? "");
+      if (!lead)
+        throw new AppError(
+          "not_found",
+          "No lead has this id. Use the id or the L-number Baton returned.",
+        );
+      sendJson(res, 200, { lead });
     }),
   );
 }

@@ -35,13 +35,16 @@ const FREE_MAIL = new Set([
 /** Statuses in which a lead is with sales: new activity is news for its owner. */
 const WITH_SALES: LeadStatus[] = ["OFFERED", "CLAIMED", "WORKING"];
 
-export interface CaptureLeadOptions {
-  db: Database;
-  input: LeadRequest;
+export interface CaptureContext {
   scoring: Scoring;
   accountMatching: boolean;
   actor: Actor;
   now: Date;
+}
+
+export interface CaptureLeadOptions extends CaptureContext {
+  db: Database;
+  input: LeadRequest;
 }
 
 export interface CaptureLeadResult {
@@ -56,13 +59,27 @@ export interface CaptureLeadResult {
 }
 
 export async function captureLead(options: CaptureLeadOptions): Promise<CaptureLeadResult> {
+  const [result] = await captureLeads(options.db, [options.input], options);
+  return result!;
+}
+
+/** Captures several leads in one transaction: all of them, or none. */
+export async function captureLeads(
+  db: Database,
+  inputs: LeadRequest[],
+  context: CaptureContext,
+): Promise<CaptureLeadResult[]> {
   // Two first captures of one email race to create it; the loser retries as a merge.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await options.db.prisma.$transaction((tx) => captureInTransaction(tx, options), {
-        timeout: 15_000,
-        maxWait: 10_000,
-      });
+      return await db.prisma.$transaction(
+        async (tx) => {
+          const results: CaptureLeadResult[] = [];
+          for (const input of inputs) results.push(await captureInTransaction(tx, input, context));
+          return results;
+        },
+        { timeout: 60_000, maxWait: 10_000 },
+      );
     } catch (error) {
       const duplicate =
         error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
@@ -73,9 +90,10 @@ export async function captureLead(options: CaptureLeadOptions): Promise<CaptureL
 
 async function captureInTransaction(
   tx: Tx,
-  options: CaptureLeadOptions,
+  input: LeadRequest,
+  options: CaptureContext,
 ): Promise<CaptureLeadResult> {
-  const { input, now, actor } = options;
+  const { now, actor } = options;
   const emailDomain = input.email.split("@")[1] ?? "";
   const fields = leadFields(input);
 
@@ -233,7 +251,7 @@ async function captureInTransaction(
   };
 }
 
-async function rescore(tx: Tx, leadId: string, options: CaptureLeadOptions): Promise<Score> {
+async function rescore(tx: Tx, leadId: string, options: CaptureContext): Promise<Score> {
   const { now, scoring } = options;
   const lead = await tx.lead.findUniqueOrThrow({ where: { id: leadId } });
   const activities = await tx.activity.findMany({
