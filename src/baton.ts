@@ -14,6 +14,7 @@ import type { Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
+import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from "#src/slack/slack-app.ts";
 import { SlackStatus } from "#src/slack/slack-status.ts";
 
@@ -79,6 +80,11 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     if (!options.db) phases.storage.push({ name: "database", run: () => db.close() });
     logger.info({ database: db.kind, location: db.location }, "database opened");
     await migrate(db, config, logger);
+    const sync = await syncPlaybook(db, playbook.current);
+    logger.info(
+      { teams: sync.teams, people: sync.reps, removed: sync.removedMembers.length },
+      `playbook ${playbook.path} in force`,
+    );
     readiness.db = db;
 
     const slackStatus = new SlackStatus(config.slack.botToken, config.slack.apiUrl, logger);
