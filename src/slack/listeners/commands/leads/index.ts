@@ -4,13 +4,17 @@ import type { Deps } from "#src/context.ts";
 import { buildHelpMessage } from "#src/slack/blocks/help-message.ts";
 import { COMMAND } from "#src/slack/ids.ts";
 import { helpSubcommand } from "#src/slack/listeners/commands/leads/help.ts";
+import { reloadSubcommand } from "#src/slack/listeners/commands/leads/reload.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 import { safeText } from "#src/slack/text.ts";
 
 export function registerLeadsCommand(app: App, deps: Deps): void {
   const subcommands: Subcommand[] = [];
-  subcommands.push(helpSubcommand(() => subcommands));
+  subcommands.push(
+    reloadSubcommand,
+    helpSubcommand(() => subcommands),
+  );
 
   app.command(COMMAND, async ({ command, ack, respond, client }) => {
     await ack();
