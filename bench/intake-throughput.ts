@@ -1,0 +1,264 @@
+// Intake throughput: concurrent clients POST leads (each with 3 activities) to a real Baton
+// process, against raw `pg` inserts of the same rows in the same run. Goal: Baton ≥ 50% of raw
+// on PostgreSQL. PGlite is measured and reported too.
+//   npm run bench:intake -- [--requests 3000] [--concurrency 16]
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { machine, percentile, recordSection } from "#bench/report.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: "string", default: "3000" },
+    concurrency: { type: "string", default: "16" },
+    "database-url": {
+      type: "string",
+      default: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+    },
+  },
+});
+const REQUESTS = Number(args.requests);
+const CONCURRENCY = Number(args.concurrency);
+const POOL = 10;
+const TOKEN = "bench-token-0123456789abcdefghij";
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+function leadBody(i: number, run: string) {
+  const at = new Date(Date.UTC(2026, 10, 20, 9, 0, i % 60)).toISOString();
+  return {
+    email: `bench-${run}-${i}@company-${i % 500}.example`,
+    name: `Lead ${i}`,
+    title: i % 3 === 0 ? "Call Center Manager" : "Analyst",
+    company: `Company ${i % 500}`,
+    companySize: (i * 37) % 2000,
+    country: ["US", "DE", "FR", "CA"][i % 4],
+    source: "Benchmark",
+    campaign: `Campaign ${i % 7}`,
+    activities: [
+      { type: "page_view", occurredAt: at, url: `https://example.com/p/${i}` },
+      { type: "content_download", occurredAt: at, title: "Guide" },
+      { type: "pricing_page", occurredAt: at, url: "https://example.com/pricing" },
+    ],
+  };
+}
+
+async function runPool(count: number, concurrency: number, task: (i: number) => Promise<void>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = performance.now();
+        await task(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: count / seconds,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+  };
+}
+
+function fakeSlack(): Promise<Server> {
+  const server = createServer((_req, res) => {
+    res.setHeader("Content-Type", "application/json");
+    res.end(JSON.stringify({ ok: true, team_id: "T1", user_id: "UBOT", bot_id: "B1" }));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+async function startBaton(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/main.ts")],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", LOG_FORMAT: "json", LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const port = /"port":(\d+)/.exec(out)?.[1];
+      if (port && out.includes("Baton is ready"))
+        resolve({ child, url: `http://127.0.0.1:${port}` });
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`Baton exited with ${code}:\n${out}`)));
+  });
+}
+
+async function stop(child: ChildProcess) {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+async function benchBaton(env: Record<string, string>, slackUrl: string, run: string) {
+  const baton = await startBaton({
+    SLACK_MODE: "http",
+    SLACK_BOT_TOKEN: "xoxb-1-bench",
+    SLACK_SIGNING_SECRET: "0123456789abcdef0123",
+    SLACK_API_URL: slackUrl,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    DATABASE_POOL_SIZE: String(POOL),
+    INTAKE_API_TOKENS: `bench:${TOKEN}`,
+    ...env,
+  });
+  try {
+    // Warm-up: JIT, connection pool, Prisma's first queries.
+    await runPool(100, CONCURRENCY, (i) => post(baton.url, leadBody(i, `${run}w`)));
+    return await runPool(REQUESTS, CONCURRENCY, (i) => post(baton.url, leadBody(i, run)));
+  } finally {
+    await stop(baton.child);
+  }
+}
+
+async function post(url: string, body: unknown) {
+  const response = await fetch(`${url}/api/v1/leads`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (response.status >= 300) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+  await response.arrayBuffer();
+}
+
+/** The same rows written with plain SQL: the lead (upsert on email) and its activities. */
+async function benchRaw(databaseUrl: string, run: string) {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL });
+  try {
+    const insert = async (i: number) => {
+      const body = leadBody(i, run);
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const { rows } = await client.query<{ id: string }>(
+          `INSERT INTO "Lead" ("id","email","emailDomain","firstName","title","company","companySize","country","source","campaign","updatedAt")
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,now())
+           ON CONFLICT ("email") DO UPDATE SET "title" = EXCLUDED."title" RETURNING "id"`,
+          [
+            randomUUID(),
+            body.email,
+            body.email.split("@")[1],
+            body.name,
+            body.title,
+            body.company,
+            body.companySize,
+            body.country,
+            body.source,
+            body.campaign,
+          ],
+        );
+        const leadId = rows[0]!.id;
+        const values: unknown[] = [];
+        const tuples = body.activities.map((a, k) => {
+          values.push(randomUUID(), leadId, a.type, a.occurredAt, a.url ?? null, a.title ?? null);
+          const b = k * 6;
+          return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6})`;
+        });
+        await client.query(
+          `INSERT INTO "Activity" ("id","leadId","type","occurredAt","url","title") VALUES ${tuples.join(",")}`,
+          values,
+        );
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      } finally {
+        client.release();
+      }
+    };
+    await runPool(100, CONCURRENCY, (i) => insert(i + 1_000_000));
+    return await runPool(REQUESTS, CONCURRENCY, insert);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function withScratchDatabase<T>(url: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `baton_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  try {
+    const scratch = new URL(url);
+    scratch.pathname = `/${name}`;
+    return await fn(scratch.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+const fmt = (n: number) => n.toFixed(n >= 100 ? 0 : 1);
+
+const slack = await fakeSlack();
+const slackUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}/api/`;
+try {
+  console.log(
+    `Intake throughput: ${REQUESTS} leads × 3 activities, ${CONCURRENCY} concurrent clients, pool ${POOL}`,
+  );
+  const pgFigures = await withScratchDatabase(args["database-url"]!, async (url) => {
+    const baton = await benchBaton({ DATABASE_URL: url }, slackUrl, "pg");
+    const raw = await benchRaw(url, "raw");
+    return { baton, raw };
+  });
+  const ratio = pgFigures.baton.perSecond / pgFigures.raw.perSecond;
+  console.log(
+    `PostgreSQL  Baton ${fmt(pgFigures.baton.perSecond)} leads/s (p50 ${fmt(pgFigures.baton.p50)} ms, p95 ${fmt(pgFigures.baton.p95)} ms)`,
+  );
+  console.log(
+    `PostgreSQL  raw pg ${fmt(pgFigures.raw.perSecond)} leads/s (p50 ${fmt(pgFigures.raw.p50)} ms, p95 ${fmt(pgFigures.raw.p95)} ms)`,
+  );
+  console.log(`Baton / raw: ${(ratio * 100).toFixed(0)}% (goal ≥ 50%)`);
+
+  const dataDir = mkdtempSync(join(tmpdir(), "baton-bench-"));
+  let pglite: Awaited<ReturnType<typeof benchBaton>>;
+  try {
+    pglite = await benchBaton({ DATA_DIR: dataDir }, slackUrl, "pglite");
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log(
+    `PGlite      Baton ${fmt(pglite.perSecond)} leads/s (p50 ${fmt(pglite.p50)} ms, p95 ${fmt(pglite.p95)} ms)`,
+  );
+
+  recordSection(
+    "intake-throughput",
+    `## Intake throughput (\`npm run bench:intake\`)
+
+${REQUESTS} \`POST /api/v1/leads\` requests, each a new lead with 3 activities, from ${CONCURRENCY} concurrent clients to a Baton process (pool of ${POOL} connections), against raw \`pg\` inserts of the same rows (lead upsert + activities, one transaction per lead, same pool and concurrency) in the same run. Baton does more per lead than the raw insert: validation, dedupe, scoring, the audit trail and the outbox row.
+
+| database | Baton leads/s | p50 ms | p95 ms | raw pg leads/s | Baton / raw |
+|---|---|---|---|---|---|
+| PostgreSQL 15 (local) | ${fmt(pgFigures.baton.perSecond)} | ${fmt(pgFigures.baton.p50)} | ${fmt(pgFigures.baton.p95)} | ${fmt(pgFigures.raw.perSecond)} | **${(ratio * 100).toFixed(0)}%** (goal ≥ 50%) |
+| PGlite (embedded) | ${fmt(pglite.perSecond)} | ${fmt(pglite.p50)} | ${fmt(pglite.p95)} | | |
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.`,
+  );
+  process.exitCode = ratio >= 0.5 ? 0 : 1;
+} finally {
+  slack.closeAllConnections();
+  slack.close();
+}
