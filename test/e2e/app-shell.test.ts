@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
+import { createSlackRequester, signature } from "#test/fakes/slack-requests.ts";
+import { BOT_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
+import { useTestDatabase } from "#test/setup/database.ts";
+
+let slack: FakeSlack;
+beforeAll(async () => {
+  slack = await startFakeSlack();
+});
+afterAll(async () => {
+  await slack.close();
+});
+
+const database = useTestDatabase();
+const logLines: string[] = [];
+const app = useTestApp(() => ({ db: database.current, slackApiUrl: slack.url, logLines }));
+const slackRequests = () =>
+  createSlackRequester({ url: `${app.current.url}/slack/events`, signingSecret: SIGNING_SECRET });
+
+describe("Baton in HTTP mode", () => {
+  it("checked its bot token with auth.test at start", () => {
+    const [check] = slack.callsTo("auth.test");
+    expect(check?.token).toBe(BOT_TOKEN);
+  });
+
+  it("acks a signed /leads help at once and answers through the response URL", async () => {
+    const responseUrl = slack.responseUrl();
+    const ack = await slackRequests().slashCommand({ text: "help", response_url: responseUrl });
+    expect(ack.status).toBe(200);
+    const answer = await slack.waitFor(() =>
+      slack.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
+    );
+    expect(answer.body).toMatchObject({ response_type: "ephemeral" });
+    expect(JSON.stringify(answer.body.blocks)).toContain("/leads help");
+    expect(JSON.stringify(answer.body.blocks)).toContain("/leads reload");
+  });
+
+  it("answers an unknown subcommand with the help and escapes what the user typed", async () => {
+    const responseUrl = slack.responseUrl();
+    await slackRequests().slashCommand({ text: "<!channel> now", response_url: responseUrl });
+    const answer = await slack.waitFor(() =>
+      slack.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
+    );
+    const text = JSON.stringify(answer.body.blocks);
+    expect(text).toContain("&lt;!channel&gt;");
+    expect(text).not.toContain("<!channel>");
+  });
+
+  it("refuses /leads reload to someone who is not an admin, ephemerally", async () => {
+    const responseUrl = slack.responseUrl();
+    await slackRequests().slashCommand({
+      text: "reload",
+      user_id: "U0NOTADMIN",
+      response_url: responseUrl,
+    });
+    const answer = await slack.waitFor(() =>
+      slack.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
+    );
+    expect(answer.body).toMatchObject({
+      response_type: "ephemeral",
+      text: expect.stringMatching(/Only Baton admins/),
+    });
+  });
+
+  it("rejects forged and stale signatures with 401 without running a handler", async () => {
+    const before = slack.responses.length;
+    const body = new URLSearchParams({
+      command: "/leads",
+      text: "help",
+      response_url: slack.responseUrl(),
+    }).toString();
+    const now = Math.floor(Date.now() / 1000);
+    const forged = await slackRequests().raw(body, {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-slack-request-timestamp": String(now),
+      "x-slack-signature": signature("not-the-secret", now, body),
+    });
+    expect(forged.status).toBe(401);
+    const stale = await slackRequests().raw(body, {
+      "content-type": "application/x-www-form-urlencoded",
+      ...slackRequests().sign(body, now - 10 * 60),
+    });
+    expect(stale.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(slack.responses.length).toBe(before);
+  });
+
+  it("handles a retried event once", async () => {
+    const event = {
+      type: "app_mention",
+      user: "U0REP00001",
+      text: "hi",
+      ts: "1.2",
+      channel: "C0INB00001",
+      event_ts: "1.2",
+    };
+    expect((await slackRequests().event(event, { eventId: "Ev0DUPLICATE" })).status).toBe(200);
+    expect(
+      (await slackRequests().event(event, { eventId: "Ev0DUPLICATE", retryNum: 1 })).status,
+    ).toBe(200);
+    expect(
+      await database.current.prisma.processedEvent.count({ where: { id: "Ev0DUPLICATE" } }),
+    ).toBe(1);
+    await slack.waitFor(() =>
+      logLines.some((line) => line.includes("duplicate Slack event ignored")),
+    );
+  });
+
+  it("is healthy and ready, and serves Prometheus metrics", async () => {
+    const health = await fetch(`${app.current.url}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${app.current.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: "ready",
+      checks: { database: { ok: true }, migrations: { ok: true }, slack: { ok: true } },
+    });
+    const metrics = await (await fetch(`${app.current.url}/metrics`)).text();
+    expect(metrics).toContain(
+      'baton_http_requests_total{route="/healthz",method="GET",status="200",app="baton"} 1',
+    );
+    expect(metrics).toContain("baton_process_cpu_user_seconds_total");
+  });
+
+  it("never logs the bot token or the signing secret", () => {
+    const all = logLines.join("");
+    expect(all.length).toBeGreaterThan(0);
+    expect(all).not.toContain(BOT_TOKEN);
+    expect(all).not.toContain(SIGNING_SECRET);
+  });
+});

@@ -1,0 +1,246 @@
+// A fake Slack Web API on 127.0.0.1 that the real @slack/web-api client reaches through
+// SLACK_API_URL. It records every call, answers the methods Baton uses, keeps what is visible
+// in each channel, records posts to response URLs, and can inject faults.
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  token?: string;
+  at: number;
+}
+
+export interface ResponseUrlPost {
+  id: string;
+  body: Record<string, unknown>;
+}
+
+export interface VisibleMessage {
+  ts: string;
+  channel: string;
+  text?: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+}
+
+interface Fault {
+  method: string | "*";
+  times: number;
+  status?: number;
+  retryAfter?: number;
+  error?: string;
+  delayMs?: number;
+}
+
+export interface FakeSlack {
+  /** Base URL for WebClient's slackApiUrl (ends with /api/). */
+  url: string;
+  origin: string;
+  calls: SlackCall[];
+  responses: ResponseUrlPost[];
+  callsTo(method: string): SlackCall[];
+  /** Messages currently visible in a channel (after updates and deletes). */
+  visible(channel: string): VisibleMessage[];
+  waitFor<T>(find: () => T | undefined, timeoutMs?: number): Promise<T>;
+  /** The next `times` calls to `method` fail as described. */
+  fail(method: string, fault: Omit<Fault, "method" | "times"> & { times?: number }): void;
+  /** A fresh response URL that records what is posted to it. */
+  responseUrl(): string;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const BOT = { team_id: "T0TEST0001", user_id: "U0BATONBOT", bot_id: "B0BATONBOT" };
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: SlackCall[] = [];
+  const responses: ResponseUrlPost[] = [];
+  const channels = new Map<string, VisibleMessage[]>();
+  let faults: Fault[] = [];
+  let clock = 1_795_000_000;
+  let seq = 0;
+  let responseSeq = 0;
+  const nextTs = () =>
+    `${clock + Math.floor(seq / 1000)}.${String(++seq % 1_000_000).padStart(6, "0")}`;
+
+  const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+    const channel = String(args.channel ?? "");
+    switch (method) {
+      case "auth.test":
+        return {
+          ok: true,
+          url: "https://baton-test.slack.com/",
+          team: "Baton Test",
+          user: "baton",
+          ...BOT,
+        };
+      case "chat.postMessage": {
+        const ts = nextTs();
+        const message: VisibleMessage = {
+          ts,
+          channel,
+          text: args.text as string,
+          blocks: args.blocks as unknown[],
+        };
+        if (args.thread_ts) message.thread_ts = String(args.thread_ts);
+        channels.set(channel, [...(channels.get(channel) ?? []), message]);
+        return { ok: true, channel, ts, message };
+      }
+      case "chat.update": {
+        const list = channels.get(channel) ?? [];
+        const found = list.find((m) => m.ts === args.ts);
+        if (!found) return { ok: false, error: "message_not_found" };
+        found.text = args.text as string;
+        found.blocks = args.blocks as unknown[];
+        return { ok: true, channel, ts: args.ts };
+      }
+      case "chat.delete": {
+        channels.set(
+          channel,
+          (channels.get(channel) ?? []).filter((m) => m.ts !== args.ts),
+        );
+        return { ok: true, channel, ts: args.ts };
+      }
+      case "chat.postEphemeral":
+        return { ok: true, message_ts: nextTs() };
+      case "chat.getPermalink":
+        return {
+          ok: true,
+          channel,
+          permalink: `https://baton-test.slack.com/archives/${channel}/p${String(args.message_ts).replace(".", "")}`,
+        };
+      case "conversations.open":
+        return { ok: true, channel: { id: `D${String(args.users ?? "").replace(/^U/, "")}` } };
+      case "views.open":
+      case "views.update":
+      case "views.push":
+      case "views.publish":
+        return {
+          ok: true,
+          view: { id: `V${++seq}`, ...(typeof args.view === "object" ? args.view : {}) },
+        };
+      case "users.info":
+        return {
+          ok: true,
+          user: {
+            id: args.user,
+            name: String(args.user).toLowerCase(),
+            deleted: false,
+            tz: "America/New_York",
+            profile: { real_name: `User ${args.user}` },
+          },
+        };
+      case "users.lookupByEmail":
+        return { ok: false, error: "users_not_found" };
+      default:
+        return { ok: false, error: "unknown_method" };
+    }
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const raw = await readBody(req);
+    if (url.pathname.startsWith("/response-url/")) {
+      responses.push({
+        id: url.pathname.slice("/response-url/".length),
+        body: JSON.parse(raw || "{}"),
+      });
+      res.setHeader("Content-Type", "application/json");
+      res.end('{"ok":true}');
+      return;
+    }
+    const method = url.pathname.replace(/^\/api\//, "");
+    const args = parseArgs(raw, req.headers["content-type"] ?? "");
+    const token =
+      /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ??
+      (args.token as string | undefined);
+    calls.push({ method, args, token, at: Date.now() });
+
+    const fault = faults.find((f) => (f.method === method || f.method === "*") && f.times > 0);
+    if (fault) {
+      fault.times -= 1;
+      faults = faults.filter((f) => f.times > 0);
+      if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.status) {
+        if (fault.retryAfter !== undefined) res.setHeader("Retry-After", String(fault.retryAfter));
+        res.writeHead(fault.status, { "Content-Type": "application/json" });
+        res.end(
+          JSON.stringify({
+            ok: false,
+            error: fault.error ?? (fault.status === 429 ? "ratelimited" : "internal_error"),
+          }),
+        );
+        return;
+      }
+      if (fault.error) {
+        res.setHeader("Content-Type", "application/json");
+        res.end(JSON.stringify({ ok: false, error: fault.error }));
+        return;
+      }
+    }
+    res.setHeader("Content-Type", "application/json");
+    res.end(JSON.stringify(token ? answer(method, args) : { ok: false, error: "not_authed" }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: `${origin}/api/`,
+    origin,
+    calls,
+    responses,
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    visible: (channel) => [...(channels.get(channel) ?? [])],
+    async waitFor(find, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = find();
+        if (found !== undefined && found !== false) return found;
+        if (Date.now() > deadline)
+          throw new Error(`fake Slack: nothing arrived within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    fail(method, fault) {
+      faults.push({ method, times: fault.times ?? 1, ...fault });
+    },
+    responseUrl: () => `${origin}/response-url/${++responseSeq}`,
+    reset() {
+      calls.length = 0;
+      responses.length = 0;
+      channels.clear();
+      faults = [];
+      clock += 1000;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** WebClient sends form-encoded bodies with JSON-encoded nested fields (blocks, view...). */
+function parseArgs(raw: string, contentType: string): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType.includes("application/json")) return JSON.parse(raw) as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    args[key] = /^[[{]/.test(value) ? safeJson(value) : value;
+  }
+  return args;
+}
+
+function safeJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,104 @@
+// Sends Slack-signed HTTP requests to Baton in HTTP mode, so Bolt's signature check, ack and
+// routing run for real. Payloads are shaped like Slack's and typed against Bolt's types.
+import { createHmac } from "node:crypto";
+import type { SlashCommand } from "@slack/bolt";
+
+export interface SlackResponse {
+  status: number;
+  text: string;
+  json?: unknown;
+}
+
+export interface SlackRequester {
+  slashCommand(fields: Partial<SlashCommand>): Promise<SlackResponse>;
+  interaction(payload: Record<string, unknown>): Promise<SlackResponse>;
+  event(
+    event: Record<string, unknown>,
+    options?: { eventId?: string; retryNum?: number },
+  ): Promise<SlackResponse>;
+  /** A body sent as is, with the given headers (forged or stale signatures). */
+  raw(body: string, headers: Record<string, string>): Promise<SlackResponse>;
+  sign(body: string, timestamp?: number): Record<string, string>;
+}
+
+export function signature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+}
+
+export function createSlackRequester({
+  url,
+  signingSecret,
+}: {
+  url: string;
+  signingSecret: string;
+}): SlackRequester {
+  const sign = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({
+    "x-slack-request-timestamp": String(timestamp),
+    "x-slack-signature": signature(signingSecret, timestamp, body),
+  });
+  const send = async (body: string, headers: Record<string, string>): Promise<SlackResponse> => {
+    const response = await fetch(url, { method: "POST", headers, body });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, text, json };
+  };
+  const form = "application/x-www-form-urlencoded";
+  return {
+    sign,
+    raw: send,
+    slashCommand(fields) {
+      const entries = Object.entries(buildSlashCommand(fields)).map(
+        ([key, value]): [string, string] => [key, String(value)],
+      );
+      const body = new URLSearchParams(entries).toString();
+      return send(body, { "content-type": form, ...sign(body) });
+    },
+    interaction(payload) {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      return send(body, { "content-type": form, ...sign(body) });
+    },
+    event(event, options = {}) {
+      const envelope = {
+        token: "legacy",
+        team_id: "T0TEST0001",
+        api_app_id: "A0BATON001",
+        type: "event_callback",
+        event_id: options.eventId ?? `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        authorizations: [{ team_id: "T0TEST0001", user_id: "U0BATONBOT", is_bot: true }],
+        event,
+      };
+      const body = JSON.stringify(envelope);
+      const headers: Record<string, string> = { "content-type": "application/json", ...sign(body) };
+      if (options.retryNum !== undefined) {
+        headers["x-slack-retry-num"] = String(options.retryNum);
+        headers["x-slack-retry-reason"] = "http_timeout";
+      }
+      return send(body, headers);
+    },
+  };
+}
+
+/** A slash command payload as Slack sends it; `response_url` should point at the fake Slack. */
+export function buildSlashCommand(overrides: Partial<SlashCommand>): SlashCommand {
+  return {
+    token: "legacy-verification-token",
+    command: "/leads",
+    text: "",
+    response_url: "http://127.0.0.1:9/response-url/unset",
+    trigger_id: `${Date.now()}.trigger`,
+    user_id: "U0REP00001",
+    user_name: "rep",
+    team_id: "T0TEST0001",
+    team_domain: "baton-test",
+    channel_id: "C0INB00001",
+    channel_name: "inbound",
+    api_app_id: "A0BATON001",
+    ...overrides,
+  };
+}
