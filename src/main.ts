@@ -31,6 +31,14 @@ const onSignal = (signal: NodeJS.Signals) => {
   stopping = true;
   logger.info({ signal }, "signal received");
   if (baton) void stopAndExit(baton);
+  else {
+    // Still starting (for instance waiting for Slack): give the start a moment to finish,
+    // then leave anyway.
+    setTimeout(() => {
+      logger.warn("start did not finish in time after the signal: exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+  }
 };
 process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);

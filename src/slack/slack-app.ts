@@ -4,11 +4,12 @@
 import type { RequestListener } from "node:http";
 import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
+import { FatalError } from "#src/errors.ts";
 import { InFlight } from "#src/lib/in-flight.ts";
 import { boltLogger } from "#src/logger.ts";
 import { register as registerCommands } from "#src/slack/listeners/commands/index.ts";
 import { dedupeEvents } from "#src/slack/middleware/dedupe-events.ts";
-import type { SlackIdentity } from "#src/slack/slack-status.ts";
+import { platformError, type SlackIdentity } from "#src/slack/slack-status.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 
@@ -56,7 +57,18 @@ export function createSlackApp(deps: Deps, identity?: SlackIdentity): SlackApp {
   return {
     app,
     start: async () => {
-      await receiver.start();
+      try {
+        await receiver.start();
+      } catch (error) {
+        const code = platformError(error);
+        if (code) {
+          throw new FatalError(
+            `Slack refused to open a Socket Mode connection (${code}). Check SLACK_APP_TOKEN: an app-level token (xapp-...) with the connections:write scope from Basic Information → App-Level Tokens, and that Socket Mode is turned on for the app.`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
     },
     stop: async (timeoutMs) => {
       await receiver.stop();

@@ -47,6 +47,8 @@ export interface FakeSlack {
   fail(method: string, fault: Omit<Fault, "method" | "times"> & { times?: number }): void;
   /** A fresh response URL that records what is posted to it. */
   responseUrl(): string;
+  /** Where apps.connections.open sends Socket Mode clients (see fake-socket-mode.ts). */
+  socketModeUrl?: string;
   reset(): void;
   close(): Promise<void>;
 }
@@ -67,6 +69,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
     const channel = String(args.channel ?? "");
     switch (method) {
+      case "apps.connections.open":
+        return fake.socketModeUrl
+          ? { ok: true, url: fake.socketModeUrl }
+          : { ok: false, error: "invalid_auth" };
       case "auth.test":
         return {
           ok: true,
@@ -185,7 +191,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const fake: FakeSlack = {
     url: `${origin}/api/`,
     origin,
     calls,
@@ -218,6 +224,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       await new Promise((resolve) => server.close(resolve));
     },
   };
+  return fake;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
