@@ -24,6 +24,30 @@ export interface VisibleMessage {
   thread_ts?: string;
 }
 
+export interface UploadedFile {
+  id: string;
+  filename?: string;
+  bytes: number;
+  channel?: string;
+  title?: string;
+  initialComment?: string;
+}
+
+interface RateLimit {
+  method: string;
+  /** Tokens added per second, per channel. */
+  perSecond: number;
+  /** Bucket size: how many calls may come at once. */
+  burst: number;
+}
+
+interface Chaos {
+  probability: number;
+  random: () => number;
+  methods?: string[];
+  kinds: ("ratelimited" | "server_error" | "slow")[];
+}
+
 interface Fault {
   method: string | "*";
   times: number;
@@ -45,6 +69,18 @@ export interface FakeSlack {
   waitFor<T>(find: () => T | undefined, timeoutMs?: number): Promise<T>;
   /** The next `times` calls to `method` fail as described. */
   fail(method: string, fault: Omit<Fault, "method" | "times"> & { times?: number }): void;
+  /** Files completed through the files upload methods (files.uploadV2). */
+  uploads: UploadedFile[];
+  /** Calls refused because a per-channel rate limit was exceeded. */
+  overLimit(): number;
+  /** Slack-like per-channel limits: `perSecond` with bursts up to `burst`; 429 beyond. */
+  setRateLimit(limit: RateLimit | undefined): void;
+  /** Fails a share of calls at random, reproducibly (seeded). */
+  chaos(
+    options:
+      | { probability: number; seed: number; methods?: string[]; kinds?: Chaos["kinds"] }
+      | undefined,
+  ): void;
   /** A fresh response URL that records what is posted to it. */
   responseUrl(): string;
   /** Where apps.connections.open sends Socket Mode clients (see fake-socket-mode.ts). */
@@ -60,6 +96,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const responses: ResponseUrlPost[] = [];
   const channels = new Map<string, VisibleMessage[]>();
   let faults: Fault[] = [];
+  const uploads: UploadedFile[] = [];
+  const pending = new Map<string, UploadedFile>();
+  let rateLimit: RateLimit | undefined;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  let overLimit = 0;
+  let chaos: Chaos | undefined;
   let clock = 1_795_000_000;
   let seq = 0;
   let responseSeq = 0;
@@ -137,6 +179,29 @@ export async function startFakeSlack(): Promise<FakeSlack> {
             profile: { real_name: `User ${args.user}` },
           },
         };
+      case "files.getUploadURLExternal": {
+        const id = `F${String(++seq).padStart(9, "0")}`;
+        pending.set(id, { id, filename: args.filename as string, bytes: 0 });
+        return { ok: true, upload_url: `${origin}/upload/${id}`, file_id: id };
+      }
+      case "files.completeUploadExternal": {
+        const files = (args.files ?? []) as { id: string; title?: string }[];
+        const done = files.map((f) => {
+          const file = pending.get(f.id);
+          if (!file) return undefined;
+          pending.delete(f.id);
+          const complete = {
+            ...file,
+            title: f.title,
+            channel: args.channel_id as string | undefined,
+            initialComment: args.initial_comment as string | undefined,
+          };
+          uploads.push(complete);
+          return complete;
+        });
+        if (done.some((f) => !f)) return { ok: false, error: "file_not_found" };
+        return { ok: true, files: done.map((f) => ({ id: f!.id, title: f!.title })) };
+      }
       case "users.lookupByEmail":
         return { ok: false, error: "users_not_found" };
       default:
@@ -147,6 +212,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const raw = await readBody(req);
+    if (url.pathname.startsWith("/upload/")) {
+      const file = pending.get(url.pathname.slice("/upload/".length));
+      if (!file) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      file.bytes = uploadedBytes(raw, req.headers["content-type"] ?? "");
+      res.end(`OK - ${file.bytes}`);
+      return;
+    }
     if (url.pathname.startsWith("/response-url/")) {
       responses.push({
         id: url.pathname.slice("/response-url/".length),
@@ -163,6 +239,47 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       (args.token as string | undefined);
     calls.push({ method, args, token, at: Date.now() });
 
+    if (
+      chaos &&
+      (!chaos.methods || chaos.methods.includes(method)) &&
+      chaos.random() < chaos.probability
+    ) {
+      const kind = chaos.kinds[Math.floor(chaos.random() * chaos.kinds.length)]!;
+      if (kind === "slow") await new Promise((resolve) => setTimeout(resolve, 1500));
+      else {
+        if (kind === "ratelimited") res.setHeader("Retry-After", "1");
+        res.writeHead(kind === "ratelimited" ? 429 : 503, { "Content-Type": "application/json" });
+        res.end(
+          JSON.stringify({
+            ok: false,
+            error: kind === "ratelimited" ? "ratelimited" : "service_unavailable",
+          }),
+        );
+        return;
+      }
+    }
+    if (rateLimit && rateLimit.method === method) {
+      const key = String(args.channel ?? "");
+      const now = Date.now();
+      const bucket = buckets.get(key) ?? { tokens: rateLimit.burst, at: now };
+      bucket.tokens = Math.min(
+        rateLimit.burst,
+        bucket.tokens + ((now - bucket.at) / 1000) * rateLimit.perSecond,
+      );
+      bucket.at = now;
+      buckets.set(key, bucket);
+      if (bucket.tokens < 1) {
+        overLimit += 1;
+        res.setHeader(
+          "Retry-After",
+          String(Math.max(1, Math.ceil((1 - bucket.tokens) / rateLimit.perSecond))),
+        );
+        res.writeHead(429, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
+        return;
+      }
+      bucket.tokens -= 1;
+    }
     const fault = faults.find((f) => (f.method === method || f.method === "*") && f.times > 0);
     if (fault) {
       fault.times -= 1;
@@ -211,12 +328,31 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     fail(method, fault) {
       faults.push({ method, times: fault.times ?? 1, ...fault });
     },
+    uploads,
+    overLimit: () => overLimit,
+    setRateLimit(limit) {
+      rateLimit = limit;
+      buckets.clear();
+    },
+    chaos(options) {
+      chaos = options && {
+        probability: options.probability,
+        methods: options.methods,
+        kinds: options.kinds ?? ["ratelimited", "server_error", "slow"],
+        random: mulberry32(options.seed),
+      };
+    },
     responseUrl: () => `${origin}/response-url/${++responseSeq}`,
     reset() {
       calls.length = 0;
       responses.length = 0;
       channels.clear();
       faults = [];
+      uploads.length = 0;
+      rateLimit = undefined;
+      chaos = undefined;
+      overLimit = 0;
+      buckets.clear();
       clock += 1000;
     },
     async close() {
@@ -230,7 +366,31 @@ export async function startFakeSlack(): Promise<FakeSlack> {
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  const body = Buffer.concat(chunks);
+  // File uploads are binary: keep their length exact.
+  return req.url?.startsWith("/upload/") ? body.toString("latin1") : body.toString("utf8");
+}
+
+/** The file's own length: WebClient may wrap it in a multipart body. */
+function uploadedBytes(raw: string, contentType: string): number {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  if (!boundary) return Buffer.byteLength(raw, "latin1");
+  const marker = `--${boundary[1] ?? boundary[2]}`;
+  const part = raw.split(marker)[1] ?? "";
+  const content = part.slice(part.indexOf("\r\n\r\n") + 4).replace(/\r\n$/, "");
+  return Buffer.byteLength(content, "latin1");
+}
+
+/** A small seeded random generator, so injected faults repeat run after run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** WebClient sends form-encoded bodies with JSON-encoded nested fields (blocks, view...). */

@@ -67,6 +67,74 @@ describe("fake Slack with the real WebClient", () => {
   });
 });
 
+describe("fake Slack limits, uploads and chaos", () => {
+  it("completes files.uploadV2 end to end", async () => {
+    const client = new WebClient("xoxb-1-test", { slackApiUrl: slack.url });
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]);
+    await client.files.uploadV2({
+      channel_id: "C0TEST0005",
+      file: png,
+      filename: "chart.png",
+      title: "Funnel",
+      initial_comment: "Weekly digest",
+    });
+    expect(slack.uploads).toEqual([
+      expect.objectContaining({
+        filename: "chart.png",
+        bytes: 8,
+        channel: "C0TEST0005",
+        title: "Funnel",
+        initialComment: "Weekly digest",
+      }),
+    ]);
+  });
+
+  it("limits each channel like Slack, with bursts, and counts refused calls", async () => {
+    slack.setRateLimit({ method: "chat.postMessage", perSecond: 1, burst: 3 });
+    const client = new WebClient("xoxb-1-test", {
+      slackApiUrl: slack.url,
+      rejectRateLimitedCalls: true,
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () =>
+        client.chat.postMessage({ channel: "C0BURST001", text: "x" }),
+      ),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
+    expect(slack.overLimit()).toBe(2);
+    // Another channel has its own bucket.
+    await expect(
+      client.chat.postMessage({ channel: "C0BURST002", text: "x" }),
+    ).resolves.toMatchObject({ ok: true });
+    slack.setRateLimit(undefined);
+  });
+
+  it("injects the same faults for the same seed", async () => {
+    const client = new WebClient("xoxb-1-test", {
+      slackApiUrl: slack.url,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    });
+    const run = async () => {
+      slack.chaos({ probability: 0.3, seed: 7, kinds: ["ratelimited", "server_error"] });
+      const outcomes: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        outcomes.push(
+          await client.auth.test().then(
+            () => "ok",
+            (e: { code: string }) => e.code,
+          ),
+        );
+      }
+      slack.chaos(undefined);
+      return outcomes;
+    };
+    const first = await run();
+    expect(first.filter((o) => o !== "ok").length).toBeGreaterThan(0);
+    expect(await run()).toEqual(first);
+  });
+});
+
 describe("fake OpenAI with the real openai client", () => {
   it("answers chat completions", async () => {
     openai.respondWith((body) => `echo ${(body.messages as { content: string }[])[0]?.content}`);
