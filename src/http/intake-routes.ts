@@ -9,12 +9,13 @@ import { Prisma } from "#src/db/generated/client.ts";
 import { AppError } from "#src/errors.ts";
 import { readJson } from "#src/http/read-json.ts";
 import { type HttpServer, sendJson } from "#src/http/server.ts";
+import { CaptureBatcher } from "#src/intake/capture-batcher.ts";
 import {
   activitiesRequestSchema,
   type LeadRequest,
   leadRequestSchema,
 } from "#src/intake/schemas.ts";
-import { captureLead, captureLeads } from "#src/services/capture-lead.ts";
+import { captureLeads } from "#src/services/capture-lead.ts";
 import { getLeadDetail } from "#src/services/get-lead-detail.ts";
 
 interface Client {
@@ -24,6 +25,14 @@ interface Client {
 export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
   const { tokens, maxBodyBytes } = deps.config.intake;
   const hashed = tokens.map((t) => ({ name: t.name, digest: sha256(t.token) }));
+  const batcher = new CaptureBatcher({
+    db: deps.db,
+    context: () => ({
+      scoring: deps.playbook.current.scoring,
+      accountMatching: deps.playbook.current.routing.accountMatching,
+    }),
+    now: () => deps.clock.now(),
+  });
 
   const authenticate = (req: IncomingMessage): Client => {
     if (hashed.length === 0) {
@@ -94,15 +103,7 @@ export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
           }
         }
       }
-      const playbook = deps.playbook.current;
-      const result = await captureLead({
-        db: deps.db,
-        input,
-        scoring: playbook.scoring,
-        accountMatching: playbook.routing.accountMatching,
-        actor: { type: "API", id: client.name },
-        now: deps.clock.now(),
-      });
+      const result = await batcher.capture(input, { type: "API", id: client.name });
       const status = result.created ? 201 : 200;
       const body = { lead: { id: result.leadId, ref: `L-${result.number}`, ...result } };
       if (idempotencyKey) {
