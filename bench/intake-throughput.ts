@@ -146,6 +146,7 @@ async function post(url: string, body: unknown) {
 /** The same rows written with plain SQL: the lead (upsert on email) and its activities. */
 async function benchRaw(databaseUrl: string, run: string) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL });
+  pool.on("error", (error) => console.error("raw pool:", error.message));
   try {
     const insert = async (i: number) => {
       const body = leadBody(i, run);

@@ -1,7 +1,7 @@
 // Checks the bot token with auth.test at start and keeps the answer for /readyz.
 import { ErrorCode, WebClient } from "@slack/web-api";
 import { errorMessage, FatalError } from "#src/errors.ts";
-import type { Logger } from "#src/logger.ts";
+import { boltLogger, type Logger } from "#src/logger.ts";
 
 /** Slack answers that mean the token itself is wrong: retrying cannot help. */
 const TOKEN_ERRORS = new Set([
@@ -35,6 +35,7 @@ export class SlackStatus {
     // A client of its own with few retries: the app's client retries for minutes by design.
     this.client = new WebClient(token, {
       slackApiUrl,
+      logger: boltLogger(logger),
       retryConfig: { retries: 2, factor: 1.5, minTimeout: 500, maxTimeout: 2000 },
       timeout: 10_000,
     });
