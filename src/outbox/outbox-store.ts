@@ -1,0 +1,96 @@
+// The outbox table as a work queue shared by every replica: PostgreSQL hands each message to
+// one worker (FOR UPDATE SKIP LOCKED), one lead's messages go out in order, and a message
+// whose worker died is taken up again when its lease runs out.
+import type { Database } from "#src/db/database.ts";
+
+export interface OutboxRow {
+  id: bigint;
+  kind: string;
+  orderingKey: string | null;
+  target: string | null;
+  payload: unknown;
+  attempts: number;
+}
+
+/**
+ * Leases up to `limit` due messages of the given kinds. A message waits while an earlier
+ * message with the same ordering key is still pending, so a lead's messages keep their order.
+ */
+export async function leaseDue(
+  db: Database,
+  options: { kinds: string[]; worker: string; now: Date; leaseMs: number; limit: number },
+): Promise<OutboxRow[]> {
+  const { kinds, worker, now, leaseMs, limit } = options;
+  return db.prisma.$queryRawUnsafe<OutboxRow[]>(
+    `WITH next AS (
+       SELECT o."id" FROM "OutboxMessage" o
+        WHERE o."status" = 'PENDING' AND o."kind" = ANY($1::text[])
+          AND o."availableAt" <= $2::timestamp(3)
+          AND (o."lockedUntil" IS NULL OR o."lockedUntil" <= $2::timestamp(3))
+          AND (o."orderingKey" IS NULL OR NOT EXISTS (
+            SELECT 1 FROM "OutboxMessage" p
+             WHERE p."orderingKey" = o."orderingKey" AND p."status" = 'PENDING' AND p."id" < o."id"))
+        ORDER BY o."availableAt", o."id"
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED)
+     UPDATE "OutboxMessage" m
+        SET "lockedUntil" = $2::timestamp(3) + make_interval(secs => $4::double precision),
+            "lockedBy" = $5, "attempts" = m."attempts" + 1
+       FROM next WHERE m."id" = next."id"
+     RETURNING m."id", m."kind", m."orderingKey", m."target", m."payload", m."attempts"`,
+    kinds,
+    now.toISOString(),
+    limit,
+    leaseMs / 1000,
+    worker,
+  );
+}
+
+export async function markDone(
+  db: Database,
+  id: bigint,
+  worker: string,
+  now: Date,
+  result: unknown,
+) {
+  await db.prisma.outboxMessage.updateMany({
+    where: { id, lockedBy: worker },
+    data: {
+      status: "DONE",
+      deliveredAt: now,
+      lockedUntil: null,
+      result: (result ?? undefined) as never,
+      lastError: null,
+    },
+  });
+}
+
+export async function markRetry(
+  db: Database,
+  id: bigint,
+  worker: string,
+  availableAt: Date,
+  error: string,
+) {
+  await db.prisma.outboxMessage.updateMany({
+    where: { id, lockedBy: worker },
+    data: { availableAt, lockedUntil: null, lastError: error.slice(0, 2000) },
+  });
+}
+
+export async function markDead(db: Database, id: bigint, worker: string, error: string) {
+  await db.prisma.outboxMessage.updateMany({
+    where: { id, lockedBy: worker },
+    data: { status: "DEAD", lockedUntil: null, lastError: error.slice(0, 2000) },
+  });
+}
+
+/** After a 429 for a channel, every pending message to it waits: on every replica. */
+export async function holdTarget(db: Database, target: string, until: Date) {
+  await db.prisma.$executeRawUnsafe(
+    `UPDATE "OutboxMessage" SET "availableAt" = GREATEST("availableAt", $2::timestamp(3))
+      WHERE "status" = 'PENDING' AND "target" = $1`,
+    target,
+    until.toISOString(),
+  );
+}

@@ -1,0 +1,148 @@
+// Outbox handlers that talk to Slack. Slack's answers are sorted into: done, retry later
+// (rate limits, outages), or never deliverable (the channel is gone, the blocks are invalid).
+import type { KnownBlock } from "@slack/types";
+import { ErrorCode, type WebClient } from "@slack/web-api";
+import type { Database } from "#src/db/database.ts";
+import type { OutboxRow } from "#src/outbox/outbox-store.ts";
+import { type OutboxHandler, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
+import type { Pacer } from "#src/outbox/pacer.ts";
+
+/** Slack errors that retrying cannot fix. */
+const PERMANENT = new Set([
+  "channel_not_found",
+  "not_in_channel",
+  "is_archived",
+  "invalid_blocks",
+  "invalid_blocks_format",
+  "msg_too_long",
+  "no_text",
+  "too_many_attachments",
+  "user_not_found",
+  "user_disabled",
+  "cannot_dm_bot",
+  "message_not_found",
+  "cant_update_message",
+  "edit_window_closed",
+  "restricted_action",
+  "invalid_arguments",
+]);
+
+export interface SlackPost {
+  channel: string;
+  text: string;
+  blocks?: KnownBlock[];
+  /** Reply in the thread of this lead message (e.g. its card). */
+  threadOf?: { leadId: string; kind: string };
+  /** Remember the message so later updates find it. */
+  record?: { leadId?: string; kind: string };
+}
+
+export interface SlackUpdate {
+  leadId: string;
+  kind: string;
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+export interface SlackDirect {
+  user: string;
+  text: string;
+  blocks?: KnownBlock[];
+  record?: { leadId?: string; kind: string };
+}
+
+export function slackHandlers(
+  db: Database,
+  client: WebClient,
+  pacer: Pacer,
+): Record<string, OutboxHandler> {
+  const post = async (channel: string, payload: Omit<SlackPost, "channel">) => {
+    const threadTs = payload.threadOf
+      ? await findMessage(db, payload.threadOf.leadId, payload.threadOf.kind)
+      : undefined;
+    await pacer.take(channel);
+    const response = await client.chat.postMessage({
+      channel,
+      text: payload.text,
+      blocks: payload.blocks,
+      thread_ts: threadTs?.ts,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    const ts = String(response.ts);
+    const posted = String(response.channel ?? channel);
+    if (payload.record) {
+      await db.prisma.slackMessage.create({
+        data: {
+          leadId: payload.record.leadId,
+          kind: payload.record.kind,
+          channelId: posted,
+          ts,
+          threadTs: threadTs?.ts,
+        },
+      });
+    }
+    return { channel: posted, ts };
+  };
+
+  return {
+    "slack.post": (message) =>
+      classify(message, async () => {
+        const payload = message.payload as SlackPost;
+        return post(payload.channel, payload);
+      }),
+    "slack.dm": (message) =>
+      classify(message, async () => {
+        const payload = message.payload as SlackDirect;
+        const opened = await client.conversations.open({ users: payload.user });
+        const channel = opened.channel?.id;
+        if (!channel) throw new Undeliverable(`no DM channel for ${payload.user}`);
+        return post(channel, payload);
+      }),
+    "slack.update": (message) =>
+      classify(message, async () => {
+        const payload = message.payload as SlackUpdate;
+        const found = await findMessage(db, payload.leadId, payload.kind);
+        if (!found)
+          throw new Undeliverable(
+            `no ${payload.kind} message for lead ${payload.leadId} to update`,
+          );
+        await client.chat.update({
+          channel: found.channelId,
+          ts: found.ts,
+          text: payload.text,
+          blocks: payload.blocks,
+        });
+        return { channel: found.channelId, ts: found.ts };
+      }),
+  };
+}
+
+async function findMessage(db: Database, leadId: string, kind: string) {
+  return db.prisma.slackMessage.findFirst({
+    where: { leadId, kind },
+    orderBy: { createdAt: "desc" },
+    select: { channelId: true, ts: true },
+  });
+}
+
+/** Runs a Slack call and turns Slack's errors into the worker's outcomes. */
+async function classify<T>(_message: OutboxRow, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof RetryLater || error instanceof Undeliverable) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === ErrorCode.RateLimitedError) {
+      const seconds = (error as { retryAfter?: number }).retryAfter ?? 1;
+      throw new RetryLater(`Slack rate limit: retry after ${seconds}s`, seconds * 1000, true);
+    }
+    if (code === ErrorCode.PlatformError) {
+      const slackError = (error as { data?: { error?: string } }).data?.error ?? "unknown";
+      if (PERMANENT.has(slackError)) throw new Undeliverable(`Slack refused: ${slackError}`);
+      throw new RetryLater(`Slack error: ${slackError}`);
+    }
+    // HTTP 5xx, timeouts, network errors: back off and retry.
+    throw new RetryLater((error as Error).message ?? String(error));
+  }
+}

@@ -1,0 +1,208 @@
+import { WebClient } from "@slack/web-api";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Clock } from "#src/clock.ts";
+import { createLogger } from "#src/logger.ts";
+import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
+import { Pacer } from "#src/outbox/pacer.ts";
+import { slackHandlers } from "#src/outbox/slack-handlers.ts";
+import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
+import { useTestDatabase } from "#test/setup/database.ts";
+import { testDatabaseUrl } from "#test/setup/test-database.ts";
+
+let slack: FakeSlack;
+beforeAll(async () => {
+  slack = await startFakeSlack();
+});
+afterAll(async () => {
+  await slack.close();
+});
+const database = useTestDatabase();
+const logger = createLogger({ level: "silent" });
+
+class TestClock implements Clock {
+  time = new Date("2026-11-20T15:00:00Z").getTime();
+  now = () => new Date(this.time);
+  advance(ms: number) {
+    this.time += ms;
+  }
+}
+
+function worker(clock: Clock) {
+  const client = new WebClient("xoxb-1-outbox", {
+    slackApiUrl: slack.url,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+  return new OutboxWorker({
+    db: database.current,
+    logger,
+    clock,
+    handlers: slackHandlers(database.current, client, new Pacer(1000, 1000)),
+  });
+}
+
+async function enqueue(
+  kind: string,
+  payload: object,
+  extra: { orderingKey?: string; target?: string } = {},
+  at?: Date,
+) {
+  return database.current.prisma.outboxMessage.create({
+    data: { kind, payload, ...extra, availableAt: at ?? new Date("2026-11-20T15:00:00Z") },
+  });
+}
+
+async function row(id: bigint) {
+  return database.current.prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
+}
+
+let lead: { id: string };
+beforeEach(async () => {
+  slack.reset();
+  await database.current.prisma.outboxMessage.deleteMany();
+  lead = await database.current.prisma.lead.create({
+    data: { email: `l${Date.now()}${Math.random()}@x.io`, emailDomain: "x.io" },
+  });
+});
+
+describe("outbox worker", () => {
+  it("posts a card, remembers it, then updates it in place and replies in its thread", async () => {
+    const clock = new TestClock();
+    await enqueue(
+      "slack.post",
+      { channel: "C0CARDS001", text: "New lead", record: { leadId: lead.id, kind: "card" } },
+      { orderingKey: lead.id, target: "C0CARDS001" },
+    );
+    await enqueue(
+      "slack.update",
+      { leadId: lead.id, kind: "card", text: "Claimed by Ana" },
+      { orderingKey: lead.id, target: "C0CARDS001" },
+    );
+    await enqueue(
+      "slack.post",
+      {
+        channel: "C0CARDS001",
+        text: "Visited pricing",
+        threadOf: { leadId: lead.id, kind: "card" },
+      },
+      { orderingKey: lead.id, target: "C0CARDS001" },
+    );
+    expect(await worker(clock).drain()).toBe(3);
+
+    const visible = slack.visible("C0CARDS001");
+    expect(visible.map((m) => [m.text, m.thread_ts === undefined])).toEqual([
+      ["Claimed by Ana", true],
+      ["Visited pricing", false],
+    ]);
+    expect(visible[1]?.thread_ts).toBe(visible[0]?.ts);
+    expect(await database.current.prisma.outboxMessage.count({ where: { status: "DONE" } })).toBe(
+      3,
+    );
+  });
+
+  it("waits out Slack's Retry-After for the whole channel, then delivers in order", async () => {
+    const clock = new TestClock();
+    slack.fail("chat.postMessage", { status: 429, retryAfter: 30 });
+    const first = await enqueue(
+      "slack.post",
+      { channel: "C0LIMIT001", text: "one", record: { leadId: lead.id, kind: "card" } },
+      { orderingKey: lead.id, target: "C0LIMIT001" },
+    );
+    const update = await enqueue(
+      "slack.update",
+      { leadId: lead.id, kind: "card", text: "one, claimed" },
+      { orderingKey: lead.id, target: "C0LIMIT001" },
+    );
+    const other = await enqueue(
+      "slack.post",
+      { channel: "C0LIMIT001", text: "two" },
+      { target: "C0LIMIT001" },
+    );
+    const w = worker(clock);
+    await w.drain();
+    expect((await row(first.id)).status).toBe("PENDING");
+    expect((await row(first.id)).availableAt.getTime()).toBe(clock.time + 30_000);
+    // The other message to that channel waits too, and the update waits for its post.
+    expect((await row(other.id)).status).toBe("PENDING");
+    expect((await row(update.id)).status).toBe("PENDING");
+    expect(slack.callsTo("chat.postMessage")).toHaveLength(1);
+
+    clock.advance(29_000);
+    expect(await w.drain()).toBe(0);
+    clock.advance(1_000);
+    await w.drain();
+    expect(slack.visible("C0LIMIT001").map((m) => m.text)).toEqual(["one, claimed", "two"]);
+    expect((await row(first.id)).attempts).toBe(2);
+  });
+
+  it("backs off on server errors and network failures without a hot loop", async () => {
+    const clock = new TestClock();
+    slack.fail("chat.postMessage", { status: 503, times: 3 });
+    const message = await enqueue(
+      "slack.post",
+      { channel: "C0FLAKY001", text: "hello" },
+      { target: "C0FLAKY001" },
+    );
+    const w = worker(clock);
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await w.drain();
+      const pending = await row(message.id);
+      expect(pending.status).toBe("PENDING");
+      delays.push(pending.availableAt.getTime() - clock.time);
+      clock.advance(pending.availableAt.getTime() - clock.time);
+    }
+    // Exponential backoff with jitter: about 1 s, 2 s, 4 s (each between half and full).
+    expect(delays[0]).toBeGreaterThanOrEqual(500);
+    expect(delays[1]).toBeGreaterThanOrEqual(1000);
+    expect(delays[2]).toBeGreaterThanOrEqual(2000);
+    await w.drain();
+    expect((await row(message.id)).status).toBe("DONE");
+    expect(slack.callsTo("chat.postMessage")).toHaveLength(4);
+  });
+
+  it("keeps a message Slack can never accept as DEAD with the reason", async () => {
+    slack.fail("chat.postMessage", { error: "channel_not_found" });
+    const message = await enqueue(
+      "slack.post",
+      { channel: "C0GONE0001", text: "x" },
+      { target: "C0GONE0001" },
+    );
+    await worker(new TestClock()).drain();
+    expect(await row(message.id)).toMatchObject({
+      status: "DEAD",
+      lastError: "Slack refused: channel_not_found",
+    });
+  });
+
+  it("lets two workers share the queue without posting anything twice", async () => {
+    const clock = new TestClock();
+    for (let i = 0; i < 40; i++) {
+      await enqueue(
+        "slack.post",
+        { channel: `C0SHARE${String(i % 4).padStart(3, "0")}`, text: `m${i}` },
+        { target: `C0SHARE${String(i % 4).padStart(3, "0")}` },
+      );
+    }
+    const [a, b] = [worker(clock), worker(clock)];
+    const handled = await Promise.all([a.drain(), b.drain()]);
+    expect(handled[0] + handled[1]).toBe(40);
+    const texts = slack.callsTo("chat.postMessage").map((c) => c.args.text);
+    expect(texts).toHaveLength(40);
+    expect(new Set(texts).size).toBe(40);
+    if (testDatabaseUrl()) expect(Math.min(...handled)).toBeGreaterThan(0);
+  });
+
+  it("runs in the background and stops cleanly", async () => {
+    const w = worker({ now: () => new Date() });
+    await enqueue(
+      "slack.post",
+      { channel: "C0BACKG001", text: "bg" },
+      { target: "C0BACKG001" },
+      new Date(Date.now() - 1000),
+    );
+    w.start();
+    await slack.waitFor(() => slack.visible("C0BACKG001")[0]);
+    await w.stop();
+  });
+});
