@@ -125,6 +125,34 @@ const baseSchema = z.object({
       )
       .optional(),
   ),
+  WEBHOOK_URLS: optionalString.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(",")
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+            message:
+              "must be a comma-separated list of http(s) URLs that receive lifecycle events, e.g. https://crm.example.com/hooks/baton",
+          }),
+        ),
+      )
+      .optional(),
+  ),
+  WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .min(24, {
+        message:
+          "must be at least 24 characters: the key that signs webhooks (make one with `openssl rand -hex 32`)",
+      })
+      .optional(),
+  ),
   INTAKE_MAX_BODY_BYTES: z
     .string()
     .trim()
@@ -134,7 +162,18 @@ const baseSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: duration.default(10000),
 });
 
-const slackSchema = baseSchema.superRefine((env, ctx) => {
+const checkedSchema = baseSchema.superRefine((env, ctx) => {
+  if ((env.WEBHOOK_URLS?.length ?? 0) > 0 && !env.WEBHOOK_SECRET) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["WEBHOOK_SECRET"],
+      message:
+        "is required when WEBHOOK_URLS is set: receivers check each webhook's signature with it (make one with `openssl rand -hex 32`)",
+    });
+  }
+});
+
+const slackSchema = checkedSchema.superRefine((env, ctx) => {
   if (!env.SLACK_BOT_TOKEN) {
     ctx.addIssue({
       code: "custom",
@@ -176,6 +215,7 @@ export interface Config {
   openai: { apiKey?: string; baseUrl?: string; model: string; timeoutMs: number };
   playbookPath: string;
   intake: { tokens: { name: string; token: string }[]; maxBodyBytes: number };
+  webhooks: { urls: string[]; secret?: string };
   shutdownTimeoutMs: number;
 }
 
@@ -196,7 +236,7 @@ export function loadConfig(
   { cwd = process.cwd(), requireSlack = true }: { cwd?: string; requireSlack?: boolean } = {},
 ): Config {
   const isTty = process.stdout.isTTY === true;
-  const parsed = (requireSlack ? slackSchema : baseSchema).safeParse(source);
+  const parsed = (requireSlack ? slackSchema : checkedSchema).safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
@@ -247,6 +287,7 @@ export function loadConfig(
       }),
       maxBodyBytes: env.INTAKE_MAX_BODY_BYTES,
     },
+    webhooks: { urls: env.WEBHOOK_URLS ?? [], secret: env.WEBHOOK_SECRET },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };
 }
