@@ -1,5 +1,6 @@
 // The composition root: serves HTTP, opens the database, migrates, checks Slack, connects the
 // Slack app, and takes it all down again in order. main.ts and the end-to-end tests both use it.
+import { WebClient } from "@slack/web-api";
 import type { Clock } from "#src/clock.ts";
 import { systemClock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
@@ -10,21 +11,18 @@ import { FatalError } from "#src/errors.ts";
 import { type Readiness, registerHealthRoutes } from "#src/http/health-routes.ts";
 import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
-import type { Logger } from "#src/logger.ts";
+import type { Worker } from "#src/lib/worker.ts";
+import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
+import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
+import { Pacer } from "#src/outbox/pacer.ts";
+import { slackHandlers } from "#src/outbox/slack-handlers.ts";
+import { webhookHandler } from "#src/outbox/webhooks.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from "#src/slack/slack-app.ts";
 import { SlackStatus } from "#src/slack/slack-status.ts";
-
-/** Background work (outbox delivery, scheduled jobs) started after the app and stopped first. */
-export interface Worker {
-  name: string;
-  start(): void;
-  /** Resolves when in-flight work is finished. */
-  stop(): Promise<void>;
-}
 
 export interface BatonOptions {
   config: Config;
@@ -39,6 +37,7 @@ export interface BatonOptions {
 
 export interface Baton {
   deps: Deps;
+  outbox: OutboxWorker;
   slack: SlackApp;
   http: HttpServer;
   /** The port the HTTP server listens on (useful with PORT=0). */
@@ -101,7 +100,16 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     };
     registerIntakeRoutes(http, deps);
     const slack = createSlackApp(deps, slackStatus.identity);
-    const workers: Worker[] = [];
+    const outbox = new OutboxWorker({
+      db,
+      logger: logger.child({ component: "outbox" }),
+      clock: deps.clock,
+      handlers: {
+        ...slackHandlers(db, deliveryClient(config, logger), new Pacer()),
+        ...webhookHandler(config.webhooks, () => deps.clock.now()),
+      },
+    });
+    const workers: Worker[] = [outbox];
 
     await slack.start();
     slackListener = slack.httpListener;
@@ -121,6 +129,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     let stopped: Promise<void> | undefined;
     return {
       deps,
+      outbox,
       slack,
       http,
       port,
@@ -137,6 +146,17 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     await shutdown();
     throw error;
   }
+}
+
+/** The Web API client the outbox delivers with: the outbox owns retries and rate limits. */
+function deliveryClient(config: Config, logger: Logger): WebClient {
+  return new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    logger: boltLogger(logger),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: 15_000,
+  });
 }
 
 async function openPlaybook(path: string): Promise<PlaybookStore> {

@@ -3,10 +3,10 @@
 // nothing is dropped unless the message can never be delivered, and then it is kept as DEAD
 // with its error.
 import { randomBytes } from "node:crypto";
-import type { Worker } from "#src/baton.ts";
 import type { Clock } from "#src/clock.ts";
 import type { Database } from "#src/db/database.ts";
 import { errorMessage } from "#src/errors.ts";
+import type { Worker } from "#src/lib/worker.ts";
 import type { Logger } from "#src/logger.ts";
 import {
   holdTarget,

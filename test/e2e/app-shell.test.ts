@@ -130,3 +130,21 @@ describe("Baton in HTTP mode", () => {
     expect(all).not.toContain(SIGNING_SECRET);
   });
 });
+
+describe("the running app's outbox", () => {
+  it("delivers queued Slack messages in the background", async () => {
+    await database.current.prisma.outboxMessage.create({
+      data: {
+        kind: "slack.post",
+        payload: { channel: "C0OUTBOX01", text: "queued" },
+        target: "C0OUTBOX01",
+      },
+    });
+    app.current.outbox.wake();
+    const [message] = await slack.waitFor(() => {
+      const visible = slack.visible("C0OUTBOX01");
+      return visible.length ? visible : undefined;
+    });
+    expect(message?.text).toBe("queued");
+  });
+});
