@@ -14,6 +14,7 @@ import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts
 import type { Worker } from "#src/lib/worker.ts";
 import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
+import { leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
 import { slackHandlers } from "#src/outbox/slack-handlers.ts";
@@ -107,6 +108,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       handlers: {
         ...slackHandlers(db, deliveryClient(config, logger), new Pacer()),
         ...webhookHandler(config.webhooks, () => deps.clock.now()),
+        ...leadHandlers(deps),
       },
     });
     const workers: Worker[] = [outbox];
