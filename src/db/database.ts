@@ -26,6 +26,12 @@ export interface Database {
   /** Describes where the data lives, without credentials. */
   location: string;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * A transaction on a raw connection, for hot paths where Prisma's per-query cost matters
+   * (intake). Rolled back when `fn` throws. Timestamps should be selected as epoch
+   * milliseconds: drivers disagree on how to read `timestamp` without a time zone.
+   */
+  transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -82,6 +88,25 @@ export async function openPostgres(
         client.release();
       }
     },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn({
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          exec: async (script) => {
+            await client.query(script);
+          },
+        });
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
     async ping() {
       await pool.query("SELECT 1");
     },
@@ -128,6 +153,16 @@ export function wrapPglite(pglite: PGlite, location: string, close: () => Promis
           await pglite.exec(script);
         },
       }),
+    transaction: (fn) =>
+      pglite.transaction((tx) =>
+        fn({
+          query: async (sql, params) =>
+            (await tx.query<Record<string, unknown>>(sql, params)).rows as never,
+          exec: async (script) => {
+            await tx.exec(script);
+          },
+        }),
+      ),
     async ping() {
       await pglite.query("SELECT 1");
     },

@@ -36,7 +36,7 @@ export class CaptureBatcher {
 
   constructor(private readonly options: CaptureBatcherOptions) {
     this.maxBatch = options.maxBatch ?? 100;
-    this.maxConcurrent = options.maxConcurrent ?? (options.db.kind === "pglite" ? 1 : 2);
+    this.maxConcurrent = options.maxConcurrent ?? (options.db.kind === "pglite" ? 1 : 4);
   }
 
   capture(input: LeadRequest, actor: Actor): Promise<CaptureLeadResult> {

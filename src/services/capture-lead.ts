@@ -6,14 +6,14 @@
 // document) because intake throughput matters: Prisma costs ~1.5 ms of JavaScript per query,
 // so a dozen queries per lead would cap a process near 100 leads/s.
 import { createHash } from "node:crypto";
-import type { Database } from "#src/db/database.ts";
+import type { Database, SqlSession } from "#src/db/database.ts";
 import type { LeadStatus } from "#src/db/generated/client.ts";
 import { decideQualification } from "#src/domain/qualification.ts";
 import { scoreLead } from "#src/domain/scoring.ts";
 import type { ActivityInput, LeadRequest } from "#src/intake/schemas.ts";
 import { uuidv7 } from "#src/lib/uuid.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
-import type { Actor, Tx } from "#src/services/lead-journal.ts";
+import type { Actor } from "#src/services/lead-journal.ts";
 
 /** Mailbox providers: their domain says nothing about the lead's company. */
 const FREE_MAIL = new Set([
@@ -98,10 +98,7 @@ export async function captureLeads(
   // loser's transaction is rolled back and retried, finding the lead this time.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.prisma.$transaction((tx) => captureBatch(tx, inputs, context), {
-        timeout: 60_000,
-        maxWait: 10_000,
-      });
+      return await db.transaction((sql) => captureBatch(sql, inputs, context));
     } catch (error) {
       if (!(error instanceof CreateRace) || attempt >= 3) throw error;
     }
@@ -129,7 +126,7 @@ interface Work {
 }
 
 async function captureBatch(
-  tx: Tx,
+  sql: SqlSession,
   inputs: LeadRequest[],
   context: CaptureContext,
 ): Promise<CaptureLeadResult[]> {
@@ -140,39 +137,43 @@ async function captureBatch(
     const seen = new Set<string>();
     const round = rest.filter(({ input }) => !seen.has(input.email) && seen.add(input.email));
     rest = rest.filter((item) => !round.includes(item));
-    for (const result of await captureRound(tx, round, context)) results[result.index] = result;
+    for (const result of await captureRound(sql, round, context)) results[result.index] = result;
   }
   return results;
 }
 
 async function captureRound(
-  tx: Tx,
+  sql: SqlSession,
   items: { input: LeadRequest; index: number }[],
   context: CaptureContext,
 ): Promise<(CaptureLeadResult & { index: number })[]> {
   const { now, actor, scoring } = context;
   const emails = items.map(({ input }) => input.email);
 
-  const existing = await tx.$queryRawUnsafe<
-    {
-      id: string;
-      number: number;
-      email: string;
-      status: LeadStatus;
-      resurfaceAt: Date | null;
-      attributes: Record<string, unknown>;
-    }[]
-  >(
-    `SELECT "id", "number", "email", "status", "resurfaceAt", "attributes"
+  const existing = await sql.query<{
+    id: string;
+    number: number;
+    email: string;
+    status: LeadStatus;
+    resurfaceAt: number | null;
+    attributes: Record<string, unknown>;
+  }>(
+    `SELECT "id", "number", "email", "status", "attributes",
+            (extract(epoch FROM "resurfaceAt") * 1000)::float8 AS "resurfaceAt"
        FROM "Lead" WHERE "email" = ANY($1::text[]) ORDER BY "email" FOR UPDATE`,
-    emails,
+    [emails],
   );
-  const byEmail = new Map(existing.map((row) => [row.email, row]));
+  const byEmail = new Map(
+    existing.map((row) => [
+      row.email,
+      { ...row, resurfaceAt: row.resurfaceAt === null ? null : new Date(row.resurfaceAt) },
+    ]),
+  );
 
   // New leads.
   const fresh = items.filter(({ input }) => !byEmail.has(input.email));
   const owners = context.accountMatching
-    ? await accountOwners(tx, fresh.map(({ input }) => companyDomainOf(input)).filter(isString))
+    ? await accountOwners(sql, fresh.map(({ input }) => companyDomainOf(input)).filter(isString))
     : new Map<string, string>();
   const newRows = fresh.map(({ input }) => {
     const companyDomain = companyDomainOf(input);
@@ -189,7 +190,7 @@ async function captureRound(
     };
   });
   const created = newRows.length
-    ? await tx.$queryRawUnsafe<{ id: string; number: number; email: string }[]>(
+    ? await sql.query<{ id: string; number: number; email: string }>(
         `INSERT INTO "Lead" ("id", "email", "emailDomain", "firstName", "lastName", "title", "company",
            "companyDomain", "companySize", "industry", "country", "region", "city", "phone", "linkedinUrl",
            "website", "source", "campaign", "externalIds", "attributes", "accountOwnerId", "createdAt", "updatedAt")
@@ -203,7 +204,7 @@ async function captureRound(
              "accountOwnerId" uuid, "createdAt" timestamp(3))
          ON CONFLICT ("email") DO NOTHING
          RETURNING "id", "number", "email"`,
-        JSON.stringify(newRows),
+        [JSON.stringify(newRows)],
       )
     : [];
   if (created.length < newRows.length) throw new CreateRace("a lead was created concurrently");
@@ -220,7 +221,7 @@ async function captureRound(
   // The stored fields after the update: fit scoring looks at the whole lead, not just this request.
   const storedFields = new Map<string, Fields>();
   if (updates.length) {
-    const rows = await tx.$queryRawUnsafe<(Fields & { id: string })[]>(
+    const rows = await sql.query<Fields & { id: string }>(
       `UPDATE "Lead" AS l SET
          ${FIELDS.map((f) => `"${f}" = CASE WHEN x."fields" ? '${f}' THEN ${f === "companySize" ? `(x."fields"->>'${f}')::int` : `x."fields"->>'${f}'`} ELSE l."${f}" END`).join(",\n         ")},
          "externalIds" = l."externalIds" || x."externalIds",
@@ -229,8 +230,7 @@ async function captureRound(
        FROM jsonb_to_recordset($1::jsonb) AS x("id" uuid, "fields" jsonb, "externalIds" jsonb, "attributes" jsonb)
        WHERE l."id" = x."id"
        RETURNING l."id", ${FIELDS.map((f) => `l."${f}"`).join(", ")}`,
-      JSON.stringify(updates),
-      now.toISOString(),
+      [JSON.stringify(updates), now.toISOString()],
     );
     for (const { id, ...fields } of rows) {
       storedFields.set(
@@ -264,7 +264,7 @@ async function captureRound(
   // Activities: an activity already stored (same sender id or same content) is skipped.
   const allActivities = work.flatMap((w) => w.activities);
   const inserted = allActivities.length
-    ? await tx.$queryRawUnsafe<{ leadId: string; type: string; occurredAt: Date }[]>(
+    ? await sql.query<{ leadId: string; type: string; occurredAt: number }>(
         `INSERT INTO "Activity" ("id", "leadId", "type", "occurredAt", "url", "title", "eventName", "message",
            "colleague", "colleagueNote", "source", "campaign", "data", "externalId", "createdAt")
          SELECT "id", "leadId", "type", "occurredAt", "url", "title", "eventName", "message",
@@ -273,9 +273,8 @@ async function captureRound(
              "url" text, "title" text, "eventName" text, "message" text, "colleague" text, "colleagueNote" text,
              "source" text, "campaign" text, "data" jsonb, "externalId" text)
          ON CONFLICT ("leadId", "externalId") DO NOTHING
-         RETURNING "leadId", "type", "occurredAt"`,
-        JSON.stringify(allActivities),
-        now.toISOString(),
+         RETURNING "leadId", "type", (extract(epoch FROM "occurredAt") * 1000)::float8 AS "occurredAt"`,
+        [JSON.stringify(allActivities), now.toISOString()],
       )
     : [];
   const addedByLead = groupBy(inserted, (row) => row.leadId);
@@ -284,11 +283,10 @@ async function captureRound(
   const windowStart = new Date(now.getTime() - scoring.behavior.window);
   const knownIds = work.filter((w) => !w.created).map((w) => w.lead.id);
   const stored = knownIds.length
-    ? await tx.$queryRawUnsafe<{ leadId: string; type: string; occurredAt: Date }[]>(
-        `SELECT "leadId", "type", "occurredAt" FROM "Activity"
+    ? await sql.query<{ leadId: string; type: string; occurredAt: number }>(
+        `SELECT "leadId", "type", (extract(epoch FROM "occurredAt") * 1000)::float8 AS "occurredAt" FROM "Activity"
           WHERE "leadId" = ANY($1::uuid[]) AND "occurredAt" >= $2::timestamp(3)`,
-        knownIds,
-        windowStart.toISOString(),
+        [knownIds, windowStart.toISOString()],
       )
     : [];
   const storedByLead = groupBy(stored, (row) => row.leadId);
@@ -410,7 +408,7 @@ async function captureRound(
     });
   }
 
-  await tx.$executeRawUnsafe(
+  await sql.query(
     `UPDATE "Lead" AS l SET
        "score" = x."score", "fitScore" = x."fitScore", "behaviorScore" = x."behaviorScore",
        "scoreBreakdown" = x."scoreBreakdown", "scoredAt" = $2::timestamp(3),
@@ -422,29 +420,26 @@ async function captureRound(
      FROM jsonb_to_recordset($1::jsonb) AS x("id" uuid, "score" int, "fitScore" int, "behaviorScore" int,
        "scoreBreakdown" jsonb, "status" text, "qualified" boolean, "trigger" jsonb, "nurtured" boolean)
      WHERE l."id" = x."id"`,
-    JSON.stringify(leadUpdates),
-    now.toISOString(),
+    [JSON.stringify(leadUpdates), now.toISOString()],
   );
-  await tx.$executeRawUnsafe(
+  await sql.query(
     `INSERT INTO "LeadEvent" ("leadId", "type", "actorType", "actorId", "fromStatus", "toStatus", "reason", "data", "createdAt")
      SELECT "leadId", "type", "actorType"::"ActorType", "actorId", "fromStatus"::"LeadStatus", "toStatus"::"LeadStatus",
        "reason", "data", $2::timestamp(3)
        FROM jsonb_to_recordset($1::jsonb) AS x("leadId" uuid, "type" text, "actorType" text,
          "actorId" text, "fromStatus" text, "toStatus" text, "reason" text, "data" jsonb, "n" int)
       ORDER BY "n"`,
-    JSON.stringify(events),
-    now.toISOString(),
+    [JSON.stringify(events), now.toISOString()],
   );
   if (outbox.length) {
-    await tx.$executeRawUnsafe(
+    await sql.query(
       `INSERT INTO "OutboxMessage" ("kind", "payload", "orderingKey", "dedupeKey", "availableAt", "createdAt")
        SELECT "kind", "payload", "orderingKey", "dedupeKey", $2::timestamp(3), $2::timestamp(3)
          FROM jsonb_to_recordset($1::jsonb) AS x("kind" text, "payload" jsonb, "orderingKey" text,
            "dedupeKey" text, "n" int)
         ORDER BY "n"
        ON CONFLICT ("dedupeKey") DO NOTHING`,
-      JSON.stringify(outbox),
-      now.toISOString(),
+      [JSON.stringify(outbox), now.toISOString()],
     );
   }
   return results;
@@ -457,9 +452,9 @@ function latestHandRaise(activities: ActivityInput[], handRaises: string[]): str
 }
 
 /** The owner of each company's account, or of another open lead from the same company. */
-async function accountOwners(tx: Tx, domains: string[]): Promise<Map<string, string>> {
+async function accountOwners(sql: SqlSession, domains: string[]): Promise<Map<string, string>> {
   if (domains.length === 0) return new Map();
-  const rows = await tx.$queryRawUnsafe<{ domain: string; ownerId: string }[]>(
+  const rows = await sql.query<{ domain: string; ownerId: string }>(
     `SELECT DISTINCT ON (domain) domain, "ownerId" FROM (
        SELECT a."domain" AS domain, a."ownerId", 0 AS rank, NULL::timestamp AS at
          FROM "Account" a JOIN "Rep" r ON r."id" = a."ownerId"
@@ -471,7 +466,7 @@ async function accountOwners(tx: Tx, domains: string[]): Promise<Map<string, str
           AND l."status" IN ('CLAIMED', 'WORKING', 'CONVERTED')
      ) owners
      ORDER BY domain, rank, at DESC NULLS LAST`,
-    [...new Set(domains)],
+    [[...new Set(domains)]],
   );
   return new Map(rows.map((row) => [row.domain, row.ownerId]));
 }
