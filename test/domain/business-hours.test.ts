@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import {
+  addBusinessTime,
+  businessTimeBetween,
+  isBusinessTime,
+  zonedTime,
+} from "#src/domain/business-hours.ts";
+
+const week = {
+  days: ["mon", "tue", "wed", "thu", "fri"] as ("mon" | "tue" | "wed" | "thu" | "fri")[],
+  start: "09:00",
+  end: "17:00",
+  holidays: [] as string[],
+};
+const MIN = 60_000;
+const H = 60 * MIN;
+const at = (iso: string) => new Date(iso);
+
+describe("business hours", () => {
+  it("turns a local wall-clock time into an instant, across daylight saving", () => {
+    expect(
+      zonedTime(
+        { year: 2026, month: 7, day: 1, hour: 9, minute: 0 },
+        "Europe/Berlin",
+      ).toISOString(),
+    ).toBe("2026-07-01T07:00:00.000Z");
+    expect(
+      zonedTime(
+        { year: 2026, month: 12, day: 1, hour: 9, minute: 0 },
+        "Europe/Berlin",
+      ).toISOString(),
+    ).toBe("2026-12-01T08:00:00.000Z");
+    expect(
+      zonedTime(
+        { year: 2026, month: 11, day: 20, hour: 9, minute: 0 },
+        "America/New_York",
+      ).toISOString(),
+    ).toBe("2026-11-20T14:00:00.000Z");
+  });
+
+  it("carries an SLA over the weekend", () => {
+    // Friday 16:50 in Berlin (15:50 UTC) + 15 business minutes = Monday 09:05.
+    expect(
+      addBusinessTime(at("2026-11-20T15:50:00Z"), 15 * MIN, week, "Europe/Berlin").toISOString(),
+    ).toBe("2026-11-23T08:05:00.000Z");
+  });
+
+  it("starts the clock at the next opening for a lead that arrives at night or on a weekend", () => {
+    // Saturday noon in New York + 1 h = Monday 10:00 New York.
+    expect(
+      addBusinessTime(at("2026-11-21T17:00:00Z"), H, week, "America/New_York").toISOString(),
+    ).toBe("2026-11-23T15:00:00.000Z");
+    // Tuesday 06:00 + 30 min = Tuesday 09:30.
+    expect(
+      addBusinessTime(at("2026-11-24T11:00:00Z"), 30 * MIN, week, "America/New_York").toISOString(),
+    ).toBe("2026-11-24T14:30:00.000Z");
+  });
+
+  it("counts the same instant differently in different time zones", () => {
+    const friday1600Utc = at("2026-11-20T16:00:00Z");
+    // 17:00 in Berlin: closed, next opening Monday. 11:00 in New York: open.
+    expect(addBusinessTime(friday1600Utc, H, week, "Europe/Berlin").toISOString()).toBe(
+      "2026-11-23T09:00:00.000Z",
+    );
+    expect(addBusinessTime(friday1600Utc, H, week, "America/New_York").toISOString()).toBe(
+      "2026-11-20T17:00:00.000Z",
+    );
+    // 01:00 Saturday in Tokyo.
+    expect(isBusinessTime(friday1600Utc, week, "Asia/Tokyo")).toBe(false);
+    expect(isBusinessTime(friday1600Utc, week, "America/New_York")).toBe(true);
+  });
+
+  it("handles the night daylight saving ends", () => {
+    // Friday 2026-10-23 16:30 Berlin (CEST, 14:30 UTC) + 1 h = Monday 26th 09:30 CET (08:30 UTC).
+    expect(
+      addBusinessTime(at("2026-10-23T14:30:00Z"), H, week, "Europe/Berlin").toISOString(),
+    ).toBe("2026-10-26T08:30:00.000Z");
+  });
+
+  it("skips holidays and spans several days", () => {
+    const withHoliday = { ...week, holidays: ["2026-11-23"] };
+    expect(
+      addBusinessTime(at("2026-11-20T15:00:00Z"), 2 * H, withHoliday, "UTC").toISOString(),
+    ).toBe("2026-11-24T10:00:00.000Z");
+    // 3 business days of 8 h from Monday 09:00 = Wednesday 17:00.
+    expect(addBusinessTime(at("2026-11-23T09:00:00Z"), 24 * H, week, "UTC").toISOString()).toBe(
+      "2026-11-25T17:00:00.000Z",
+    );
+  });
+
+  it("measures business time between two instants", () => {
+    // Friday 16:00 to Monday 10:00 in UTC: 1 h + 1 h.
+    expect(
+      businessTimeBetween(at("2026-11-20T16:00:00Z"), at("2026-11-23T10:00:00Z"), week, "UTC"),
+    ).toBe(2 * H);
+    expect(
+      businessTimeBetween(at("2026-11-21T10:00:00Z"), at("2026-11-21T12:00:00Z"), week, "UTC"),
+    ).toBe(0);
+    expect(
+      businessTimeBetween(at("2026-11-23T10:00:00Z"), at("2026-11-23T09:00:00Z"), week, "UTC"),
+    ).toBe(0);
+    // Inverse of addBusinessTime.
+    const from = at("2026-11-20T15:50:00Z");
+    const due = addBusinessTime(from, 75 * MIN, week, "Europe/Berlin");
+    expect(businessTimeBetween(from, due, week, "Europe/Berlin")).toBe(75 * MIN);
+  });
+});
