@@ -80,7 +80,7 @@ describe("business hours", () => {
   it("skips holidays and spans several days", () => {
     const withHoliday = { ...week, holidays: ["2026-11-23"] };
     expect(
-      addBusinessTime(at("2026-11-20T15:00:00Z"), 2 * H, withHoliday, "UTC").toISOString(),
+      addBusinessTime(at("2026-11-20T16:00:00Z"), 2 * H, withHoliday, "UTC").toISOString(),
     ).toBe("2026-11-24T10:00:00.000Z");
     // 3 business days of 8 h from Monday 09:00 = Wednesday 17:00.
     expect(addBusinessTime(at("2026-11-23T09:00:00Z"), 24 * H, week, "UTC").toISOString()).toBe(
