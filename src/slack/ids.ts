@@ -1,2 +1,15 @@
 // action_id / callback_id constants shared by Block Kit builders and the listeners that handle them.
 export const COMMAND = "/leads";
+
+/** Buttons on lead cards; each button's value is the lead id. */
+export const ACTIONS = {
+  claim: "lead_claim",
+  accept: "lead_accept",
+  pass: "lead_pass",
+  disqualify: "lead_disqualify",
+  nurture: "lead_nurture",
+  logTouch: "lead_log_touch",
+  converted: "lead_converted",
+  release: "lead_release",
+  reassign: "lead_reassign",
+} as const;

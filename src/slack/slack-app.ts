@@ -7,6 +7,7 @@ import type { Deps } from "#src/context.ts";
 import { FatalError } from "#src/errors.ts";
 import { InFlight } from "#src/lib/in-flight.ts";
 import { boltLogger } from "#src/logger.ts";
+import { register as registerActions } from "#src/slack/listeners/actions/index.ts";
 import { register as registerCommands } from "#src/slack/listeners/commands/index.ts";
 import { dedupeEvents } from "#src/slack/middleware/dedupe-events.ts";
 import { platformError, type SlackIdentity } from "#src/slack/slack-status.ts";
@@ -101,6 +102,7 @@ function buildApp(
   app.use(({ next }) => handlers.run(next));
   app.use(dedupeEvents(deps));
   registerCommands(app, deps);
+  registerActions(app, deps);
   return app;
 }
 

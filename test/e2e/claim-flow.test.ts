@@ -1,8 +1,10 @@
 // From a lead to a claim, through the running app: intake, hand-off, claim, marketing feed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimLead } from "#src/services/claim-lead.ts";
+import { ACTIONS } from "#src/slack/ids.ts";
 import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
-import { INTAKE_TOKEN, useTestApp } from "#test/setup/app.ts";
+import { buildButtonAction, createSlackRequester } from "#test/fakes/slack-requests.ts";
+import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 let slack: FakeSlack;
@@ -58,6 +60,103 @@ describe("a qualified lead in the running app", () => {
     expect(text).toContain("&lt;http://evil.example|Click me&gt;");
     expect(text).toContain("Q4 &lt;@U0REPMIKE1&gt;");
     expect(text).not.toMatch(/<!channel>|<http:\/\/evil|<@U0REPMIKE1>/);
+  });
+});
+
+describe("the Claim button", () => {
+  it("gives the lead to exactly one of 20 simultaneous clickers, and tells each other one who has it", async () => {
+    const response = await fetch(`${app.current.url}/api/v1/leads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${INTAKE_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        email: "race@othercorp.example",
+        country: "CA",
+        companySize: 90,
+        activities: [{ type: "contact_sales", occurredAt: "2026-11-20T15:00:00Z" }],
+      }),
+    });
+    const { lead } = (await response.json()) as { lead: { id: string } };
+    app.current.outbox.wake();
+    await waitForStatus(lead.id, "OFFERED");
+
+    const requester = createSlackRequester({
+      url: `${app.current.url}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+    });
+    const reps = ["U0REPMIKE1", "U0REPPRIYA", "U0REPSAM01", "U0REPTOM01"];
+    const clicks = Array.from({ length: 20 }, (_, i) => ({
+      user: reps[i % 4]!,
+      url: slack.responseUrl(),
+    }));
+    const acks = await Promise.all(
+      clicks.map((click) =>
+        requester.interaction(
+          buildButtonAction({
+            actionId: ACTIONS.claim,
+            value: lead.id,
+            userId: click.user,
+            responseUrl: click.url,
+          }),
+        ),
+      ),
+    );
+    expect(acks.every((ack) => ack.status === 200)).toBe(true);
+
+    const answers = await slack.waitFor(() => {
+      const found = clicks.map((click) =>
+        slack.responses.find((r) => click.url.endsWith(`/${r.id}`)),
+      );
+      return found.every(Boolean) ? found : undefined;
+    }, 15_000);
+    const owned = await database.current.prisma.lead.findUniqueOrThrow({
+      where: { id: lead.id },
+      include: { owner: true },
+    });
+    const owner = owned.owner!.slackUserId;
+    const texts = answers.map((a) => String(a!.body.text));
+    expect(texts.filter((t) => t.includes("is yours"))).toHaveLength(1);
+    for (const [i, text] of texts.entries()) {
+      if (text.includes("is yours")) {
+        expect(clicks[i]!.user).toBe(owner);
+      } else if (clicks[i]!.user === owner) {
+        expect(text).toMatch(/^You already claimed this lead/);
+      } else {
+        expect(text).toContain(`<@${owner}> already claimed this lead`);
+      }
+      expect(answers[i]!.body).toMatchObject({
+        response_type: "ephemeral",
+        replace_original: false,
+      });
+    }
+    expect(
+      await database.current.prisma.leadEvent.count({
+        where: { leadId: lead.id, type: "claimed" },
+      }),
+    ).toBe(1);
+  });
+
+  it("tells someone outside the team why they cannot claim", async () => {
+    const lead = await database.current.prisma.lead.findFirstOrThrow({
+      where: { email: "race@othercorp.example" },
+    });
+    const url = slack.responseUrl();
+    const requester = createSlackRequester({
+      url: `${app.current.url}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+    });
+    await requester.interaction(
+      buildButtonAction({
+        actionId: ACTIONS.claim,
+        value: lead.id,
+        userId: "U0REPKIM01",
+        responseUrl: url,
+      }),
+    );
+    const answer = await slack.waitFor(() => slack.responses.find((r) => url.endsWith(`/${r.id}`)));
+    expect(answer.body).toMatchObject({
+      response_type: "ephemeral",
+      text: "Only members of NA Mid-Market can claim this lead.",
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 // Sends Slack-signed HTTP requests to Baton in HTTP mode, so Bolt's signature check, ack and
 // routing run for real. Payloads are shaped like Slack's and typed against Bolt's types.
 import { createHmac } from "node:crypto";
-import type { SlashCommand } from "@slack/bolt";
+import type { BlockAction, ButtonAction, SlashCommand } from "@slack/bolt";
 
 export interface SlackResponse {
   status: number;
@@ -11,7 +11,7 @@ export interface SlackResponse {
 
 export interface SlackRequester {
   slashCommand(fields: Partial<SlashCommand>): Promise<SlackResponse>;
-  interaction(payload: Record<string, unknown>): Promise<SlackResponse>;
+  interaction(payload: object): Promise<SlackResponse>;
   event(
     event: Record<string, unknown>,
     options?: { eventId?: string; retryNum?: number },
@@ -100,5 +100,47 @@ export function buildSlashCommand(overrides: Partial<SlashCommand>): SlashComman
     channel_name: "inbound",
     api_app_id: "A0BATON001",
     ...overrides,
+  };
+}
+
+/** A block_actions payload for a button click on a message, as Slack sends it. */
+export function buildButtonAction(options: {
+  actionId: string;
+  value: string;
+  userId: string;
+  channelId?: string;
+  messageTs?: string;
+  responseUrl: string;
+}): BlockAction<ButtonAction> {
+  const channel = options.channelId ?? "C0NAMIDMKT";
+  const ts = options.messageTs ?? "1795000000.000100";
+  return {
+    type: "block_actions",
+    user: {
+      id: options.userId,
+      username: options.userId.toLowerCase(),
+      name: options.userId.toLowerCase(),
+      team_id: "T0TEST0001",
+    },
+    api_app_id: "A0BATON001",
+    token: "legacy-verification-token",
+    container: { type: "message", message_ts: ts, channel_id: channel, is_ephemeral: false },
+    trigger_id: `${Date.now()}.trigger`,
+    team: { id: "T0TEST0001", domain: "baton-test" },
+    enterprise: undefined,
+    is_enterprise_install: false,
+    channel: { id: channel, name: "sales" },
+    message: { type: "message", ts, text: "lead card" },
+    response_url: options.responseUrl,
+    actions: [
+      {
+        type: "button",
+        action_id: options.actionId,
+        block_id: "actions",
+        value: options.value,
+        text: { type: "plain_text", text: "Claim" },
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   };
 }

@@ -1,0 +1,31 @@
+// Claim (claim mode) and Accept (assign mode): ack at once, then let the database decide.
+import type { App, BlockButtonAction } from "@slack/bolt";
+import type { Deps } from "#src/context.ts";
+import { claimLead } from "#src/services/claim-lead.ts";
+import { ACTIONS } from "#src/slack/ids.ts";
+import { withErrorReply } from "#src/slack/reply-errors.ts";
+
+export function registerClaim(app: App, deps: Deps): void {
+  for (const actionId of [ACTIONS.claim, ACTIONS.accept]) {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
+      await ack();
+      const logger = deps.logger.child({ action: actionId, user: body.user.id });
+      await withErrorReply(respond, logger, async () => {
+        const result = await claimLead({
+          db: deps.db,
+          playbook: deps.playbook.current,
+          webhooks: deps.config.webhooks,
+          leadId: action.value ?? "",
+          userId: body.user.id,
+          now: deps.clock.now(),
+        });
+        deps.metrics.slackRequests.inc({ kind: actionId, outcome: "ok" });
+        await respond({
+          response_type: "ephemeral",
+          replace_original: false,
+          text: `:white_check_mark: L-${result.number} is yours. Reach out while the interest is fresh: most buyers go with the first vendor who responds.`,
+        });
+      });
+    });
+  }
+}
