@@ -3,7 +3,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = fileURLToPath(new URL("../../node_modules/tsx/dist/cli.mjs", import.meta.url));
+// As `npm start` runs it: one Node process with tsx's loader, so signals reach Baton directly.
+const TSX_LOADER = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
 
 export interface BatonProcess {
   child: ChildProcess;
@@ -14,7 +15,7 @@ export interface BatonProcess {
 }
 
 export function runBaton(env: Record<string, string>, cwd = ROOT): BatonProcess {
-  const child = spawn(process.execPath, [TSX, `${ROOT}/src/main.ts`], {
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, `${ROOT}/src/main.ts`], {
     cwd,
     // A clean environment, as on a fresh machine: only what the test sets.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_FORMAT: "json", ...env },
