@@ -1,0 +1,77 @@
+// SLA policy as data: for a lead's state, the steps that come due and when, in the team's
+// business hours. The sweep (issue #5) stores the next step's due time on the lead, so it
+// reads only leads that are due, and records each step once per offer cycle.
+
+import type { LeadStatus } from "#src/db/generated/enums.ts";
+import { addBusinessTime } from "#src/domain/business-hours.ts";
+import type { BusinessHours, SlaPolicy } from "#src/playbook/schema.ts";
+
+export type SlaStage =
+  | "offered.timeout"
+  | "offered.remind"
+  | "offered.escalate"
+  | "offered.reassign"
+  | "claimed.nudge"
+  | "claimed.escalate"
+  | "claimed.release"
+  | `working.followup.${number}`;
+
+export interface SlaLead {
+  status: LeadStatus;
+  /** Offered to one rep (assign mode), who must accept or pass. */
+  offeredToOne: boolean;
+  offeredAt: Date | null;
+  claimedAt: Date | null;
+  lastTouchAt: Date | null;
+  touchCount: number;
+}
+
+export interface SlaCalendar {
+  hours: BusinessHours;
+  timeZone: string;
+}
+
+export interface SlaStep {
+  stage: SlaStage;
+  dueAt: Date;
+}
+
+/** Every step the lead's current state calls for, earliest first. */
+export function slaSteps(lead: SlaLead, policy: SlaPolicy, calendar: SlaCalendar): SlaStep[] {
+  const after = (from: Date, ms: number) =>
+    addBusinessTime(from, ms, calendar.hours, calendar.timeZone);
+  const steps: SlaStep[] = [];
+  if (lead.status === "OFFERED" && lead.offeredAt) {
+    if (lead.offeredToOne && policy.offerTimeout !== undefined) {
+      steps.push({ stage: "offered.timeout", dueAt: after(lead.offeredAt, policy.offerTimeout) });
+    }
+    steps.push(
+      { stage: "offered.remind", dueAt: after(lead.offeredAt, policy.offered.remind) },
+      { stage: "offered.escalate", dueAt: after(lead.offeredAt, policy.offered.escalate) },
+      { stage: "offered.reassign", dueAt: after(lead.offeredAt, policy.offered.reassign) },
+    );
+  } else if (lead.status === "CLAIMED" && lead.claimedAt) {
+    steps.push(
+      { stage: "claimed.nudge", dueAt: after(lead.claimedAt, policy.claimed.nudge) },
+      { stage: "claimed.escalate", dueAt: after(lead.claimedAt, policy.claimed.escalate) },
+      { stage: "claimed.release", dueAt: after(lead.claimedAt, policy.claimed.release) },
+    );
+  } else if (lead.status === "WORKING" && lead.lastTouchAt) {
+    // One follow-up nudge per touch: a new touch starts a new wait.
+    steps.push({
+      stage: `working.followup.${lead.touchCount}`,
+      dueAt: after(lead.lastTouchAt, policy.working.followUp),
+    });
+  }
+  return steps.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+}
+
+/** The first step not yet done, or undefined when nothing more is due in this state. */
+export function nextSlaStep(
+  lead: SlaLead,
+  policy: SlaPolicy,
+  calendar: SlaCalendar,
+  done: ReadonlySet<string>,
+): SlaStep | undefined {
+  return slaSteps(lead, policy, calendar).find((step) => !done.has(step.stage));
+}
