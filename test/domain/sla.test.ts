@@ -44,7 +44,7 @@ describe("SLA steps", () => {
   it("adds the offer timeout when one rep was offered the lead", () => {
     expect(slaSteps({ ...base, offeredToOne: true }, policy, calendar)[1]).toEqual({
       stage: "offered.timeout",
-      dueAt: new Date("2026-11-23T09:00:00.000Z"),
+      dueAt: new Date("2026-11-20T17:00:00.000Z"),
     });
   });
 
