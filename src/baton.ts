@@ -14,10 +14,11 @@ import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts
 import type { Worker } from "#src/lib/worker.ts";
 import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
+import { cardHandlers } from "#src/outbox/card-handlers.ts";
 import { leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
-import { slackHandlers } from "#src/outbox/slack-handlers.ts";
+import { slackHandlers, slackSender } from "#src/outbox/slack-handlers.ts";
 import { webhookHandler } from "#src/outbox/webhooks.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
@@ -101,12 +102,14 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     };
     registerIntakeRoutes(http, deps);
     const slack = createSlackApp(deps, slackStatus.identity);
+    const sender = slackSender(db, deliveryClient(config, logger), new Pacer());
     const outbox = new OutboxWorker({
       db,
       logger: logger.child({ component: "outbox" }),
       clock: deps.clock,
       handlers: {
-        ...slackHandlers(db, deliveryClient(config, logger), new Pacer()),
+        ...slackHandlers(sender),
+        ...cardHandlers(deps, sender),
         ...webhookHandler(config.webhooks, () => deps.clock.now()),
         ...leadHandlers(deps),
       },

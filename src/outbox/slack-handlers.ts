@@ -3,7 +3,6 @@
 import type { KnownBlock } from "@slack/types";
 import { ErrorCode, type WebClient } from "@slack/web-api";
 import type { Database } from "#src/db/database.ts";
-import type { OutboxRow } from "#src/outbox/outbox-store.ts";
 import { type OutboxHandler, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
 import type { Pacer } from "#src/outbox/pacer.ts";
 
@@ -51,12 +50,18 @@ export interface SlackDirect {
   record?: { leadId?: string; kind: string };
 }
 
-export function slackHandlers(
-  db: Database,
-  client: WebClient,
-  pacer: Pacer,
-): Record<string, OutboxHandler> {
-  const post = async (channel: string, payload: Omit<SlackPost, "channel">) => {
+/** Sends to Slack for outbox handlers: posts (remembered for later updates), DMs, updates. */
+export interface SlackSender {
+  post(
+    channel: string,
+    payload: Omit<SlackPost, "channel">,
+  ): Promise<{ channel: string; ts: string }>;
+  dm(user: string, payload: Omit<SlackDirect, "user">): Promise<{ channel: string; ts: string }>;
+  update(payload: SlackUpdate): Promise<{ channel: string; ts: string }>;
+}
+
+export function slackSender(db: Database, client: WebClient, pacer: Pacer): SlackSender {
+  const post: SlackSender["post"] = async (channel, payload) => {
     const threadTs = payload.threadOf
       ? await findMessage(db, payload.threadOf.leadId, payload.threadOf.kind)
       : undefined;
@@ -84,37 +89,44 @@ export function slackHandlers(
     }
     return { channel: posted, ts };
   };
+  return {
+    post,
+    async dm(user, payload) {
+      const opened = await client.conversations.open({ users: user });
+      const channel = opened.channel?.id;
+      if (!channel) throw new Undeliverable(`no DM channel for ${user}`);
+      return post(channel, payload);
+    },
+    async update(payload) {
+      const found = await findMessage(db, payload.leadId, payload.kind);
+      if (!found) {
+        throw new Undeliverable(`no ${payload.kind} message for lead ${payload.leadId} to update`);
+      }
+      await client.chat.update({
+        channel: found.channelId,
+        ts: found.ts,
+        text: payload.text,
+        blocks: payload.blocks,
+      });
+      return { channel: found.channelId, ts: found.ts };
+    },
+  };
+}
 
+export function slackHandlers(sender: SlackSender): Record<string, OutboxHandler> {
   return {
     "slack.post": (message) =>
-      classify(message, async () => {
+      classifySlackErrors(() => {
         const payload = message.payload as SlackPost;
-        return post(payload.channel, payload);
+        return sender.post(payload.channel, payload);
       }),
     "slack.dm": (message) =>
-      classify(message, async () => {
+      classifySlackErrors(() => {
         const payload = message.payload as SlackDirect;
-        const opened = await client.conversations.open({ users: payload.user });
-        const channel = opened.channel?.id;
-        if (!channel) throw new Undeliverable(`no DM channel for ${payload.user}`);
-        return post(channel, payload);
+        return sender.dm(payload.user, payload);
       }),
     "slack.update": (message) =>
-      classify(message, async () => {
-        const payload = message.payload as SlackUpdate;
-        const found = await findMessage(db, payload.leadId, payload.kind);
-        if (!found)
-          throw new Undeliverable(
-            `no ${payload.kind} message for lead ${payload.leadId} to update`,
-          );
-        await client.chat.update({
-          channel: found.channelId,
-          ts: found.ts,
-          text: payload.text,
-          blocks: payload.blocks,
-        });
-        return { channel: found.channelId, ts: found.ts };
-      }),
+      classifySlackErrors(() => sender.update(message.payload as SlackUpdate)),
   };
 }
 
@@ -127,7 +139,7 @@ async function findMessage(db: Database, leadId: string, kind: string) {
 }
 
 /** Runs a Slack call and turns Slack's errors into the worker's outcomes. */
-async function classify<T>(_message: OutboxRow, call: () => Promise<T>): Promise<T> {
+export async function classifySlackErrors<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

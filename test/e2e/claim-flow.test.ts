@@ -78,6 +78,12 @@ describe("the Claim button", () => {
     const { lead } = (await response.json()) as { lead: { id: string } };
     app.current.outbox.wake();
     await waitForStatus(lead.id, "OFFERED");
+    // The card reaches the team channel with a Claim button.
+    const card = await slack.waitFor(() =>
+      slack.visible("C0NAMIDMKT").find((m) => JSON.stringify(m.blocks).includes(lead.id)),
+    );
+    expect(JSON.stringify(card.blocks)).toContain('"action_id":"lead_claim"');
+    const updatesBefore = slack.callsTo("chat.update").length;
 
     const requester = createSlackRequester({
       url: `${app.current.url}/slack/events`,
@@ -133,6 +139,17 @@ describe("the Claim button", () => {
         where: { leadId: lead.id, type: "claimed" },
       }),
     ).toBe(1);
+
+    // The card changed in place, once, to show the owner; its Claim button is gone.
+    app.current.outbox.wake();
+    const updated = await slack.waitFor(() => {
+      const now = slack.visible("C0NAMIDMKT").find((m) => m.ts === card.ts);
+      return now && JSON.stringify(now.blocks).includes(`*Claimed* by <@${owner}>`)
+        ? now
+        : undefined;
+    });
+    expect(JSON.stringify(updated.blocks)).not.toContain('"action_id":"lead_claim"');
+    expect(slack.callsTo("chat.update").length - updatesBefore).toBe(1);
   });
 
   it("tells someone outside the team why they cannot claim", async () => {

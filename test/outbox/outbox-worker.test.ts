@@ -4,7 +4,7 @@ import type { Clock } from "#src/clock.ts";
 import { createLogger } from "#src/logger.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
-import { slackHandlers } from "#src/outbox/slack-handlers.ts";
+import { slackHandlers, slackSender } from "#src/outbox/slack-handlers.ts";
 import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 import { testDatabaseUrl } from "#test/setup/test-database.ts";
@@ -37,7 +37,7 @@ function worker(clock: Clock) {
     db: database.current,
     logger,
     clock,
-    handlers: slackHandlers(database.current, client, new Pacer(1000, 1000)),
+    handlers: slackHandlers(slackSender(database.current, client, new Pacer(1000, 1000))),
   });
 }
 
