@@ -4,6 +4,7 @@
 import type { Deps } from "#src/context.ts";
 import type { OutboxHandler } from "#src/outbox/outbox-worker.ts";
 import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
+import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
 import {
   buildLeadCard,
   type LeadCardView,
@@ -35,6 +36,32 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
       classifySlackErrors(async () => {
         const { leadId, user } = message.payload as { leadId: string; user: string };
         return sender.dm(user, { ...(await card(leadId)), record: { leadId, kind: "card" } });
+      }),
+    "lead.activity": (message) =>
+      classifySlackErrors(async () => {
+        const { leadId, activities } = message.payload as { leadId: string; activities: number };
+        const lead = await deps.db.prisma.lead.findUniqueOrThrow({
+          where: { id: leadId },
+          include: {
+            owner: { select: { slackUserId: true } },
+            activities: {
+              orderBy: { createdAt: "desc" },
+              take: Math.max(1, Math.min(activities, 50)),
+            },
+          },
+        });
+        const reply = buildActivityReply(lead.activities, {
+          now: deps.clock.now(),
+          ownerSlackId: lead.owner?.slackUserId,
+          timeZone: deps.playbook.current.timezone,
+        });
+        const card = await deps.db.prisma.slackMessage.findFirst({
+          where: { leadId, kind: "card" },
+          orderBy: { createdAt: "desc" },
+          select: { channelId: true },
+        });
+        if (!card) return { skipped: "no card to reply under" };
+        return sender.post(card.channelId, { ...reply, threadOf: { leadId, kind: "card" } });
       }),
     "lead.card.update": (message) =>
       classifySlackErrors(async () => {

@@ -152,6 +152,40 @@ describe("the Claim button", () => {
     expect(slack.callsTo("chat.update").length - updatesBefore).toBe(1);
   });
 
+  it("tells the owner in the card's thread when the lead does something new", async () => {
+    const lead = await database.current.prisma.lead.findFirstOrThrow({
+      where: { email: "race@othercorp.example" },
+      include: { owner: true },
+    });
+    const response = await fetch(`${app.current.url}/api/v1/activities`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${INTAKE_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        activities: [
+          {
+            email: "race@othercorp.example",
+            type: "pricing_page",
+            occurredAt: new Date().toISOString(),
+            title: "Pricing <!here>",
+            url: "https://baton.example/pricing",
+          },
+        ],
+      }),
+    });
+    expect(response.status).toBe(200);
+    app.current.outbox.wake();
+    const card = await database.current.prisma.slackMessage.findFirstOrThrow({
+      where: { leadId: lead.id, kind: "card" },
+    });
+    const reply = await slack.waitFor(() =>
+      slack.visible(card.channelId).find((m) => m.thread_ts === card.ts),
+    );
+    const text = JSON.stringify(reply.blocks);
+    expect(text).toContain(`<@${lead.owner!.slackUserId}> :bell: New activity on this lead`);
+    expect(text).toContain("Pricing &lt;!here&gt;");
+    expect(text).not.toContain("<!here>");
+  });
+
   it("tells someone outside the team why they cannot claim", async () => {
     const lead = await database.current.prisma.lead.findFirstOrThrow({
       where: { email: "race@othercorp.example" },
