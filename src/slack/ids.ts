@@ -13,3 +13,8 @@ export const ACTIONS = {
   release: "lead_release",
   reassign: "lead_reassign",
 } as const;
+
+/** Modal callback ids. */
+export const VIEWS = {
+  disqualify: "lead_disqualify_modal",
+} as const;

@@ -144,3 +144,47 @@ export function buildButtonAction(options: {
     ],
   };
 }
+
+/** A view_submission payload for a modal, with its state values as Slack sends them. */
+export function buildViewSubmission(options: {
+  callbackId: string;
+  userId: string;
+  privateMetadata: string;
+  values: Record<string, Record<string, unknown>>;
+}) {
+  return {
+    type: "view_submission",
+    team: { id: "T0TEST0001", domain: "baton-test" },
+    user: {
+      id: options.userId,
+      username: options.userId.toLowerCase(),
+      name: options.userId.toLowerCase(),
+      team_id: "T0TEST0001",
+    },
+    api_app_id: "A0BATON001",
+    token: "legacy-verification-token",
+    trigger_id: `${Date.now()}.trigger`,
+    view: {
+      id: "V0MODAL001",
+      team_id: "T0TEST0001",
+      type: "modal",
+      callback_id: options.callbackId,
+      private_metadata: options.privateMetadata,
+      blocks: [],
+      state: { values: options.values },
+      hash: "h",
+      title: { type: "plain_text", text: "Modal" },
+      close: null,
+      submit: null,
+      root_view_id: "V0MODAL001",
+      previous_view_id: null,
+      app_id: "A0BATON001",
+      external_id: "",
+      app_installed_team_id: "T0TEST0001",
+      bot_id: "B0BATONBOT",
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}

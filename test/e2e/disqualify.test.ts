@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leadRequestSchema } from "#src/intake/schemas.ts";
+import { captureLead } from "#src/services/capture-lead.ts";
+import { claimLead } from "#src/services/claim-lead.ts";
+import { handOffLead } from "#src/services/hand-off-lead.ts";
+import { ACTIONS, VIEWS } from "#src/slack/ids.ts";
+import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
+import {
+  buildButtonAction,
+  buildViewSubmission,
+  createSlackRequester,
+} from "#test/fakes/slack-requests.ts";
+import { SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
+import { useTestDatabase } from "#test/setup/database.ts";
+
+let slack: FakeSlack;
+beforeAll(async () => {
+  slack = await startFakeSlack();
+});
+afterAll(async () => {
+  await slack.close();
+});
+const database = useTestDatabase();
+const app = useTestApp(() => ({ db: database.current, slackApiUrl: slack.url }));
+const slackRequests = () =>
+  createSlackRequester({ url: `${app.current.url}/slack/events`, signingSecret: SIGNING_SECRET });
+
+async function claimedLead(email: string, owner: string) {
+  const { deps } = app.current;
+  const now = new Date();
+  const { leadId } = await captureLead({
+    db: database.current,
+    input: leadRequestSchema.parse({
+      email,
+      country: "US",
+      companySize: 150,
+      source: "Trade show",
+      campaign: "CCW",
+      activities: [{ type: "demo_request", occurredAt: now.toISOString() }],
+    }),
+    scoring: deps.playbook.current.scoring,
+    accountMatching: false,
+    actor: { type: "API" },
+    now,
+  });
+  await handOffLead({
+    db: database.current,
+    playbook: deps.playbook.current,
+    webhooks: deps.config.webhooks,
+    leadId,
+    now,
+  });
+  await claimLead({
+    db: database.current,
+    playbook: deps.playbook.current,
+    webhooks: deps.config.webhooks,
+    leadId,
+    userId: owner,
+    now,
+  });
+  return leadId;
+}
+
+const submit = (leadId: string, userId: string, reason?: string, note?: string) =>
+  slackRequests().interaction(
+    buildViewSubmission({
+      callbackId: VIEWS.disqualify,
+      userId,
+      privateMetadata: JSON.stringify({ leadId, channelId: "C0NAMIDMKT" }),
+      values: {
+        reason: {
+          reason_select: {
+            type: "static_select",
+            selected_option: reason
+              ? { value: reason, text: { type: "plain_text", text: reason } }
+              : null,
+          },
+        },
+        note: { note_input: { type: "plain_text_input", value: note ?? null } },
+      },
+    }),
+  );
+
+describe("Disqualify", () => {
+  it("opens a modal with the playbook's reasons", async () => {
+    const leadId = await claimedLead("dq1@nofit.example", "U0REPSAM01");
+    const ack = await slackRequests().interaction(
+      buildButtonAction({
+        actionId: ACTIONS.disqualify,
+        value: leadId,
+        userId: "U0REPSAM01",
+        responseUrl: slack.responseUrl(),
+      }),
+    );
+    expect(ack.status).toBe(200);
+    const opened = await slack.waitFor(() => slack.callsTo("views.open").at(-1));
+    const view = opened.args.view as {
+      callback_id: string;
+      blocks: { element?: { options?: { value: string }[] } }[];
+    };
+    expect(view.callback_id).toBe(VIEWS.disqualify);
+    expect(view.blocks[1]?.element?.options?.map((o) => o.value)).toContain("no-budget");
+  });
+
+  it("keeps the modal open with an error when no reason is picked", async () => {
+    const leadId = await claimedLead("dq2@nofit.example", "U0REPSAM01");
+    const response = await submit(leadId, "U0REPSAM01");
+    expect(response.json).toEqual({
+      response_action: "errors",
+      errors: { reason: "Pick a reason: marketing uses it to fix targeting." },
+    });
+    expect(
+      (await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } })).status,
+    ).toBe("CLAIMED");
+  });
+
+  it("closes the lead with the reason, and marketing hears why", async () => {
+    const leadId = await claimedLead("dq3@nofit.example", "U0REPSAM01");
+    const response = await submit(
+      leadId,
+      "U0REPSAM01",
+      "no-budget",
+      "Budget frozen until Q3 <!channel>",
+    );
+    expect(response.status).toBe(200);
+    const lead = await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
+    expect(lead).toMatchObject({
+      status: "DISQUALIFIED",
+      dispositionReason: "no-budget",
+      dispositionNote: "Budget frozen until Q3 <!channel>",
+    });
+    app.current.outbox.wake();
+    const line = await slack.waitFor(() =>
+      slack.visible("C0MKTFEEDBK").find((m) => JSON.stringify(m.blocks).includes("disqualified")),
+    );
+    const text = JSON.stringify(line.blocks);
+    expect(text).toContain("disqualified by <@U0REPSAM01>: No budget");
+    expect(text).toContain("source *Trade show*");
+    expect(text).toContain("Budget frozen until Q3 &lt;!channel&gt;");
+  });
+
+  it("tells a rep who does not own the lead why they cannot disqualify it", async () => {
+    const leadId = await claimedLead("dq4@nofit.example", "U0REPSAM01");
+    await submit(leadId, "U0REPMIKE1", "no-need");
+    const ephemeral = await slack.waitFor(() =>
+      slack.callsTo("chat.postEphemeral").find((c) => c.args.user === "U0REPMIKE1"),
+    );
+    expect(ephemeral.args.text).toBe(
+      "Only <@U0REPSAM01>, who owns this lead, or a manager of the team can disqualify it.",
+    );
+    expect(
+      (await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } })).status,
+    ).toBe("CLAIMED");
+  });
+});
