@@ -17,4 +17,5 @@ export const ACTIONS = {
 /** Modal callback ids. */
 export const VIEWS = {
   disqualify: "lead_disqualify_modal",
+  nurture: "lead_nurture_modal",
 } as const;

@@ -1,7 +1,7 @@
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
-import { registerDisqualifyView } from "#src/slack/listeners/views/disqualify.ts";
+import { registerDispositionViews } from "#src/slack/listeners/views/disposition.ts";
 
 export function register(app: App, deps: Deps): void {
-  registerDisqualifyView(app, deps);
+  registerDispositionViews(app, deps);
 }

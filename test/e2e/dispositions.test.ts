@@ -61,10 +61,17 @@ async function claimedLead(email: string, owner: string) {
   return leadId;
 }
 
-const submit = (leadId: string, userId: string, reason?: string, note?: string) =>
+const submit = (
+  leadId: string,
+  userId: string,
+  reason?: string,
+  note?: string,
+  callbackId: string = VIEWS.disqualify,
+  extra: Record<string, Record<string, unknown>> = {},
+) =>
   slackRequests().interaction(
     buildViewSubmission({
-      callbackId: VIEWS.disqualify,
+      callbackId,
       userId,
       privateMetadata: JSON.stringify({ leadId, channelId: "C0NAMIDMKT" }),
       values: {
@@ -77,6 +84,7 @@ const submit = (leadId: string, userId: string, reason?: string, note?: string) 
           },
         },
         note: { note_input: { type: "plain_text_input", value: note ?? null } },
+        ...extra,
       },
     }),
   );
@@ -151,5 +159,44 @@ describe("Disqualify", () => {
     expect(
       (await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } })).status,
     ).toBe("CLAIMED");
+  });
+});
+
+describe("Back to nurture", () => {
+  const date = (days: number) =>
+    new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+  it("refuses a resurface date in the past inside the modal", async () => {
+    const leadId = await claimedLead("n1@later.example", "U0REPTOM01");
+    const response = await submit(leadId, "U0REPTOM01", "timing", undefined, VIEWS.nurture, {
+      resurface: { resurface_date: { type: "datepicker", selected_date: date(-2) } },
+    });
+    expect(response.json).toEqual({
+      response_action: "errors",
+      errors: { resurface: "Pick a date in the future." },
+    });
+  });
+
+  it("sends the lead to marketing's stay-in-touch until the date, and says so in the feed", async () => {
+    const leadId = await claimedLead("n2@later.example", "U0REPTOM01");
+    const day = date(90);
+    await submit(leadId, "U0REPTOM01", "timing", "Budget opens in Q2", VIEWS.nurture, {
+      resurface: { resurface_date: { type: "datepicker", selected_date: day } },
+    });
+    const lead = await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
+    expect(lead).toMatchObject({
+      status: "NURTURE",
+      dispositionReason: "timing",
+      resurfaceAt: new Date(`${day}T09:00:00Z`),
+    });
+    app.current.outbox.wake();
+    const line = await slack.waitFor(() =>
+      slack
+        .visible("C0MKTFEEDBK")
+        .find((m) => JSON.stringify(m.blocks).includes("sent back to nurture")),
+    );
+    expect(JSON.stringify(line.blocks)).toContain(
+      "sent back to nurture by <@U0REPTOM01>: Buying next quarter or later",
+    );
   });
 });
