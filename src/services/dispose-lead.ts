@@ -1,5 +1,6 @@
-// A rep or manager disqualifies a lead with a reason from the playbook's list: the lead is
-// closed, the card changes in place, marketing hears why, and the CRM gets a webhook.
+// A rep or manager disqualifies a lead, or sends it back to nurture (marketing stay-in-touch,
+// optionally until a date), with a reason from the playbook's list: the card changes in
+// place, marketing hears why, and the CRM gets a webhook.
 import type { Config } from "#src/config.ts";
 import type { Database } from "#src/db/database.ts";
 import type { LeadStatus } from "#src/db/generated/client.ts";
@@ -10,7 +11,25 @@ import { enqueue, recordLeadEvent } from "#src/services/lead-journal.ts";
 
 const OPEN: LeadStatus[] = ["QUALIFIED", "OFFERED", "CLAIMED", "WORKING"];
 
-export interface DisqualifyLeadOptions {
+export type Disposition = "disqualify" | "nurture";
+
+const EFFECT = {
+  disqualify: {
+    status: "DISQUALIFIED",
+    event: "disqualified",
+    webhook: "lead.disqualified",
+    verb: "disqualify",
+  },
+  nurture: {
+    status: "NURTURE",
+    event: "nurtured",
+    webhook: "lead.nurtured",
+    verb: "send back to nurture",
+  },
+} as const;
+
+export interface DisposeLeadOptions {
+  disposition: Disposition;
   db: Database;
   playbook: Playbook;
   webhooks: Config["webhooks"];
@@ -18,13 +37,19 @@ export interface DisqualifyLeadOptions {
   userId: string;
   reasonKey: string;
   note?: string;
+  /** Nurture only: when the lead comes back into scoring for sales. */
+  resurfaceAt?: Date;
   now: Date;
 }
 
-export async function disqualifyLead(options: DisqualifyLeadOptions): Promise<{ number: number }> {
-  const { db, playbook, leadId, userId, now } = options;
-  const reason = playbook.reasons.disqualify.find((r) => r.key === options.reasonKey);
-  if (!reason) throw new AppError("bad_request", "Pick one of the disqualification reasons.");
+export async function disposeLead(options: DisposeLeadOptions): Promise<{ number: number }> {
+  const { db, playbook, leadId, userId, now, disposition } = options;
+  const effect = EFFECT[disposition];
+  const reason = playbook.reasons[disposition].find((r) => r.key === options.reasonKey);
+  if (!reason) throw new AppError("bad_request", "Pick one of the reasons in the list.");
+  if (options.resurfaceAt && options.resurfaceAt <= now) {
+    throw new AppError("bad_request", "Pick a resurface date in the future.");
+  }
 
   return db.prisma.$transaction(async (tx) => {
     const [lead] = await tx.$queryRaw<
@@ -48,15 +73,17 @@ export async function disqualifyLead(options: DisqualifyLeadOptions): Promise<{ 
       throw new AppError(
         "forbidden",
         lead.ownerSlackId
-          ? `Only <@${lead.ownerSlackId}>, who owns this lead, or a manager of the team can disqualify it.`
-          : "Only members of the lead's team can disqualify it.",
+          ? `Only <@${lead.ownerSlackId}>, who owns this lead, or a manager of the team can ${effect.verb} it.`
+          : `Only members of the lead's team can ${effect.verb} it.`,
       );
     }
     await tx.lead.update({
       where: { id: leadId },
       data: {
-        status: "DISQUALIFIED",
-        disqualifiedAt: now,
+        status: effect.status,
+        ...(disposition === "disqualify"
+          ? { disqualifiedAt: now }
+          : { nurturedAt: now, resurfaceAt: options.resurfaceAt ?? null }),
         dispositionReason: reason.key,
         dispositionNote: options.note ?? null,
         offeredToId: null,
@@ -67,27 +94,36 @@ export async function disqualifyLead(options: DisqualifyLeadOptions): Promise<{ 
     });
     await recordLeadEvent(tx, {
       leadId,
-      type: "disqualified",
+      type: effect.event,
       actor: { type: isManager && lead.ownerSlackId !== userId ? "MANAGER" : "REP", id: userId },
       fromStatus: lead.status,
-      toStatus: "DISQUALIFIED",
+      toStatus: effect.status,
       reason: reason.label,
-      data: { reasonKey: reason.key, note: options.note ?? null },
+      data: {
+        reasonKey: reason.key,
+        note: options.note ?? null,
+        resurfaceAt: options.resurfaceAt?.toISOString() ?? null,
+      },
       at: now,
     });
     await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
     await enqueue(tx, {
       kind: "lead.feed",
-      payload: { leadId, event: "disqualified" },
+      payload: { leadId, event: effect.event },
       orderingKey: `feed:${leadId}`,
       target: playbook.marketing.channel,
     });
     await enqueueWebhooks(
       tx,
       options.webhooks,
-      "lead.disqualified",
+      effect.webhook,
       leadId,
-      { by: userId, reason: reason.key, note: options.note ?? null },
+      {
+        by: userId,
+        reason: reason.key,
+        note: options.note ?? null,
+        resurfaceAt: options.resurfaceAt?.toISOString() ?? null,
+      },
       now,
     );
     return { number: lead.number };

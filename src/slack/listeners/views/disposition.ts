@@ -1,0 +1,70 @@
+// Disqualify / Back-to-nurture modal submitted: checked inside the modal (response_action:
+// errors), then closed and recorded. A refusal after that reaches the user ephemerally.
+import type { App } from "@slack/bolt";
+import type { Deps } from "#src/context.ts";
+import { AppError } from "#src/errors.ts";
+import { type Disposition, disposeLead } from "#src/services/dispose-lead.ts";
+import {
+  type DispositionMetadata,
+  DISPOSITION_FIELDS as F,
+  viewIdFor,
+} from "#src/slack/blocks/disposition-modal.ts";
+import { GENERIC_FAILURE } from "#src/slack/reply-errors.ts";
+
+export function registerDispositionViews(app: App, deps: Deps): void {
+  for (const disposition of ["disqualify", "nurture"] as Disposition[]) {
+    app.view(viewIdFor(disposition), async ({ ack, body, view, client }) => {
+      const values = view.state.values;
+      const reasonKey = values[F.reasonBlock]?.[F.reasonAction]?.selected_option?.value;
+      const note = values[F.noteBlock]?.[F.noteAction]?.value?.trim() || undefined;
+      const date = values[F.resurfaceBlock]?.[F.resurfaceAction]?.selected_date ?? undefined;
+      const now = deps.clock.now();
+      const resurfaceAt = date ? new Date(`${date}T09:00:00Z`) : undefined;
+      const errors: Record<string, string> = {};
+      if (
+        !reasonKey ||
+        !deps.playbook.current.reasons[disposition].some((r) => r.key === reasonKey)
+      ) {
+        errors[F.reasonBlock] = "Pick a reason: marketing uses it to fix targeting.";
+      }
+      if (resurfaceAt && resurfaceAt <= now)
+        errors[F.resurfaceBlock] = "Pick a date in the future.";
+      if (Object.keys(errors).length > 0) {
+        await ack({ response_action: "errors", errors });
+        return;
+      }
+      await ack();
+      const userId = body.user.id;
+      let metadata: DispositionMetadata;
+      try {
+        metadata = JSON.parse(view.private_metadata) as DispositionMetadata;
+      } catch {
+        deps.logger.warn({ user: userId }, "disposition modal with unreadable metadata");
+        return;
+      }
+      try {
+        await disposeLead({
+          disposition,
+          db: deps.db,
+          playbook: deps.playbook.current,
+          webhooks: deps.config.webhooks,
+          leadId: metadata.leadId,
+          userId,
+          reasonKey: reasonKey!,
+          note,
+          resurfaceAt,
+          now,
+        });
+      } catch (error) {
+        const text = error instanceof AppError ? error.userMessage : GENERIC_FAILURE;
+        if (!(error instanceof AppError)) deps.logger.error({ err: error }, "disposition failed");
+        // The modal is closed: tell the user where they clicked, or in a DM.
+        await client.chat
+          .postEphemeral({ channel: metadata.channelId ?? userId, user: userId, text })
+          .catch((replyError: unknown) => {
+            deps.logger.error({ err: replyError }, "could not tell the user about a refusal");
+          });
+      }
+    });
+  }
+}
