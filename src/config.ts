@@ -21,6 +21,21 @@ const optionalUrl = (hint: string) =>
       .optional(),
   );
 
+/** "a, b,c" → ["a", "b", "c"], each checked by `item`; empty or unset → undefined. */
+const commaList = (item: z.ZodType<string, string>) =>
+  optionalString.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(",")
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(item))
+      .optional(),
+  );
+
 const duration = z
   .string()
   .trim()
@@ -106,43 +121,17 @@ const baseSchema = z.object({
   OPENAI_TIMEOUT_MS: duration.default(8000),
 
   PLAYBOOK: z.string().trim().min(1).default("manifests/playbook.yml"),
-  INTAKE_API_TOKENS: optionalString.pipe(
-    z
-      .string()
-      .transform((value) =>
-        value
-          .split(",")
-          .map((entry) => entry.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}:[A-Za-z0-9._~+/=-]{24,}$/, {
-            message:
-              "must be a comma-separated list of name:token pairs, each token at least 24 characters, e.g. hubspot:3f9c...,csv-import:a81e... (make a token with `openssl rand -hex 24`)",
-          }),
-        ),
-      )
-      .optional(),
+  INTAKE_API_TOKENS: commaList(
+    z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}:[A-Za-z0-9._~+/=-]{24,}$/, {
+      message:
+        "must be a comma-separated list of name:token pairs, each token at least 24 characters, e.g. hubspot:3f9c...,csv-import:a81e... (make a token with `openssl rand -hex 24`)",
+    }),
   ),
-  WEBHOOK_URLS: optionalString.pipe(
-    z
-      .string()
-      .transform((value) =>
-        value
-          .split(",")
-          .map((entry) => entry.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z.string().refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
-            message:
-              "must be a comma-separated list of http(s) URLs that receive lifecycle events, e.g. https://crm.example.com/hooks/baton",
-          }),
-        ),
-      )
-      .optional(),
+  WEBHOOK_URLS: commaList(
+    z.string().refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+      message:
+        "must be a comma-separated list of http(s) URLs that receive lifecycle events, e.g. https://crm.example.com/hooks/baton",
+    }),
   ),
   WEBHOOK_SECRET: optionalString.pipe(
     z

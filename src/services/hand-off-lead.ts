@@ -47,7 +47,7 @@ async function handOff(tx: Tx, options: HandOffOptions): Promise<HandOffResult> 
     });
     if (membership) {
       const reason = `account owner: ${owner.name ?? owner.slackUserId} owns ${lead.companyDomain}`;
-      await offerTo(tx, options, membership.team, owner, reason);
+      await offer(tx, options, membership.team, owner, reason);
       return {
         outcome: "offered",
         teamKey: membership.team.key,
@@ -75,16 +75,16 @@ async function handOff(tx: Tx, options: HandOffOptions): Promise<HandOffResult> 
       });
       const chosen = await tx.rep.findUniqueOrThrow({ where: { id: rep.repId } });
       const reason = `${choice.reason}, ${rep.reason}`;
-      await offerTo(tx, options, team, chosen, reason);
+      await offer(tx, options, team, chosen, reason);
       return { outcome: "offered", teamKey: team.key, repSlackId: chosen.slackUserId, reason };
     }
     // Nobody can take it one to one: the whole team sees it rather than nobody.
     const reason = `${choice.reason}, ${rep.reason}: posted to the team channel`;
-    await postToTeam(tx, options, team, reason);
+    await offer(tx, options, team, undefined, reason);
     return { outcome: "posted", teamKey: team.key, channel: team.channelId ?? "", reason };
   }
 
-  await postToTeam(tx, options, team, choice.reason);
+  await offer(tx, options, team, undefined, choice.reason);
   return {
     outcome: "posted",
     teamKey: team.key,
@@ -99,51 +99,12 @@ interface TeamRow {
   channelId: string | null;
 }
 
-async function postToTeam(tx: Tx, options: HandOffOptions, team: TeamRow, reason: string) {
-  const { leadId, now } = options;
-  const lead = await tx.lead.update({
-    where: { id: leadId },
-    data: {
-      status: "OFFERED",
-      teamId: team.id,
-      offeredToId: null,
-      offeredAt: now,
-      slaCycle: { increment: 1 },
-      version: { increment: 1 },
-    },
-  });
-  await recordLeadEvent(tx, {
-    leadId,
-    type: "offered",
-    actor: { type: "SYSTEM", id: "routing" },
-    fromStatus: "QUALIFIED",
-    toStatus: "OFFERED",
-    reason: `team ${team.key}: ${reason}`,
-    data: { team: team.key, mode: "claim" },
-    at: now,
-  });
-  await enqueue(tx, {
-    kind: "lead.card.post",
-    payload: { leadId, channel: team.channelId },
-    orderingKey: leadId,
-    target: team.channelId ?? undefined,
-    dedupeKey: `card:${leadId}:${lead.slaCycle}`,
-  });
-  await enqueueWebhooks(
-    tx,
-    options.webhooks,
-    "lead.qualified",
-    leadId,
-    { team: team.key, routing: reason },
-    now,
-  );
-}
-
-async function offerTo(
+/** Posts the lead to the team channel (no rep) or offers it to one rep by DM. */
+async function offer(
   tx: Tx,
   options: HandOffOptions,
   team: TeamRow,
-  rep: { id: string; slackUserId: string },
+  rep: { id: string; slackUserId: string } | undefined,
   reason: string,
 ) {
   const { leadId, now } = options;
@@ -152,7 +113,7 @@ async function offerTo(
     data: {
       status: "OFFERED",
       teamId: team.id,
-      offeredToId: rep.id,
+      offeredToId: rep?.id ?? null,
       offeredAt: now,
       slaCycle: { increment: 1 },
       version: { increment: 1 },
@@ -165,14 +126,24 @@ async function offerTo(
     fromStatus: "QUALIFIED",
     toStatus: "OFFERED",
     reason: `team ${team.key}: ${reason}`,
-    data: { team: team.key, mode: "assign", rep: rep.slackUserId },
+    data: rep
+      ? { team: team.key, mode: "assign", rep: rep.slackUserId }
+      : { team: team.key, mode: "claim" },
     at: now,
   });
   await enqueue(tx, {
-    kind: "lead.card.dm",
-    payload: { leadId, user: rep.slackUserId },
+    ...(rep
+      ? {
+          kind: "lead.card.dm",
+          payload: { leadId, user: rep.slackUserId },
+          target: `dm:${rep.slackUserId}`,
+        }
+      : {
+          kind: "lead.card.post",
+          payload: { leadId, channel: team.channelId },
+          target: team.channelId ?? undefined,
+        }),
     orderingKey: leadId,
-    target: `dm:${rep.slackUserId}`,
     dedupeKey: `card:${leadId}:${lead.slaCycle}`,
   });
   await enqueueWebhooks(
@@ -180,7 +151,9 @@ async function offerTo(
     options.webhooks,
     "lead.qualified",
     leadId,
-    { team: team.key, offeredTo: rep.slackUserId, routing: reason },
+    rep
+      ? { team: team.key, offeredTo: rep.slackUserId, routing: reason }
+      : { team: team.key, routing: reason },
     now,
   );
 }

@@ -1,35 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
+import { describe, expect, it } from "vitest";
+import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { createSlackRequester, signature } from "#test/fakes/slack-requests.ts";
 import { BOT_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
-let slack: FakeSlack;
-beforeAll(async () => {
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await slack.close();
-});
+const fakeSlack = useFakeSlack();
 
 const database = useTestDatabase();
 const logLines: string[] = [];
-const app = useTestApp(() => ({ db: database.current, slackApiUrl: slack.url, logLines }));
+const app = useTestApp(() => ({
+  db: database.current,
+  slackApiUrl: fakeSlack.current.url,
+  logLines,
+}));
 const slackRequests = () =>
   createSlackRequester({ url: `${app.current.url}/slack/events`, signingSecret: SIGNING_SECRET });
 
 describe("Baton in HTTP mode", () => {
   it("checked its bot token with auth.test at start", () => {
-    const [check] = slack.callsTo("auth.test");
+    const [check] = fakeSlack.current.callsTo("auth.test");
     expect(check?.token).toBe(BOT_TOKEN);
   });
 
   it("acks a signed /leads help at once and answers through the response URL", async () => {
-    const responseUrl = slack.responseUrl();
+    const responseUrl = fakeSlack.current.responseUrl();
     const ack = await slackRequests().slashCommand({ text: "help", response_url: responseUrl });
     expect(ack.status).toBe(200);
-    const answer = await slack.waitFor(() =>
-      slack.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
+    const answer = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
     );
     expect(answer.body).toMatchObject({ response_type: "ephemeral" });
     expect(JSON.stringify(answer.body.blocks)).toContain("/leads help");
@@ -37,10 +35,10 @@ describe("Baton in HTTP mode", () => {
   });
 
   it("answers an unknown subcommand with the help and escapes what the user typed", async () => {
-    const responseUrl = slack.responseUrl();
+    const responseUrl = fakeSlack.current.responseUrl();
     await slackRequests().slashCommand({ text: "<!channel> now", response_url: responseUrl });
-    const answer = await slack.waitFor(() =>
-      slack.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
+    const answer = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
     );
     const text = JSON.stringify(answer.body.blocks);
     expect(text).toContain("&lt;!channel&gt;");
@@ -48,14 +46,14 @@ describe("Baton in HTTP mode", () => {
   });
 
   it("refuses /leads reload to someone who is not an admin, ephemerally", async () => {
-    const responseUrl = slack.responseUrl();
+    const responseUrl = fakeSlack.current.responseUrl();
     await slackRequests().slashCommand({
       text: "reload",
       user_id: "U0NOTADMIN",
       response_url: responseUrl,
     });
-    const answer = await slack.waitFor(() =>
-      slack.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
+    const answer = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
     );
     expect(answer.body).toMatchObject({
       response_type: "ephemeral",
@@ -64,11 +62,11 @@ describe("Baton in HTTP mode", () => {
   });
 
   it("rejects forged and stale signatures with 401 without running a handler", async () => {
-    const before = slack.responses.length;
+    const before = fakeSlack.current.responses.length;
     const body = new URLSearchParams({
       command: "/leads",
       text: "help",
-      response_url: slack.responseUrl(),
+      response_url: fakeSlack.current.responseUrl(),
     }).toString();
     const now = Math.floor(Date.now() / 1000);
     const forged = await slackRequests().raw(body, {
@@ -83,7 +81,7 @@ describe("Baton in HTTP mode", () => {
     });
     expect(stale.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(slack.responses.length).toBe(before);
+    expect(fakeSlack.current.responses.length).toBe(before);
   });
 
   it("handles a retried event once", async () => {
@@ -102,7 +100,7 @@ describe("Baton in HTTP mode", () => {
     expect(
       await database.current.prisma.processedEvent.count({ where: { id: "Ev0DUPLICATE" } }),
     ).toBe(1);
-    await slack.waitFor(() =>
+    await fakeSlack.current.waitFor(() =>
       logLines.some((line) => line.includes("duplicate Slack event ignored")),
     );
   });
@@ -141,8 +139,8 @@ describe("the running app's outbox", () => {
       },
     });
     app.current.outbox.wake();
-    const [message] = await slack.waitFor(() => {
-      const visible = slack.visible("C0OUTBOX01");
+    const [message] = await fakeSlack.current.waitFor(() => {
+      const visible = fakeSlack.current.visible("C0OUTBOX01");
       return visible.length ? visible : undefined;
     });
     expect(message?.text).toBe("queued");

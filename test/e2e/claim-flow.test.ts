@@ -1,21 +1,15 @@
 // From a lead to a claim, through the running app: intake, hand-off, claim, marketing feed.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { ACTIONS } from "#src/slack/ids.ts";
-import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
+import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { buildButtonAction, createSlackRequester } from "#test/fakes/slack-requests.ts";
 import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
-let slack: FakeSlack;
-beforeAll(async () => {
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await slack.close();
-});
+const fakeSlack = useFakeSlack();
 const database = useTestDatabase();
-const app = useTestApp(() => ({ db: database.current, slackApiUrl: slack.url }));
+const app = useTestApp(() => ({ db: database.current, slackApiUrl: fakeSlack.current.url }));
 
 describe("a qualified lead in the running app", () => {
   it("is routed to its team, and a claim is announced to marketing with its source, escaped", async () => {
@@ -49,8 +43,8 @@ describe("a qualified lead in the running app", () => {
       now: new Date(),
     });
     app.current.outbox.wake();
-    const [line] = await slack.waitFor(() => {
-      const visible = slack.visible("C0MKTFEEDBK");
+    const [line] = await fakeSlack.current.waitFor(() => {
+      const visible = fakeSlack.current.visible("C0MKTFEEDBK");
       return visible.length ? visible : undefined;
     }, 10_000);
     const text = JSON.stringify(line?.blocks);
@@ -79,11 +73,13 @@ describe("the Claim button", () => {
     app.current.outbox.wake();
     await waitForStatus(lead.id, "OFFERED");
     // The card reaches the team channel with a Claim button.
-    const card = await slack.waitFor(() =>
-      slack.visible("C0NAMIDMKT").find((m) => JSON.stringify(m.blocks).includes(lead.id)),
+    const card = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current
+        .visible("C0NAMIDMKT")
+        .find((m) => JSON.stringify(m.blocks).includes(lead.id)),
     );
     expect(JSON.stringify(card.blocks)).toContain('"action_id":"lead_claim"');
-    const updatesBefore = slack.callsTo("chat.update").length;
+    const updatesBefore = fakeSlack.current.callsTo("chat.update").length;
 
     const requester = createSlackRequester({
       url: `${app.current.url}/slack/events`,
@@ -92,7 +88,7 @@ describe("the Claim button", () => {
     const reps = ["U0REPMIKE1", "U0REPPRIYA", "U0REPSAM01", "U0REPTOM01"];
     const clicks = Array.from({ length: 20 }, (_, i) => ({
       user: reps[i % 4]!,
-      url: slack.responseUrl(),
+      url: fakeSlack.current.responseUrl(),
     }));
     const acks = await Promise.all(
       clicks.map((click) =>
@@ -108,9 +104,9 @@ describe("the Claim button", () => {
     );
     expect(acks.every((ack) => ack.status === 200)).toBe(true);
 
-    const answers = await slack.waitFor(() => {
+    const answers = await fakeSlack.current.waitFor(() => {
       const found = clicks.map((click) =>
-        slack.responses.find((r) => click.url.endsWith(`/${r.id}`)),
+        fakeSlack.current.responses.find((r) => click.url.endsWith(`/${r.id}`)),
       );
       return found.every(Boolean) ? found : undefined;
     }, 15_000);
@@ -142,14 +138,14 @@ describe("the Claim button", () => {
 
     // The card changed in place, once, to show the owner; its Claim button is gone.
     app.current.outbox.wake();
-    const updated = await slack.waitFor(() => {
-      const now = slack.visible("C0NAMIDMKT").find((m) => m.ts === card.ts);
+    const updated = await fakeSlack.current.waitFor(() => {
+      const now = fakeSlack.current.visible("C0NAMIDMKT").find((m) => m.ts === card.ts);
       return now && JSON.stringify(now.blocks).includes(`*Claimed* by <@${owner}>`)
         ? now
         : undefined;
     });
     expect(JSON.stringify(updated.blocks)).not.toContain('"action_id":"lead_claim"');
-    expect(slack.callsTo("chat.update").length - updatesBefore).toBe(1);
+    expect(fakeSlack.current.callsTo("chat.update").length - updatesBefore).toBe(1);
   });
 
   it("tells the owner in the card's thread when the lead does something new", async () => {
@@ -177,8 +173,8 @@ describe("the Claim button", () => {
     const card = await database.current.prisma.slackMessage.findFirstOrThrow({
       where: { leadId: lead.id, kind: "card" },
     });
-    const reply = await slack.waitFor(() =>
-      slack.visible(card.channelId).find((m) => m.thread_ts === card.ts),
+    const reply = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.visible(card.channelId).find((m) => m.thread_ts === card.ts),
     );
     const text = JSON.stringify(reply.blocks);
     expect(text).toContain(`<@${lead.owner!.slackUserId}> :bell: New activity on this lead`);
@@ -190,7 +186,7 @@ describe("the Claim button", () => {
     const lead = await database.current.prisma.lead.findFirstOrThrow({
       where: { email: "race@othercorp.example" },
     });
-    const url = slack.responseUrl();
+    const url = fakeSlack.current.responseUrl();
     const requester = createSlackRequester({
       url: `${app.current.url}/slack/events`,
       signingSecret: SIGNING_SECRET,
@@ -203,7 +199,9 @@ describe("the Claim button", () => {
         responseUrl: url,
       }),
     );
-    const answer = await slack.waitFor(() => slack.responses.find((r) => url.endsWith(`/${r.id}`)));
+    const answer = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.responses.find((r) => url.endsWith(`/${r.id}`)),
+    );
     expect(answer.body).toMatchObject({
       response_type: "ephemeral",
       text: "Only members of NA Mid-Market can claim this lead.",

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { ACTIONS, VIEWS } from "#src/slack/ids.ts";
-import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
+import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import {
   buildButtonAction,
   buildViewSubmission,
@@ -13,15 +13,9 @@ import {
 import { SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
-let slack: FakeSlack;
-beforeAll(async () => {
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await slack.close();
-});
+const fakeSlack = useFakeSlack();
 const database = useTestDatabase();
-const app = useTestApp(() => ({ db: database.current, slackApiUrl: slack.url }));
+const app = useTestApp(() => ({ db: database.current, slackApiUrl: fakeSlack.current.url }));
 const slackRequests = () =>
   createSlackRequester({ url: `${app.current.url}/slack/events`, signingSecret: SIGNING_SECRET });
 
@@ -97,11 +91,13 @@ describe("Disqualify", () => {
         actionId: ACTIONS.disqualify,
         value: leadId,
         userId: "U0REPSAM01",
-        responseUrl: slack.responseUrl(),
+        responseUrl: fakeSlack.current.responseUrl(),
       }),
     );
     expect(ack.status).toBe(200);
-    const opened = await slack.waitFor(() => slack.callsTo("views.open").at(-1));
+    const opened = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.callsTo("views.open").at(-1),
+    );
     const view = opened.args.view as {
       callback_id: string;
       blocks: { element?: { options?: { value: string }[] } }[];
@@ -138,8 +134,10 @@ describe("Disqualify", () => {
       dispositionNote: "Budget frozen until Q3 <!channel>",
     });
     app.current.outbox.wake();
-    const line = await slack.waitFor(() =>
-      slack.visible("C0MKTFEEDBK").find((m) => JSON.stringify(m.blocks).includes("disqualified")),
+    const line = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current
+        .visible("C0MKTFEEDBK")
+        .find((m) => JSON.stringify(m.blocks).includes("disqualified")),
     );
     const text = JSON.stringify(line.blocks);
     expect(text).toContain("disqualified by <@U0REPSAM01>: No budget");
@@ -150,8 +148,8 @@ describe("Disqualify", () => {
   it("tells a rep who does not own the lead why they cannot disqualify it", async () => {
     const leadId = await claimedLead("dq4@nofit.example", "U0REPSAM01");
     await submit(leadId, "U0REPMIKE1", "no-need");
-    const ephemeral = await slack.waitFor(() =>
-      slack.callsTo("chat.postEphemeral").find((c) => c.args.user === "U0REPMIKE1"),
+    const ephemeral = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.callsTo("chat.postEphemeral").find((c) => c.args.user === "U0REPMIKE1"),
     );
     expect(ephemeral.args.text).toBe(
       "Only <@U0REPSAM01>, who owns this lead, or a manager of the team can disqualify it.",
@@ -190,8 +188,8 @@ describe("Back to nurture", () => {
       resurfaceAt: new Date(`${day}T09:00:00Z`),
     });
     app.current.outbox.wake();
-    const line = await slack.waitFor(() =>
-      slack
+    const line = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current
         .visible("C0MKTFEEDBK")
         .find((m) => JSON.stringify(m.blocks).includes("sent back to nurture")),
     );

@@ -1,8 +1,10 @@
 // A fake Slack Web API on 127.0.0.1 that the real @slack/web-api client reaches through
 // SLACK_API_URL. It records every call, answers the methods Baton uses, keeps what is visible
 // in each channel, records posts to response URLs, and can inject faults.
+
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 
 export interface SlackCall {
   method: string;
@@ -410,4 +412,21 @@ function safeJson(value: string): unknown {
   } catch {
     return value;
   }
+}
+
+/** `const slack = useFakeSlack()` in a test file: started before its tests, closed after. */
+export function useFakeSlack(): { readonly current: FakeSlack } {
+  const holder: { current?: FakeSlack } = {};
+  beforeAll(async () => {
+    holder.current = await startFakeSlack();
+  });
+  afterAll(async () => {
+    await holder.current?.close();
+  });
+  return {
+    get current() {
+      if (!holder.current) throw new Error("the fake Slack starts in beforeAll");
+      return holder.current;
+    },
+  };
 }
