@@ -127,7 +127,8 @@ describe("Disqualify", () => {
       "Budget frozen until Q3 <!channel>",
     );
     expect(response.status).toBe(200);
-    const lead = await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
+    // The modal closes at once; the disposition is recorded right after.
+    const lead = await settled(leadId, "DISQUALIFIED");
     expect(lead).toMatchObject({
       status: "DISQUALIFIED",
       dispositionReason: "no-budget",
@@ -181,7 +182,7 @@ describe("Back to nurture", () => {
     await submit(leadId, "U0REPTOM01", "timing", "Budget opens in Q2", VIEWS.nurture, {
       resurface: { resurface_date: { type: "datepicker", selected_date: day } },
     });
-    const lead = await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
+    const lead = await settled(leadId, "NURTURE");
     expect(lead).toMatchObject({
       status: "NURTURE",
       dispositionReason: "timing",
@@ -198,3 +199,12 @@ describe("Back to nurture", () => {
     );
   });
 });
+
+async function settled(leadId: string, status: string) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const lead = await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
+    if (lead.status === status || Date.now() > deadline) return lead;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
