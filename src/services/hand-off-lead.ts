@@ -27,7 +27,13 @@ export async function handOffLead(options: HandOffOptions): Promise<HandOffResul
   return options.db.prisma.$transaction((tx) => handOff(tx, options), { timeout: 30_000 });
 }
 
-async function handOff(tx: Tx, options: HandOffOptions): Promise<HandOffResult> {
+/** Routes a QUALIFIED lead inside the caller's transaction (hand-off, pass, reassignment). */
+export async function handOff(
+  tx: Tx,
+  options: HandOffOptions,
+  /** Reps who must not be offered this lead again (they passed on it). */
+  exclude: string[] = [],
+): Promise<HandOffResult> {
   const { leadId, now, playbook } = options;
   const [locked] = await tx.$queryRaw<{ status: LeadStatus }[]>`
     SELECT "status" FROM "Lead" WHERE "id" = ${leadId}::uuid FOR UPDATE`;
@@ -40,7 +46,12 @@ async function handOff(tx: Tx, options: HandOffOptions): Promise<HandOffResult> 
 
   // The account's owner keeps the account, when they can take it.
   const owner = lead.accountOwner;
-  if (playbook.routing.accountMatching && owner && isAvailable(owner, now)) {
+  if (
+    playbook.routing.accountMatching &&
+    owner &&
+    isAvailable(owner, now) &&
+    !exclude.includes(owner.id)
+  ) {
     const membership = await tx.teamMember.findFirst({
       where: { repId: owner.id, active: true, role: "rep", team: { active: true } },
       include: { team: true },
@@ -67,7 +78,7 @@ async function handOff(tx: Tx, options: HandOffOptions): Promise<HandOffResult> 
 
   if (team.mode === "ASSIGN") {
     const candidates = await candidatesFor(tx, team.id);
-    const rep = pickRep(candidates, now);
+    const rep = pickRep(candidates, now, exclude);
     if (rep.repId) {
       await tx.teamMember.update({
         where: { teamId_repId: { teamId: team.id, repId: rep.repId } },
