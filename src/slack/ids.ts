@@ -18,4 +18,5 @@ export const ACTIONS = {
 export const VIEWS = {
   disqualify: "lead_disqualify_modal",
   nurture: "lead_nurture_modal",
+  logTouch: "lead_log_touch_modal",
 } as const;

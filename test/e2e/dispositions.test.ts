@@ -208,3 +208,76 @@ async function settled(leadId: string, status: string) {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+describe("Log touch", () => {
+  const touch = (leadId: string, userId: string, kind?: string, note?: string) =>
+    slackRequests().interaction(
+      buildViewSubmission({
+        callbackId: VIEWS.logTouch,
+        userId,
+        privateMetadata: JSON.stringify({ leadId, channelId: "C0NAMIDMKT" }),
+        values: {
+          kind: {
+            kind_select: {
+              type: "static_select",
+              selected_option: kind
+                ? { value: kind, text: { type: "plain_text", text: kind } }
+                : null,
+            },
+          },
+          note: { note_input: { type: "plain_text_input", value: note ?? null } },
+        },
+      }),
+    );
+
+  it("opens the modal, refuses a missing kind inside it, and counts each touch", async () => {
+    const leadId = await claimedLead("t1@busy.example", "U0REPSAM01");
+    await slackRequests().interaction(
+      buildButtonAction({
+        actionId: ACTIONS.logTouch,
+        value: leadId,
+        userId: "U0REPSAM01",
+        responseUrl: fakeSlack.current.responseUrl(),
+      }),
+    );
+    const opened = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current
+        .callsTo("views.open")
+        .find((c) => (c.args.view as { callback_id: string }).callback_id === VIEWS.logTouch),
+    );
+    expect(JSON.stringify(opened.args.view)).toContain("First touch");
+
+    expect((await touch(leadId, "U0REPSAM01")).json).toEqual({
+      response_action: "errors",
+      errors: { kind: "Pick how you reached them." },
+    });
+    await touch(leadId, "U0REPSAM01", "call", "Left a voicemail");
+    const working = await settled(leadId, "WORKING");
+    expect(working).toMatchObject({ touchCount: 1 });
+    expect(working.firstTouchAt).not.toBeNull();
+    await touch(leadId, "U0REPSAM01", "email");
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const lead = await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
+      if (lead.touchCount === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const events = await database.current.prisma.leadEvent.findMany({
+      where: { leadId, type: "touch_logged" },
+      orderBy: { id: "asc" },
+    });
+    expect(events.map((e) => e.reason)).toEqual(["Call", "Email"]);
+  });
+
+  it("tells someone else why they cannot log a touch on the lead", async () => {
+    const leadId = await claimedLead("t2@busy.example", "U0REPSAM01");
+    await touch(leadId, "U0REPTOM01", "call");
+    const ephemeral = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current
+        .callsTo("chat.postEphemeral")
+        .find((c) => c.args.user === "U0REPTOM01" && String(c.args.text).includes("log touches")),
+    );
+    expect(ephemeral.args.text).toBe(
+      "Only <@U0REPSAM01>, who owns this lead, can log touches on it.",
+    );
+  });
+});

@@ -2,10 +2,12 @@ import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { registerClaim } from "#src/slack/listeners/actions/claim.ts";
 import { registerDispositionButtons } from "#src/slack/listeners/actions/disposition.ts";
+import { registerLogTouchButton } from "#src/slack/listeners/actions/log-touch.ts";
 import { registerPass } from "#src/slack/listeners/actions/pass.ts";
 
 export function register(app: App, deps: Deps): void {
   registerClaim(app, deps);
   registerDispositionButtons(app, deps);
   registerPass(app, deps);
+  registerLogTouchButton(app, deps);
 }

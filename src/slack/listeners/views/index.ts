@@ -1,7 +1,9 @@
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { registerDispositionViews } from "#src/slack/listeners/views/disposition.ts";
+import { registerLogTouchView } from "#src/slack/listeners/views/log-touch.ts";
 
 export function register(app: App, deps: Deps): void {
   registerDispositionViews(app, deps);
+  registerLogTouchView(app, deps);
 }

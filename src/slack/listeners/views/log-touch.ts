@@ -1,0 +1,52 @@
+// Log touch modal submitted: checked inside the modal, then recorded; a refusal after the
+// modal closed reaches the user ephemerally.
+import type { App } from "@slack/bolt";
+import type { Deps } from "#src/context.ts";
+import { AppError } from "#src/errors.ts";
+import { logTouch, TOUCH_KINDS, type TouchKind } from "#src/services/log-touch.ts";
+import { TOUCH_FIELDS as F } from "#src/slack/blocks/log-touch-modal.ts";
+import { VIEWS } from "#src/slack/ids.ts";
+import { GENERIC_FAILURE } from "#src/slack/reply-errors.ts";
+
+export function registerLogTouchView(app: App, deps: Deps): void {
+  app.view(VIEWS.logTouch, async ({ ack, body, view, client }) => {
+    const values = view.state.values;
+    const kind = values[F.kindBlock]?.[F.kindAction]?.selected_option?.value;
+    const note = values[F.noteBlock]?.[F.noteAction]?.value?.trim() || undefined;
+    if (!kind || !(kind in TOUCH_KINDS)) {
+      await ack({
+        response_action: "errors",
+        errors: { [F.kindBlock]: "Pick how you reached them." },
+      });
+      return;
+    }
+    await ack();
+    const userId = body.user.id;
+    let metadata: { leadId: string; channelId?: string };
+    try {
+      metadata = JSON.parse(view.private_metadata) as { leadId: string; channelId?: string };
+    } catch {
+      deps.logger.warn({ user: userId }, "log touch modal with unreadable metadata");
+      return;
+    }
+    try {
+      await logTouch({
+        db: deps.db,
+        playbook: deps.playbook.current,
+        leadId: metadata.leadId,
+        userId,
+        kind: kind as TouchKind,
+        note,
+        now: deps.clock.now(),
+      });
+    } catch (error) {
+      const text = error instanceof AppError ? error.userMessage : GENERIC_FAILURE;
+      if (!(error instanceof AppError)) deps.logger.error({ err: error }, "log touch failed");
+      await client.chat
+        .postEphemeral({ channel: metadata.channelId ?? userId, user: userId, text })
+        .catch((replyError: unknown) => {
+          deps.logger.error({ err: replyError }, "could not tell the user about a refusal");
+        });
+    }
+  });
+}
