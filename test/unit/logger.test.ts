@@ -23,7 +23,10 @@ describe("logger", () => {
     );
     const out = output();
     expect(out).toContain("lead captured");
-    expect(out).not.toMatch(/secret|ana@acme|555/);
+    // Asserting on the values themselves: a timestamp may well contain "555".
+    for (const secret of ["xoxb-1-secret", "ana@acme.io", "+1 415 555 0134", "abc123"]) {
+      expect(out).not.toContain(secret);
+    }
     expect(out).toContain("[redacted]");
   });
 
@@ -39,7 +42,7 @@ describe("logger", () => {
       "boom",
     );
     const out = output();
-    expect(out).not.toMatch(/ana\.lopez|555-0134|xoxb-123|hunter2|7946/);
+    expect(out).not.toMatch(/ana\.lopez|555-0134|xoxb-123|hunter2|20 7946 0958/);
     expect(out).toContain("[email]");
     expect(out).toContain("[phone]");
   });
