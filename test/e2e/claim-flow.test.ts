@@ -46,7 +46,7 @@ describe("a qualified lead in the running app", () => {
     const [line] = await fakeSlack.current.waitFor(() => {
       const visible = fakeSlack.current.visible("C0MKTFEEDBK");
       return visible.length ? visible : undefined;
-    }, 10_000);
+    }, 20_000);
     const text = JSON.stringify(line?.blocks);
     expect(text).toContain("claimed by <@U0REPPRIYA>");
     expect(text).toContain("source *Webinar*");
@@ -109,7 +109,7 @@ describe("the Claim button", () => {
         fakeSlack.current.responses.find((r) => click.url.endsWith(`/${r.id}`)),
       );
       return found.every(Boolean) ? found : undefined;
-    }, 15_000);
+    }, 20_000);
     const owned = await database.current.prisma.lead.findUniqueOrThrow({
       where: { id: lead.id },
       include: { owner: true },
@@ -210,7 +210,7 @@ describe("the Claim button", () => {
 });
 
 async function waitForStatus(leadId: string, status: string) {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const lead = await database.current.prisma.lead.findUniqueOrThrow({
       where: { id: leadId },

@@ -201,7 +201,7 @@ describe("Back to nurture", () => {
 });
 
 async function settled(leadId: string, status: string) {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const lead = await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
     if (lead.status === status || Date.now() > deadline) return lead;
@@ -256,7 +256,7 @@ describe("Log touch", () => {
     expect(working).toMatchObject({ touchCount: 1 });
     expect(working.firstTouchAt).not.toBeNull();
     await touch(leadId, "U0REPSAM01", "email");
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
       const lead = await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
       if (lead.touchCount === 2) break;
       await new Promise((resolve) => setTimeout(resolve, 25));

@@ -317,7 +317,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responses,
     callsTo: (method) => calls.filter((c) => c.method === method),
     visible: (channel) => [...(channels.get(channel) ?? [])],
-    async waitFor(find, timeoutMs = 5000) {
+    async waitFor(find, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = find();
