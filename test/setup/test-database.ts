@@ -12,7 +12,9 @@ import { applyMigrations } from "#src/db/migrator.ts";
 import { createLogger } from "#src/logger.ts";
 
 const silent = createLogger({ level: "silent" });
-const TEMPLATE_DB = "baton_test_template";
+// Names carry the creating process id so several runs (worktrees, CI) can share one server;
+// a run drops only the leftovers of processes that are gone.
+const TEMPLATE_DB = `baton_test_${process.pid}_template`;
 
 interface PgliteTemplate {
   kind: "pglite";
@@ -43,6 +45,8 @@ export async function prepareTemplate(): Promise<{
         "SELECT datname FROM pg_database WHERE datname LIKE 'baton_test_%'",
       );
       for (const { datname } of rows) {
+        const pid = Number(/^baton_test_(\d+)_/.exec(datname)?.[1]);
+        if (Number.isInteger(pid) && processAlive(pid)) continue;
         await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       }
       await admin.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
@@ -104,6 +108,15 @@ export async function createTestDatabase(descriptor: string): Promise<Database> 
       });
     },
   };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function withDatabase(url: string, database: string): string {
