@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll } from "vitest";
+import { blockErrors, viewErrors } from "#test/fakes/block-kit-limits.ts";
 
 export interface SlackCall {
   method: string;
@@ -93,6 +94,28 @@ export interface FakeSlack {
 
 const BOT = { team_id: "T0TEST0001", user_id: "U0BATONBOT", bot_id: "B0BATONBOT" };
 
+/** Slack refuses messages and views over Block Kit's limits; so does the fake. */
+function blockKitErrors(method: string, args: Record<string, unknown>): string[] {
+  if (
+    method === "chat.postMessage" ||
+    method === "chat.update" ||
+    method === "chat.postEphemeral"
+  ) {
+    return blockErrors(parseJsonArg(args.blocks), "/blocks", 50);
+  }
+  if (method.startsWith("views.")) return viewErrors(parseJsonArg(args.view));
+  return [];
+}
+
+function parseJsonArg(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const responses: ResponseUrlPost[] = [];
@@ -112,6 +135,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
 
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
     const channel = String(args.channel ?? "");
+    const invalid = blockKitErrors(method, args);
+    if (invalid.length > 0) return { ok: false, error: "invalid_blocks", errors: invalid };
     switch (method) {
       case "apps.connections.open":
         return fake.socketModeUrl

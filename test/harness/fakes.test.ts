@@ -33,6 +33,27 @@ describe("fake Slack with the real WebClient", () => {
     ]);
   });
 
+  it("refuses blocks over Slack's limits the way Slack does", async () => {
+    const client = new WebClient("xoxb-1-test", { slackApiUrl: slack.url });
+    const tooMany = Array.from({ length: 51 }, () => ({
+      type: "section",
+      text: { type: "mrkdwn", text: "x" },
+    }));
+    await expect(
+      client.chat.postMessage({ channel: "C0TEST0009", text: "x", blocks: tooMany }),
+    ).rejects.toMatchObject({ data: { error: "invalid_blocks" } });
+    await expect(
+      client.views.publish({
+        user_id: "U0TEST",
+        view: {
+          type: "home",
+          blocks: [{ type: "header", text: { type: "plain_text", text: "h".repeat(151) } }],
+        },
+      }),
+    ).rejects.toMatchObject({ data: { error: "invalid_blocks" } });
+    expect(slack.visible("C0TEST0009")).toEqual([]);
+  });
+
   it("answers 429 with Retry-After, which WebClient honours before retrying", async () => {
     const client = new WebClient("xoxb-1-test", {
       slackApiUrl: slack.url,

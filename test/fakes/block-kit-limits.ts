@@ -1,7 +1,6 @@
 // Slack's documented Block Kit limits, checked the way Slack reports them (`invalid_blocks` with
 // "[json-pointer:/blocks/0/text/text]"), so a builder that forgets to cut a string fails in tests
 // as it would in Slack. Only the limits Baton's surfaces can hit; not a full schema.
-import { isRecord } from "#test/support/http-body.ts";
 
 const MAX_LENGTH: Record<string, Record<string, number>> = {
   section: { "text.text": 3000 },
@@ -96,4 +95,8 @@ function tooLong(errors: string[], object: unknown, path: string, max: number, a
       `must be less than ${max + 1} characters [json-pointer:${at}/${path.replaceAll(".", "/")}]`,
     );
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
