@@ -1,9 +1,11 @@
 // Lead cards: built when delivered, from the lead as it is then, so a queued card never shows
 // a stale state. Posted to the team channel (claim mode) or to the offered rep by DM, and
 // updated in place after every change.
+
 import type { Deps } from "#src/context.ts";
 import type { OutboxHandler } from "#src/outbox/outbox-worker.ts";
 import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
+import { describeOpportunity } from "#src/services/convert-lead.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
 import {
   buildLeadCard,
@@ -98,6 +100,10 @@ async function loadCardView(
       teamMode: lead.team?.mode === "ASSIGN" ? "assign" : "claim",
       ownerSlackId: lead.owner?.slackUserId,
       offeredToSlackId: lead.offeredTo?.slackUserId,
+      opportunity: describeOpportunity({
+        amount: lead.opportunityAmount?.toString(),
+        opportunityId: lead.opportunityId ?? undefined,
+      }),
       activities: lead.activities,
     },
   };

@@ -1,7 +1,7 @@
 // Outbox handlers that talk to Slack. Slack's answers are sorted into: done, retry later
 // (rate limits, outages), or never deliverable (the channel is gone, the blocks are invalid).
 import type { KnownBlock } from "@slack/types";
-import { ErrorCode, type WebClient } from "@slack/web-api";
+import { type ChatPostMessageArguments, ErrorCode, type WebClient } from "@slack/web-api";
 import type { Database } from "#src/db/database.ts";
 import { type OutboxHandler, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
 import type { Pacer } from "#src/outbox/pacer.ts";
@@ -32,6 +32,8 @@ export interface SlackPost {
   blocks?: KnownBlock[];
   /** Reply in the thread of this lead message (e.g. its card). */
   threadOf?: { leadId: string; kind: string };
+  /** A thread reply also shown in the channel ("Also send to #channel"). */
+  broadcast?: boolean;
   /** Remember the message so later updates find it. */
   record?: { leadId?: string; kind: string };
 }
@@ -70,10 +72,10 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
       channel,
       text: payload.text,
       blocks: payload.blocks,
-      thread_ts: threadTs?.ts,
       unfurl_links: false,
       unfurl_media: false,
-    });
+      ...(threadTs ? { thread_ts: threadTs.ts, reply_broadcast: payload.broadcast === true } : {}),
+    } as ChatPostMessageArguments);
     const ts = String(response.ts);
     const posted = String(response.channel ?? channel);
     if (payload.record) {

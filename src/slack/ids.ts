@@ -19,4 +19,6 @@ export const VIEWS = {
   disqualify: "lead_disqualify_modal",
   nurture: "lead_nurture_modal",
   logTouch: "lead_log_touch_modal",
+  converted: "lead_converted_modal",
+  release: "lead_release_modal",
 } as const;

@@ -85,6 +85,8 @@ export interface LeadCardView {
   lastTouchAt?: Date | null;
   /** Why it was disqualified or sent back to nurture. */
   dispositionReason?: string | null;
+  /** Converted leads: "opportunity 006Qx01 · amount 12,500.00". */
+  opportunity?: string | null;
   /** The last 90 days, in any order; older ones are ignored. */
   activities: LeadActivityView[];
 }
@@ -372,7 +374,7 @@ function statusLine(view: LeadCardView, now: Date, timeZone: string): string {
     case "DISQUALIFIED":
       return `:no_entry_sign: *Disqualified*${reason ? `: ${reason}` : ""}`;
     case "CONVERTED":
-      return `:trophy: *Converted*${owner ? ` by ${owner}` : ""}`;
+      return `:trophy: *Converted*${owner ? ` by ${owner}` : ""}${view.opportunity ? ` · ${safeMrkdwn(oneLine(view.opportunity), 300)}` : ""}`;
     case "QUALIFIED":
     case "OFFERED": {
       const offeredTo = mention(view.offeredToSlackId);

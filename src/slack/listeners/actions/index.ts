@@ -3,6 +3,7 @@ import type { Deps } from "#src/context.ts";
 import { registerClaim } from "#src/slack/listeners/actions/claim.ts";
 import { registerDispositionButtons } from "#src/slack/listeners/actions/disposition.ts";
 import { registerLogTouchButton } from "#src/slack/listeners/actions/log-touch.ts";
+import { registerOutcomeButtons } from "#src/slack/listeners/actions/outcome.ts";
 import { registerPass } from "#src/slack/listeners/actions/pass.ts";
 
 export function register(app: App, deps: Deps): void {
@@ -10,4 +11,5 @@ export function register(app: App, deps: Deps): void {
   registerDispositionButtons(app, deps);
   registerPass(app, deps);
   registerLogTouchButton(app, deps);
+  registerOutcomeButtons(app, deps);
 }

@@ -2,8 +2,10 @@ import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { registerDispositionViews } from "#src/slack/listeners/views/disposition.ts";
 import { registerLogTouchView } from "#src/slack/listeners/views/log-touch.ts";
+import { registerOutcomeViews } from "#src/slack/listeners/views/outcome.ts";
 
 export function register(app: App, deps: Deps): void {
   registerDispositionViews(app, deps);
   registerLogTouchView(app, deps);
+  registerOutcomeViews(app, deps);
 }
