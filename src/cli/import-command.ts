@@ -1,6 +1,7 @@
 // `baton import leads.csv --source "Trade show X" ...` (also `npm run import -- ...`): imports a
 // lead list into Baton's database. Exit 0 when the import ran, rejected rows included (the
 // summary counts them); 1 when it could not run (file, header, database); 2 for bad arguments.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import type { CliIo } from "#src/cli/commands.ts";
@@ -70,13 +71,18 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
     io.stdout.write(`${IMPORT_USAGE}\n`);
     return 0;
   }
-  const file = args.positionals[0];
-  if (!file || args.positionals.length > 1) {
+  // `npm run import` runs in the project folder; paths are meant from where it was typed.
+  const base = io.env.INIT_CWD ?? process.cwd();
+  const given = args.positionals[0];
+  if (!given || args.positionals.length > 1) {
     io.stderr.write(
-      `baton import: ${file ? "import one file at a time" : "name the CSV file to import"}.\nRun "baton import --help" for usage.\n`,
+      `baton import: ${given ? "import one file at a time" : "name the CSV file to import"}.\nRun "baton import --help" for usage.\n`,
     );
     return 2;
   }
+  const file = resolve(base, given);
+  const rejectsPath =
+    args.values.rejects === undefined ? undefined : resolve(base, args.values.rejects);
   const eventDate = args.values["event-date"];
   const parsedDate = eventDate === undefined ? undefined : parseDateTime(eventDate);
   if (eventDate !== undefined && !parsedDate) {
@@ -129,7 +135,7 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
       map: args.values.map,
       delimiter,
       dryRun,
-      rejectsPath: args.values.rejects,
+      rejectsPath,
       onProgress: (snapshot) => progress.update(snapshot),
     });
     progress.done();

@@ -47,7 +47,7 @@ export async function openCsv(
     const code = (error as NodeJS.ErrnoException).code;
     throw new FatalError(
       code === "ENOENT"
-        ? `File not found: ${path}. Check the path (relative paths start in ${process.cwd()}).`
+        ? `File not found: ${path}. Check the file name and folder.`
         : `Cannot read ${path}: ${errorMessage(error)}`,
     );
   }
