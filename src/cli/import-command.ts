@@ -1,0 +1,199 @@
+// `baton import leads.csv --source "Trade show X" ...` (also `npm run import -- ...`): imports a
+// lead list into Baton's database. Exit 0 when the import ran, rejected rows included (the
+// summary counts them); 1 when it could not run (file, header, database); 2 for bad arguments.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import type { CliIo } from "#src/cli/commands.ts";
+import { ConfigError, loadConfig } from "#src/config.ts";
+import { type Database, openDatabase } from "#src/db/database.ts";
+import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
+import { errorMessage, FatalError } from "#src/errors.ts";
+import { EVENT_TARGETS, LEAD_TARGETS } from "#src/import/csv-columns.ts";
+import { parseDateTime } from "#src/import/csv-row.ts";
+import { Progress } from "#src/import/progress.ts";
+import { createLogger } from "#src/logger.ts";
+import { PlaybookError } from "#src/playbook/load-playbook.ts";
+import { PlaybookStore } from "#src/playbook/playbook-store.ts";
+import type { Playbook } from "#src/playbook/schema.ts";
+import { type ImportSummary, importLeads } from "#src/services/import-leads.ts";
+
+export const IMPORT_USAGE = `Usage: baton import <file.csv> --source "Trade show X" [options]
+       npm run import -- <file.csv> --source "Trade show X" [options]
+
+Imports a lead list (a badge-scan export, a spreadsheet) into Baton. Each row is checked like a
+lead sent to the intake API; good rows go in, bad rows are written to a rejects report with
+their line number and reason. Leads that score high enough are handed to sales as usual (with
+the embedded database, when Baton next starts).
+
+Options:
+  --source <text>        where the leads come from (required unless the file has a Source column)
+  --campaign <text>      the campaign to credit
+  --event <name>         the event: every row becomes a badge scan at this event
+  --event-date <date>    when the event took place, for rows without a scan time (default: now)
+  --map "Column=field"   map a column to a field (repeatable); field is one of
+                         ${LEAD_TARGETS.join(", ")},
+                         ${EVENT_TARGETS.join(", ")},
+                         attributes.<name>, or ignore
+  --delimiter <char>     , ; or tab (default: detected from the header line)
+  --rejects <path>       where to write rejected rows (default: <file>.rejects.csv, if any)
+  --dry-run              read and check everything, write nothing to the database
+  -h, --help             this help
+
+Columns are recognized by their usual names, in any case and punctuation: Email / E-mail /
+Email Address / Work Email, First Name, Last Name, Full Name (split), Company / Organization /
+Account, Job Title / Title, Phone / Mobile, Country, State, City, Company Size / Employees
+(ranges like 51-200 count as their lower bound), Industry, Website, LinkedIn. Booth columns
+(Booth Message, Talked To / Colleague, Colleague Note / Notes, Scanned At, Event) become a badge
+scan on the lead's timeline, so its card says who talked to them and what they noted. Any other
+column is kept as a custom attribute.
+
+Running the same file again adds nothing: leads are matched by email, and a scan is identified
+by event, email and scan time (not by the whole row). Re-importing a corrected row updates the
+lead's fields and keeps its one scan as first imported; a person scanned at two different times
+gets two scans.`;
+
+export interface ImportDeps {
+  /** An open database (tests); otherwise the one the environment names. */
+  db?: Database;
+  playbook?: Playbook;
+}
+
+export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    io.stderr.write(`baton import: ${errorMessage(error)}\nRun "baton import --help" for usage.\n`);
+    return 2;
+  }
+  if (args.values.help) {
+    io.stdout.write(`${IMPORT_USAGE}\n`);
+    return 0;
+  }
+  // `npm run import` runs in the project folder; paths are meant from where it was typed.
+  const base = io.env.INIT_CWD ?? process.cwd();
+  const given = args.positionals[0];
+  if (!given || args.positionals.length > 1) {
+    io.stderr.write(
+      `baton import: ${given ? "import one file at a time" : "name the CSV file to import"}.\nRun "baton import --help" for usage.\n`,
+    );
+    return 2;
+  }
+  const file = resolve(base, given);
+  const rejectsPath =
+    args.values.rejects === undefined ? undefined : resolve(base, args.values.rejects);
+  const eventDate = args.values["event-date"];
+  const parsedDate = eventDate === undefined ? undefined : parseDateTime(eventDate);
+  if (eventDate !== undefined && !parsedDate) {
+    io.stderr.write(`baton import: --event-date must be a date like 2026-11-18.\n`);
+    return 2;
+  }
+  let delimiter = args.values.delimiter;
+  if (delimiter === "tab" || delimiter === "\\t") delimiter = "\t";
+  if (delimiter !== undefined && ![",", ";", "\t", "|"].includes(delimiter)) {
+    io.stderr.write(`baton import: --delimiter must be , ; | or tab.\n`);
+    return 2;
+  }
+
+  let db = deps.db;
+  let close = async () => {};
+  try {
+    const config = loadConfig(io.env, { requireSlack: false });
+    const playbook = deps.playbook ?? (await PlaybookStore.open(config.playbookPath)).current;
+    const dryRun = args.values["dry-run"] ?? false;
+    if (!db && !dryRun) {
+      const logger = createLogger({
+        level: config.log.level === "debug" || config.log.level === "trace" ? "debug" : "warn",
+        pretty: false,
+        destination: pino.destination({ dest: 2, sync: true }),
+      });
+      try {
+        db = await openDatabase(config.database, logger);
+      } catch (error) {
+        throw new FatalError(`Cannot import: ${errorMessage(error)}`);
+      }
+      const opened = db;
+      close = () => opened.close();
+      if (config.database.migrateOnStart) await applyMigrations(db, logger);
+      else if ((await migrationStatus(db)).pending.length > 0) {
+        throw new FatalError(
+          "Cannot import: the database has pending migrations and MIGRATE_ON_START=false. Run `npm run db:migrate` first.",
+        );
+      }
+    }
+    const progress = new Progress(io.stderr);
+    const summary = await importLeads({
+      file,
+      db,
+      scoring: playbook.scoring,
+      accountMatching: playbook.routing.accountMatching,
+      source: args.values.source,
+      campaign: args.values.campaign,
+      event: args.values.event,
+      eventDate: parsedDate,
+      map: args.values.map,
+      delimiter,
+      dryRun,
+      rejectsPath,
+      onProgress: (snapshot) => progress.update(snapshot),
+    });
+    progress.done();
+    io.stdout.write(formatSummary(summary));
+    return 0;
+  } catch (error) {
+    if (
+      error instanceof FatalError ||
+      error instanceof ConfigError ||
+      error instanceof PlaybookError
+    ) {
+      io.stderr.write(`baton import: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await close();
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      source: { type: "string" },
+      campaign: { type: "string" },
+      event: { type: "string" },
+      "event-date": { type: "string" },
+      map: { type: "string", multiple: true },
+      delimiter: { type: "string" },
+      rejects: { type: "string" },
+      "dry-run": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+export function formatSummary(s: ImportSummary): string {
+  const n = (value: number) => value.toLocaleString("en-US");
+  const lines = [
+    s.dryRun ? `Dry run of ${s.file}: nothing was written to the database.` : `Imported ${s.file}.`,
+    `  rows read             ${n(s.read)}`,
+  ];
+  if (s.dryRun) {
+    lines.push(`  would import          ${n(s.valid)}`);
+  } else {
+    lines.push(
+      `  new leads             ${n(s.created)}`,
+      `  merged into existing  ${n(s.merged)}`,
+      `  already imported      ${n(s.unchanged)}`,
+      `  qualified for sales   ${n(s.qualified)}`,
+    );
+  }
+  lines.push(`  rejected              ${n(s.rejected)}`);
+  if (s.rejectsPath) lines.push(`  rejects report        ${s.rejectsPath}`);
+  lines.push(
+    `  duration              ${(s.durationMs / 1000).toFixed(1)} s (${n(Math.round(s.rowsPerSecond))} rows/s)`,
+  );
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,287 @@
+// Imports a lead list (a trade-show export, a purchased list) from a CSV file: streams it, maps
+// its columns, validates each row as the intake API validates a lead, and captures good rows in
+// batches through the capture service (actor IMPORT) while bad rows go to a rejects report with
+// their line and reason. A re-run of the same file changes nothing: rows whose lead already
+// holds the same values and scan are skipped before capture (no audit noise, no re-scoring).
+import { basename, dirname, extname, join, resolve } from "node:path";
+import type { Database } from "#src/db/database.ts";
+import { errorMessage, FatalError } from "#src/errors.ts";
+import { type ColumnMapping, mapColumns, parseMapOptions } from "#src/import/csv-columns.ts";
+import { openCsv } from "#src/import/csv-reader.ts";
+import { rowToLead } from "#src/import/csv-row.ts";
+import type { ProgressSnapshot } from "#src/import/progress.ts";
+import { RejectsReport } from "#src/import/rejects-report.ts";
+import type { LeadRequest } from "#src/intake/schemas.ts";
+import type { Scoring } from "#src/playbook/schema.ts";
+import { type CaptureLeadResult, captureLeads } from "#src/services/capture-lead.ts";
+
+export interface ImportLeadsOptions {
+  file: string;
+  /** Absent in a dry run: nothing is read from or written to the database. */
+  db?: Database;
+  scoring: Scoring;
+  accountMatching: boolean;
+  source?: string;
+  campaign?: string;
+  event?: string;
+  eventDate?: Date;
+  /** `--map` values: "Column Name=field". */
+  map?: string[];
+  delimiter?: string;
+  dryRun?: boolean;
+  /** Where rejected rows go; default `<file>.rejects.csv` beside the file, when there are any. */
+  rejectsPath?: string;
+  batchSize?: number;
+  now?: () => Date;
+  onProgress?: (snapshot: ProgressSnapshot) => void;
+}
+
+export interface ImportSummary {
+  file: string;
+  dryRun: boolean;
+  delimiter: string;
+  /** Data rows read (blank lines are not rows). */
+  read: number;
+  /** New leads created. */
+  created: number;
+  /** Rows merged into a lead that existed (before the import or earlier in the file). */
+  merged: number;
+  /** Rows already imported with the same values: skipped. */
+  unchanged: number;
+  /** Rows that would be imported (dry run). */
+  valid: number;
+  rejected: number;
+  /** Leads this import made ready for sales (handoff requested). */
+  qualified: number;
+  activitiesAdded: number;
+  rejectsPath?: string;
+  durationMs: number;
+  rowsPerSecond: number;
+}
+
+interface Pending {
+  line: number;
+  fields: string[];
+  lead: LeadRequest;
+}
+
+const LEAD_FIELDS = [
+  "firstName",
+  "lastName",
+  "title",
+  "company",
+  "companyDomain",
+  "companySize",
+  "industry",
+  "country",
+  "region",
+  "city",
+  "phone",
+  "linkedinUrl",
+  "website",
+  "source",
+  "campaign",
+] as const;
+
+export async function importLeads(options: ImportLeadsOptions): Promise<ImportSummary> {
+  const started = performance.now();
+  const now = options.now ?? (() => new Date());
+  const dryRun = options.dryRun ?? false;
+  if (!dryRun && !options.db) throw new Error("importLeads needs a database unless dryRun");
+  let overrides: ReturnType<typeof parseMapOptions>;
+  try {
+    overrides = parseMapOptions(options.map ?? []);
+  } catch (error) {
+    throw new FatalError(errorMessage(error));
+  }
+
+  const csv = await openCsv(options.file, { delimiter: options.delimiter });
+  let mapping: ColumnMapping;
+  try {
+    mapping = mapColumns(csv.header, overrides);
+  } catch (error) {
+    csv.close();
+    throw new FatalError(errorMessage(error));
+  }
+  if (!mapping.has("email")) {
+    csv.close();
+    throw new FatalError(
+      `No column maps to email; use --map 'Your Column=email'. The header is: ${csv.header.join(", ")}`,
+    );
+  }
+  if (!options.source && !mapping.has("source")) {
+    csv.close();
+    throw new FatalError(
+      `Say where these leads come from with --source "Trade show X" (the file has no Source column).`,
+    );
+  }
+
+  const rejectsPath = resolve(options.rejectsPath ?? defaultRejectsPath(options.file));
+  if (rejectsPath === resolve(options.file)) {
+    csv.close();
+    throw new FatalError("The rejects report cannot overwrite the file being imported.");
+  }
+  const rejects = new RejectsReport(rejectsPath, csv.header, csv.delimiter, csv.bom);
+  const summary: ImportSummary = {
+    file: options.file,
+    dryRun,
+    delimiter: csv.delimiter,
+    read: 0,
+    created: 0,
+    merged: 0,
+    unchanged: 0,
+    valid: 0,
+    rejected: 0,
+    qualified: 0,
+    activitiesAdded: 0,
+    durationMs: 0,
+    rowsPerSecond: 0,
+  };
+  const rowOptions = {
+    source: options.source,
+    campaign: options.campaign,
+    event: options.event,
+    eventDate: options.eventDate,
+    now: now(),
+  };
+  const batchSize = options.batchSize ?? 500;
+
+  const reject = async (line: number, reason: string, fields: string[]) => {
+    summary.rejected += 1;
+    await rejects.add(line, reason, fields);
+  };
+
+  // One batch is written while the next is parsed; batches go in file order, so a later row for
+  // the same person is applied after an earlier one.
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async (batch: Pending[]) => {
+    await inFlight;
+    if (batch.length === 0 || dryRun) return;
+    inFlight = writeBatch(batch);
+    // A failure surfaces at the next await of inFlight; keep it from being unhandled meanwhile.
+    inFlight.catch(() => {});
+  };
+  const writeBatch = async (batch: Pending[]) => {
+    const db = options.db!;
+    const fresh = await withoutUnchanged(db, batch);
+    summary.unchanged += batch.length - fresh.length;
+    if (fresh.length === 0) return;
+    const context = {
+      scoring: options.scoring,
+      accountMatching: options.accountMatching,
+      actor: { type: "IMPORT" as const, id: basename(options.file).slice(0, 100) },
+      now: now(),
+    };
+    let results: (CaptureLeadResult | Error)[];
+    try {
+      results = await captureLeads(
+        db,
+        fresh.map((row) => row.lead),
+        context,
+      );
+    } catch (error) {
+      if (isConnectionError(error)) throw error;
+      // One row the database refuses must not cost the others: write them one by one.
+      results = [];
+      for (const row of fresh) {
+        try {
+          results.push((await captureLeads(db, [row.lead], context))[0]!);
+        } catch (rowError) {
+          if (isConnectionError(rowError)) throw rowError;
+          results.push(rowError instanceof Error ? rowError : new Error(String(rowError)));
+        }
+      }
+    }
+    for (const [i, result] of results.entries()) {
+      if (result instanceof Error) {
+        await reject(fresh[i]!.line, `not saved: ${result.message}`, fresh[i]!.fields);
+        continue;
+      }
+      if (result.created) summary.created += 1;
+      else summary.merged += 1;
+      if (result.qualified) summary.qualified += 1;
+      summary.activitiesAdded += result.activitiesAdded;
+    }
+  };
+
+  let batch: Pending[] = [];
+  try {
+    for await (const record of csv.records) {
+      summary.read += 1;
+      if (record.kind === "malformed") {
+        await reject(record.line, record.reason, [record.raw]);
+      } else {
+        const result = rowToLead(record.fields, mapping, rowOptions);
+        if (result.ok) {
+          summary.valid += 1;
+          batch.push({ line: record.line, fields: record.fields, lead: result.lead });
+          if (batch.length >= batchSize) {
+            await flush(batch);
+            batch = [];
+          }
+        } else {
+          await reject(record.line, result.reason, record.fields);
+        }
+      }
+      options.onProgress?.({
+        rows: summary.read,
+        bytes: csv.bytesRead(),
+        totalBytes: csv.size,
+      });
+    }
+    await flush(batch);
+    await inFlight;
+    if (options.rejectsPath) rejects.open();
+  } finally {
+    csv.close();
+    await rejects.close();
+  }
+  summary.durationMs = performance.now() - started;
+  summary.rowsPerSecond = summary.read / Math.max(summary.durationMs / 1000, 0.001);
+  if (rejects.count > 0 || options.rejectsPath) summary.rejectsPath = rejectsPath;
+  return summary;
+}
+
+export function defaultRejectsPath(file: string): string {
+  const ext = extname(file);
+  return join(dirname(file), `${basename(file, ext)}.rejects${ext || ".csv"}`);
+}
+
+/** Drops rows whose lead already has every value the row sets, and its scan. */
+async function withoutUnchanged(db: Database, batch: Pending[]): Promise<Pending[]> {
+  const emails = [...new Set(batch.map((row) => row.lead.email))];
+  const scanIds = batch.flatMap((row) => (row.lead.activities ?? []).map((a) => a.externalId!));
+  const stored = await db.withSession((sql) =>
+    sql.query<Record<string, unknown> & { email: string; scans: string[] | null }>(
+      `SELECT l."email", ${LEAD_FIELDS.map((f) => `l."${f}"`).join(", ")}, l."attributes",
+              (SELECT array_agg(a."externalId") FROM "Activity" a
+                WHERE a."leadId" = l."id" AND a."externalId" = ANY($2::text[])) AS "scans"
+         FROM "Lead" l WHERE l."email" = ANY($1::text[])`,
+      [emails, scanIds],
+    ),
+  );
+  if (stored.length === 0) return batch;
+  const byEmail = new Map(stored.map((row) => [row.email, row]));
+  return batch.filter(({ lead }) => {
+    const known = byEmail.get(lead.email);
+    if (!known) return true;
+    const same =
+      LEAD_FIELDS.every((f) => lead[f] === undefined || known[f] === lead[f]) &&
+      Object.entries(lead.attributes ?? {}).every(
+        ([key, value]) => (known.attributes as Record<string, unknown>)[key] === value,
+      ) &&
+      (lead.activities ?? []).every((a) => known.scans?.includes(a.externalId!));
+    return !same;
+  });
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return (
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    code === "57P01" ||
+    code === "57P03" ||
+    code === "08006"
+  );
+}
