@@ -86,8 +86,8 @@ export async function digestSummary(db: Database, window: MetricsWindow): Promis
               count(*) FILTER (WHERE l."convertedAt" IS NOT NULL)::int AS "converted",
               count(*) FILTER (WHERE l."status" = 'DISQUALIFIED')::int AS "disqualified",
               count(*) FILTER (WHERE l."status" = 'NURTURE')::int AS "nurtured",
-              (percentile_cont(0.5) WITHIN GROUP (ORDER BY ${CLAIM_SECONDS}) FILTER (WHERE ${CLAIMED}))::float8 AS "medianClaimSeconds",
-              (percentile_cont(0.9) WITHIN GROUP (ORDER BY ${CLAIM_SECONDS}) FILTER (WHERE ${CLAIMED}))::float8 AS "p90ClaimSeconds"
+              round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ${CLAIM_SECONDS}) FILTER (WHERE ${CLAIMED}))::float8 AS "medianClaimSeconds",
+              round(percentile_cont(0.9) WITHIN GROUP (ORDER BY ${CLAIM_SECONDS}) FILTER (WHERE ${CLAIMED}))::float8 AS "p90ClaimSeconds"
          FROM "Lead" l WHERE ${cohortWhere}`,
       cohortParams,
     );
@@ -158,7 +158,7 @@ export async function breakdown(
               count(*) FILTER (WHERE l."claimedAt" IS NOT NULL)::int AS "accepted",
               count(*) FILTER (WHERE l."convertedAt" IS NOT NULL)::int AS "converted",
               count(*) FILTER (WHERE l."status" = 'DISQUALIFIED')::int AS "disqualified",
-              (percentile_cont(0.5) WITHIN GROUP (ORDER BY ${CLAIM_SECONDS}) FILTER (WHERE ${CLAIMED}))::float8 AS "medianClaimSeconds"
+              round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ${CLAIM_SECONDS}) FILTER (WHERE ${CLAIMED}))::float8 AS "medianClaimSeconds"
          FROM "Lead" l ${join}
         WHERE ${where}
         GROUP BY 1
