@@ -13,10 +13,11 @@ export interface ConversionBar {
 
 /** A horizontal bar per source: lead-to-opportunity rate, with the counts beside each bar. */
 export async function renderConversionChart(bars: ConversionBar[], title: string): Promise<Buffer> {
+  // The bars come biggest source first (from SQL); the chart keeps that order.
   const values = bars.slice(0, 12).map((b) => ({
     label: b.label.length > 28 ? `${b.label.slice(0, 27)}…` : b.label,
     rate: b.received > 0 ? b.converted / b.received : 0,
-    counts: `${b.converted}/${b.received}`,
+    counts: `${b.converted} of ${b.received}`,
   }));
   const spec: TopLevelSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -27,7 +28,7 @@ export async function renderConversionChart(bars: ConversionBar[], title: string
     padding: 12,
     data: { values },
     encoding: {
-      y: { field: "label", type: "nominal", sort: "-x", title: null },
+      y: { field: "label", type: "nominal", sort: null, title: null },
       x: {
         field: "rate",
         type: "quantitative",
@@ -44,7 +45,10 @@ export async function renderConversionChart(bars: ConversionBar[], title: string
       },
     ],
   };
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  const view = new vega.View(vega.parse(compile(spec).spec), {
+    renderer: "none",
+    logLevel: vega.Error,
+  });
   try {
     const svg = await view.toSVG();
     return new Resvg(svg, {
