@@ -11,10 +11,12 @@ import { FatalError } from "#src/errors.ts";
 import { type Readiness, registerHealthRoutes } from "#src/http/health-routes.ts";
 import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
+import { DigestScheduler } from "#src/jobs/digest-scheduler.ts";
 import type { Worker } from "#src/lib/worker.ts";
 import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { cardHandlers } from "#src/outbox/card-handlers.ts";
+import { digestHandlers } from "#src/outbox/digest-handlers.ts";
 import { leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
@@ -40,6 +42,7 @@ export interface BatonOptions {
 export interface Baton {
   deps: Deps;
   outbox: OutboxWorker;
+  digests: DigestScheduler;
   slack: SlackApp;
   http: HttpServer;
   /** The port the HTTP server listens on (useful with PORT=0). */
@@ -102,7 +105,8 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     };
     registerIntakeRoutes(http, deps);
     const slack = createSlackApp(deps, slackStatus.identity);
-    const sender = slackSender(db, deliveryClient(config, logger), new Pacer());
+    const delivery = deliveryClient(config, logger);
+    const sender = slackSender(db, delivery, new Pacer());
     const outbox = new OutboxWorker({
       db,
       logger: logger.child({ component: "outbox" }),
@@ -112,9 +116,11 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
         ...cardHandlers(deps, sender),
         ...webhookHandler(config.webhooks, () => deps.clock.now()),
         ...leadHandlers(deps),
+        ...digestHandlers(delivery),
       },
     });
-    const workers: Worker[] = [outbox];
+    const digests = new DigestScheduler(deps, { onSent: () => outbox.wake() });
+    const workers: Worker[] = [digests, outbox];
 
     await slack.start();
     slackListener = slack.httpListener;
@@ -135,6 +141,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     return {
       deps,
       outbox,
+      digests,
       slack,
       http,
       port,

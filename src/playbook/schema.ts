@@ -1,5 +1,6 @@
 // The playbook manifest (manifests/playbook.yml): teams, routing, scoring, SLAs and reason
 // lists, as RevOps writes them. Validated by zod; types are inferred from the schema.
+import { validate as validCron } from "node-cron";
 import { z } from "zod";
 import { parseDuration } from "#src/domain/duration.ts";
 
@@ -56,6 +57,25 @@ const timezone = z.string().refine(
   },
   { message: 'must be an IANA time zone such as "Europe/Berlin" or "America/New_York"' },
 );
+
+const cronExpression = z.string().refine((expression) => validCron(expression), {
+  message:
+    'must be a cron expression such as "0 9 * * 1" (minute hour day-of-month month day-of-week: Mondays at 09:00)',
+});
+
+export const DEFAULT_DIGEST_CRON = "0 9 * * 1";
+
+/** When a team's weekly digest is posted: a cron expression in a time zone. */
+const teamDigest = z
+  .object({
+    /** Cron expression; the playbook's `digest.cron` when absent (default Mondays 09:00). */
+    cron: cronExpression.optional(),
+    /** The team's time zone when absent. */
+    timezone: timezone.optional(),
+    /** false: no scheduled digest for this team (`/leads digest` still works). */
+    enabled: z.boolean().default(true),
+  })
+  .strict();
 
 const businessHours = z
   .object({
@@ -174,6 +194,8 @@ const team = z
     sla: key.optional(),
     /** Where leads go when nobody here takes them in time. */
     overflow: key.optional(),
+    /** This team's weekly digest schedule; the playbook's `digest` block fills the gaps. */
+    digest: teamDigest.optional(),
   })
   .strict();
 
@@ -296,13 +318,24 @@ export const playbookSchema = z
         ]),
       })
       .strict(),
+    /**
+     * The weekly digests: each team's (to its channel and the marketing channel) and the
+     * marketing digest over all teams (to the marketing channel). Each covers the 7 days
+     * before it is sent.
+     */
     digest: z
       .object({
-        /** Cron expression, in each team's time zone. */
-        schedule: z.string().default("0 9 * * 1"),
+        /** Default schedule for every team, and the marketing digest's. */
+        cron: cronExpression.optional(),
+        /** Older name of `cron`. */
+        schedule: cronExpression.optional(),
+        /** The marketing digest's time zone (and teams' without one): the playbook's when absent. */
+        timezone: timezone.optional(),
+        /** false: no scheduled marketing digest. */
+        marketing: z.boolean().default(true),
       })
       .strict()
-      .default({ schedule: "0 9 * * 1" }),
+      .default({ marketing: true }),
   })
   .strict()
   .superRefine((playbook, ctx) => {
