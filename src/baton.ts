@@ -12,6 +12,7 @@ import { type Readiness, registerHealthRoutes } from "#src/http/health-routes.ts
 import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
 import { DigestScheduler } from "#src/jobs/digest-scheduler.ts";
+import { SlaScheduler } from "#src/jobs/sla-scheduler.ts";
 import type { Worker } from "#src/lib/worker.ts";
 import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
@@ -43,6 +44,7 @@ export interface Baton {
   deps: Deps;
   outbox: OutboxWorker;
   digests: DigestScheduler;
+  sla: SlaScheduler;
   slack: SlackApp;
   http: HttpServer;
   /** The port the HTTP server listens on (useful with PORT=0). */
@@ -120,7 +122,8 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       },
     });
     const digests = new DigestScheduler(deps, { onSent: () => outbox.wake() });
-    const workers: Worker[] = [digests, outbox];
+    const sla = new SlaScheduler(deps, { onFired: () => outbox.wake() });
+    const workers: Worker[] = [digests, sla, outbox];
 
     await slack.start();
     slackListener = slack.httpListener;
@@ -142,6 +145,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       deps,
       outbox,
       digests,
+      sla,
       slack,
       http,
       port,

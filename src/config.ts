@@ -1,5 +1,6 @@
 // The environment, parsed once at boot. Nothing else in Baton reads process.env.
 import { isAbsolute, resolve } from "node:path";
+import { validate as validCron } from "node-cron";
 import { z } from "zod";
 
 const SLACK_APP_SETUP =
@@ -149,6 +150,14 @@ const baseSchema = z.object({
     .transform(Number)
     .default(2 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: duration.default(10000),
+  SLA_SWEEP_CRON: z
+    .string()
+    .trim()
+    .refine((expression) => validCron(expression), {
+      message:
+        'must be a cron expression such as "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)',
+    })
+    .default("* * * * *"),
 });
 
 const checkedSchema = baseSchema.superRefine((env, ctx) => {
@@ -206,6 +215,8 @@ export interface Config {
   intake: { tokens: { name: string; token: string }[]; maxBodyBytes: number };
   webhooks: { urls: string[]; secret?: string };
   shutdownTimeoutMs: number;
+  /** How often the SLA sweep runs (node-cron expression). */
+  slaSweepCron: string;
 }
 
 export class ConfigError extends Error {
@@ -278,5 +289,6 @@ export function loadConfig(
     },
     webhooks: { urls: env.WEBHOOK_URLS ?? [], secret: env.WEBHOOK_SECRET },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    slaSweepCron: env.SLA_SWEEP_CRON,
   };
 }

@@ -6,6 +6,7 @@ import { AppError } from "#src/errors.ts";
 import { enqueueWebhooks } from "#src/outbox/webhooks.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { enqueue, recordLeadEvent } from "#src/services/lead-journal.ts";
+import { scheduleSla } from "#src/sla/schedule.ts";
 
 export interface ClaimLeadOptions {
   db: Database;
@@ -86,6 +87,7 @@ export async function claimLead(options: ClaimLeadOptions): Promise<ClaimLeadRes
       target: playbook.marketing.channel,
     });
     await enqueueWebhooks(tx, options.webhooks, "lead.claimed", leadId, { owner: userId }, now);
+    await scheduleSla(tx, playbook, leadId);
     return { leadId, number, ownerSlackId: userId, claimedAt: now };
   });
 }

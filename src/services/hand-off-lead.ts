@@ -9,6 +9,7 @@ import { type Candidate, pickRep, pickTeam } from "#src/domain/routing.ts";
 import { enqueueWebhooks } from "#src/outbox/webhooks.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { enqueue, recordLeadEvent, type Tx } from "#src/services/lead-journal.ts";
+import { scheduleSla } from "#src/sla/schedule.ts";
 
 export interface HandOffOptions {
   db: Database;
@@ -16,6 +17,8 @@ export interface HandOffOptions {
   webhooks: Config["webhooks"];
   leadId: string;
   now: Date;
+  /** Route to this team instead of the rules' choice (overflow, reassignment). */
+  teamKey?: string;
 }
 
 export type HandOffResult =
@@ -68,10 +71,12 @@ export async function handOff(
     }
   }
 
-  const choice = pickTeam(
-    { ...lead, attributes: lead.attributes as Record<string, unknown> },
-    playbook.routing,
-  );
+  const choice = options.teamKey
+    ? { teamKey: options.teamKey, reason: `overflow to ${options.teamKey}` }
+    : pickTeam(
+        { ...lead, attributes: lead.attributes as Record<string, unknown> },
+        playbook.routing,
+      );
   const team =
     (await tx.team.findFirst({ where: { key: choice.teamKey, active: true } })) ??
     (await tx.team.findFirstOrThrow({ where: { key: playbook.routing.default, active: true } }));
@@ -167,6 +172,7 @@ async function offer(
       : { team: team.key, routing: reason },
     now,
   );
+  await scheduleSla(tx, options.playbook, leadId);
 }
 
 /**

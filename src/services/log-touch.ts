@@ -5,6 +5,7 @@ import type { LeadStatus } from "#src/db/generated/client.ts";
 import { AppError } from "#src/errors.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { enqueue, recordLeadEvent } from "#src/services/lead-journal.ts";
+import { scheduleSla } from "#src/sla/schedule.ts";
 
 export const TOUCH_KINDS = {
   call: "Call",
@@ -74,6 +75,7 @@ export async function logTouch(
       at: now,
     });
     await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+    await scheduleSla(tx, playbook, leadId);
     return { number: lead.number, touchCount: updated.touchCount };
   });
 }

@@ -8,8 +8,9 @@ import { AppError } from "#src/errors.ts";
 import { enqueueWebhooks } from "#src/outbox/webhooks.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { type HandOffResult, handOff } from "#src/services/hand-off-lead.ts";
-import { enqueue, recordLeadEvent } from "#src/services/lead-journal.ts";
+import { enqueue, recordLeadEvent, type Tx } from "#src/services/lead-journal.ts";
 import { lockOwnedLead } from "#src/services/owned-lead.ts";
+import { scheduleSla } from "#src/sla/schedule.ts";
 import { safeText } from "#src/slack/text.ts";
 
 export interface ReleaseLeadOptions {
@@ -33,9 +34,6 @@ export async function releaseLead(options: ReleaseLeadOptions): Promise<ReleaseR
   return db.prisma.$transaction(
     async (tx) => {
       const lead = await lockOwnedLead(tx, playbook, leadId, userId, "release");
-      const team = lead.teamKey
-        ? await tx.team.findFirst({ where: { key: lead.teamKey, active: true } })
-        : null;
       await tx.lead.update({
         where: { id: leadId },
         data: {
@@ -58,12 +56,6 @@ export async function releaseLead(options: ReleaseLeadOptions): Promise<ReleaseR
         data: { repId: lead.ownerId, owner: lead.ownerSlackId },
         at: now,
       });
-      await enqueue(tx, {
-        kind: "lead.feed",
-        payload: { leadId, event: "released" },
-        orderingKey: `feed:${leadId}`,
-        target: playbook.marketing.channel,
-      });
       await enqueueWebhooks(
         tx,
         options.webhooks,
@@ -72,59 +64,82 @@ export async function releaseLead(options: ReleaseLeadOptions): Promise<ReleaseR
         { by: userId, owner: lead.ownerSlackId, reason },
         now,
       );
-
-      const card = await tx.slackMessage.findFirst({
-        where: { leadId, kind: "card" },
-        orderBy: { createdAt: "desc" },
+      return returnToPool(tx, options, {
+        number: lead.number,
+        teamKey: lead.teamKey,
+        announce: `:leftwards_arrow_with_hook: L-${lead.number} was released by <@${userId}>: ${safeText(reason, 500)}. It is open for claims again.`,
       });
-      // (No card recorded yet: the pending post will show the lead as it is when delivered.)
-      if (
-        team?.mode === "CLAIM" &&
-        team.channelId &&
-        (!card || card.channelId === team.channelId)
-      ) {
-        // The card everyone already knows opens again, and the channel is told why.
-        await tx.lead.update({
-          where: { id: leadId },
-          data: { status: "OFFERED", offeredAt: now, slaCycle: { increment: 1 } },
-        });
-        await recordLeadEvent(tx, {
-          leadId,
-          type: "offered",
-          actor: { type: "SYSTEM", id: "routing" },
-          fromStatus: "QUALIFIED",
-          toStatus: "OFFERED",
-          reason: `team ${team.key}: released, open for claims again`,
-          data: { team: team.key, mode: "claim" },
-          at: now,
-        });
-        await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
-        await enqueue(tx, {
-          kind: "slack.post",
-          payload: {
-            channel: team.channelId,
-            text: `:leftwards_arrow_with_hook: L-${lead.number} was released by <@${userId}>: ${safeText(reason, 500)}. It is open for claims again.`,
-            threadOf: { leadId, kind: "card" },
-            broadcast: true,
-          },
-          orderingKey: leadId,
-          target: team.channelId,
-        });
-        return { number: lead.number, outcome: "reopened", channel: team.channelId };
-      }
-
-      // Assign mode (or a card that lived in a DM): the next rep, never the one who let go.
-      await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
-      const letGo = await tx.leadEvent.findMany({
-        where: { leadId, type: { in: ["passed", "released"] } },
-        select: { data: true },
-      });
-      const exclude = letGo
-        .map((e) => (e.data as { repId?: string }).repId)
-        .filter((id): id is string => !!id);
-      const result = await handOff(tx, options, exclude);
-      return { number: lead.number, ...result };
     },
     { timeout: 30_000 },
   );
+}
+
+/**
+ * Puts a lead that was just set back to QUALIFIED in front of its team again, in the caller's
+ * transaction: a claim team's card reopens in place with `announce` in its thread (shown in the
+ * channel too); otherwise the next rep by round robin, never one who passed or let go of it.
+ */
+export async function returnToPool(
+  tx: Tx,
+  options: Pick<ReleaseLeadOptions, "db" | "playbook" | "webhooks" | "leadId" | "now">,
+  lead: { number: number; teamKey: string | null; announce: string },
+): Promise<ReleaseResult> {
+  const { playbook, leadId, now } = options;
+  await enqueue(tx, {
+    kind: "lead.feed",
+    payload: { leadId, event: "released" },
+    orderingKey: `feed:${leadId}`,
+    target: playbook.marketing.channel,
+  });
+  const team = lead.teamKey
+    ? await tx.team.findFirst({ where: { key: lead.teamKey, active: true } })
+    : null;
+  const card = await tx.slackMessage.findFirst({
+    where: { leadId, kind: "card" },
+    orderBy: { createdAt: "desc" },
+  });
+  // (No card recorded yet: the pending post will show the lead as it is when delivered.)
+  if (team?.mode === "CLAIM" && team.channelId && (!card || card.channelId === team.channelId)) {
+    // The card everyone already knows opens again, and the channel is told why.
+    await tx.lead.update({
+      where: { id: leadId },
+      data: { status: "OFFERED", offeredAt: now, slaCycle: { increment: 1 } },
+    });
+    await recordLeadEvent(tx, {
+      leadId,
+      type: "offered",
+      actor: { type: "SYSTEM", id: "routing" },
+      fromStatus: "QUALIFIED",
+      toStatus: "OFFERED",
+      reason: `team ${team.key}: back in the pool, open for claims again`,
+      data: { team: team.key, mode: "claim" },
+      at: now,
+    });
+    await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+    await enqueue(tx, {
+      kind: "slack.post",
+      payload: {
+        channel: team.channelId,
+        text: lead.announce,
+        threadOf: { leadId, kind: "card" },
+        broadcast: true,
+      },
+      orderingKey: leadId,
+      target: team.channelId,
+    });
+    await scheduleSla(tx, playbook, leadId);
+    return { number: lead.number, outcome: "reopened", channel: team.channelId };
+  }
+
+  // Assign mode (or a card that lived in a DM): the next rep, never the one who let go.
+  await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+  const letGo = await tx.leadEvent.findMany({
+    where: { leadId, type: { in: ["passed", "released", "offer_timed_out"] } },
+    select: { data: true },
+  });
+  const exclude = letGo
+    .map((e) => (e.data as { repId?: string }).repId)
+    .filter((id): id is string => !!id);
+  const result = await handOff(tx, options, exclude);
+  return { number: lead.number, ...result };
 }

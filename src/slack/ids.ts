@@ -12,6 +12,8 @@ export const ACTIONS = {
   converted: "lead_converted",
   release: "lead_release",
   reassign: "lead_reassign",
+  /** The user picker in a ghost alert: a manager hands the lead to someone. */
+  assignTo: "lead_assign_to",
 } as const;
 
 /** Modal callback ids. */

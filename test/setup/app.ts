@@ -33,6 +33,8 @@ export async function startTestApp(options: TestAppOptions): Promise<Baton & { u
     LOG_LEVEL: "debug",
     INTAKE_API_TOKENS: `test-client:${INTAKE_TOKEN}`,
     SHUTDOWN_TIMEOUT_MS: "5000",
+    // Tests run the SLA sweep themselves, on their own clock (app.sla.sweep()).
+    SLA_SWEEP_CRON: "0 0 1 1 *",
     ...options.env,
   });
   const lines = options.logLines ?? [];

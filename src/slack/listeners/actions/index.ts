@@ -1,5 +1,6 @@
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
+import { registerAssignTo } from "#src/slack/listeners/actions/assign-to.ts";
 import { registerClaim } from "#src/slack/listeners/actions/claim.ts";
 import { registerDispositionButtons } from "#src/slack/listeners/actions/disposition.ts";
 import { registerLogTouchButton } from "#src/slack/listeners/actions/log-touch.ts";
@@ -12,4 +13,5 @@ export function register(app: App, deps: Deps): void {
   registerPass(app, deps);
   registerLogTouchButton(app, deps);
   registerOutcomeButtons(app, deps);
+  registerAssignTo(app, deps);
 }
