@@ -34,6 +34,8 @@ export interface ImportLeadsOptions {
   batchSize?: number;
   now?: () => Date;
   onProgress?: (snapshot: ProgressSnapshot) => void;
+  /** Stops reading (Ctrl-C): rows read so far are written, the summary says where it stopped. */
+  signal?: AbortSignal;
 }
 
 export interface ImportSummary {
@@ -55,6 +57,8 @@ export interface ImportSummary {
   qualified: number;
   activitiesAdded: number;
   rejectsPath?: string;
+  /** The line the import stopped before, when it was interrupted. */
+  stoppedAtLine?: number;
   durationMs: number;
   rowsPerSecond: number;
 }
@@ -207,6 +211,10 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
   let batch: Pending[] = [];
   try {
     for await (const record of csv.records) {
+      if (options.signal?.aborted) {
+        summary.stoppedAtLine = record.line;
+        break;
+      }
       summary.read += 1;
       if (record.kind === "malformed") {
         await reject(record.line, record.reason, [record.raw]);
@@ -232,6 +240,15 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
     await flush(batch);
     await inFlight;
     if (options.rejectsPath) rejects.open();
+  } catch (error) {
+    // The file stopped being readable: the rows read before that point still go in.
+    if (error instanceof FatalError) {
+      await flush(batch).catch(() => {});
+      batch = [];
+    }
+    // Never leave a batch writing while the caller closes the database.
+    await inFlight.catch(() => {});
+    throw error;
   } finally {
     csv.close();
     await rejects.close();

@@ -11,6 +11,7 @@ import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
+import { importLeads } from "#src/services/import-leads.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const database = useTestDatabase();
@@ -246,6 +247,50 @@ describe("baton import", () => {
     const usage = io();
     expect(await runImport(["--source", "x"], usage.io, { playbook })).toBe(2);
     expect(usage.stderr()).toContain("name the CSV file");
+  });
+
+  it("stops with the line of a quote never closed instead of swallowing the rest of the file", async () => {
+    const path = writeTo(
+      "unclosed.csv",
+      `Email,Notes\nfirst@unclosed.io,fine\nsecond@unclosed.io,"never closed\n${"x,y\n".repeat(1_200_000)}`,
+    );
+    const run = io();
+    expect(await runImport(importArgs(path), run.io, { db: database.current, playbook })).toBe(1);
+    expect(run.stderr()).toMatch(/Stopped at line 3 of .*unclosed\.csv: .*never closed/);
+    expect(
+      await database.current.prisma.lead.count({ where: { email: "first@unclosed.io" } }),
+    ).toBe(1);
+  });
+
+  it("writes the rows read so far when interrupted, and a re-run finishes the job", async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `stop${i}@interrupt.io,Co ${i}`);
+    const path = writeTo("interrupt.csv", `Email,Company\n${rows.join("\n")}\n`);
+    const abort = new AbortController();
+    const first = await importLeads({
+      file: path,
+      db: database.current,
+      scoring: playbook.scoring,
+      accountMatching: false,
+      source: "Interrupted show",
+      batchSize: 4,
+      signal: abort.signal,
+      onProgress: ({ rows: read }) => {
+        if (read === 10) abort.abort();
+      },
+    });
+    expect(first).toMatchObject({ read: 10, created: 10, stoppedAtLine: 12 });
+    const count = () =>
+      database.current.prisma.lead.count({ where: { email: { endsWith: "@interrupt.io" } } });
+    expect(await count()).toBe(10);
+    const second = await importLeads({
+      file: path,
+      db: database.current,
+      scoring: playbook.scoring,
+      accountMatching: false,
+      source: "Interrupted show",
+    });
+    expect(second).toMatchObject({ read: 30, created: 20, unchanged: 10 });
+    expect(await count()).toBe(30);
   });
 
   it("says when the embedded database is in use by a running Baton", async () => {
