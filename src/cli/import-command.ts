@@ -160,7 +160,13 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
       io.stderr.write(`baton import: ${error.message}\n`);
       return 1;
     }
-    throw error;
+    // A database that went away mid-import, or a bug: say so plainly. Whole batches were
+    // committed or rolled back, so running the same import again finishes the job.
+    io.stderr.write(
+      `baton import: stopped by an error: ${errorMessage(error)}\nBatches written before it are saved; run the same import again to finish (rows already imported are skipped).\n`,
+    );
+    if (io.env.LOG_LEVEL === "debug" && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+    return 1;
   } finally {
     await close();
   }

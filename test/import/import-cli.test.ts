@@ -293,7 +293,7 @@ describe("baton import", () => {
     expect(await count()).toBe(30);
   });
 
-  it("says when the embedded database is in use by a running Baton", async () => {
+  it("says when the database cannot be opened: in use by a running Baton, or unreachable", async () => {
     const dataDir = mkdtempSync(join(dir, "data-"));
     // The parent process stands in for a running Baton holding the data dir.
     writeFileSync(join(dataDir, "baton.pid"), String(process.ppid));
@@ -301,6 +301,12 @@ describe("baton import", () => {
     expect(await runImport(importArgs(file), run.io, { playbook })).toBe(1);
     expect(run.stderr()).toMatch(/Cannot import: Another Baton process \(pid \d+\)/);
     expect(run.stderr()).toMatch(/DATABASE_URL/);
+
+    const down = io({ DATABASE_URL: "postgres://baton@127.0.0.1:1/baton" });
+    expect(await runImport(importArgs(file), down.io, { playbook })).toBe(1);
+    expect(down.stderr()).toMatch(
+      /Cannot import: Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/baton/,
+    );
   });
 
   it("answers baton help and baton --help with the commands", async () => {
