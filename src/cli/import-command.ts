@@ -202,6 +202,8 @@ export function formatSummary(s: ImportSummary): string {
     `  rows read             ${n(s.read)}`,
   ];
   if (s.dryRun) {
+    const delimiter = s.delimiter === "\t" ? "tab" : s.delimiter;
+    lines.splice(1, 0, `  columns (delimiter ${delimiter}):`, ...s.columns.map((c) => `    ${c}`));
     lines.push(`  would import          ${n(s.valid)}`);
   } else {
     lines.push(

@@ -6,7 +6,12 @@
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Database } from "#src/db/database.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
-import { type ColumnMapping, mapColumns, parseMapOptions } from "#src/import/csv-columns.ts";
+import {
+  type ColumnMapping,
+  describeMapping,
+  mapColumns,
+  parseMapOptions,
+} from "#src/import/csv-columns.ts";
 import { openCsv } from "#src/import/csv-reader.ts";
 import { rowToLead } from "#src/import/csv-row.ts";
 import type { ProgressSnapshot } from "#src/import/progress.ts";
@@ -42,6 +47,8 @@ export interface ImportSummary {
   file: string;
   dryRun: boolean;
   delimiter: string;
+  /** How each column was read: "Email Address → email". */
+  columns: string[];
   /** Data rows read (blank lines are not rows). */
   read: number;
   /** New leads created. */
@@ -130,6 +137,7 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
     file: options.file,
     dryRun,
     delimiter: csv.delimiter,
+    columns: describeMapping(mapping),
     read: 0,
     created: 0,
     merged: 0,

@@ -107,6 +107,9 @@ describe("baton import", () => {
     );
     expect(code).toBe(0);
     expect(run.stdout()).toContain("nothing was written to the database");
+    expect(run.stdout()).toContain("E-mail → email");
+    expect(run.stdout()).toContain('Badge Type → custom attribute "Badge Type"');
+    expect(run.stdout()).toContain("Talked To → badge scan colleague");
     expect(run.stdout()).toMatch(/would import\s+4\n/);
     expect(run.stdout()).toMatch(/rejected\s+4\n/);
     expect(await counts()).toEqual(before);
