@@ -1,6 +1,7 @@
 // `baton import leads.csv --source "Trade show X" ...` (also `npm run import -- ...`): imports a
 // lead list into Baton's database. Exit 0 when the import ran, rejected rows included (the
-// summary counts them); 1 when it could not run (file, header, database); 2 for bad arguments.
+// summary counts them); 1 when it could not run (file, header, database); 2 for bad arguments;
+// 130 when interrupted (Ctrl-C) after writing the rows read so far.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
@@ -72,7 +73,7 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
     return 0;
   }
   // `npm run import` runs in the project folder; paths are meant from where it was typed.
-  const base = io.env.INIT_CWD ?? process.cwd();
+  const base = (io.env.npm_lifecycle_event && io.env.INIT_CWD) || process.cwd();
   const given = args.positionals[0];
   if (!given || args.positionals.length > 1) {
     io.stderr.write(
@@ -123,6 +124,11 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
       }
     }
     const progress = new Progress(io.stderr);
+    // Ctrl-C stops reading; the rows read so far are written and the database closed cleanly.
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     const summary = await importLeads({
       file,
       db,
@@ -137,10 +143,14 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
       dryRun,
       rejectsPath,
       onProgress: (snapshot) => progress.update(snapshot),
+      signal: abort.signal,
+    }).finally(() => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      progress.done();
     });
-    progress.done();
     io.stdout.write(formatSummary(summary));
-    return 0;
+    return summary.stoppedAtLine === undefined ? 0 : 130;
   } catch (error) {
     if (
       error instanceof FatalError ||
@@ -150,7 +160,13 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
       io.stderr.write(`baton import: ${error.message}\n`);
       return 1;
     }
-    throw error;
+    // A database that went away mid-import, or a bug: say so plainly. Whole batches were
+    // committed or rolled back, so running the same import again finishes the job.
+    io.stderr.write(
+      `baton import: stopped by an error: ${errorMessage(error)}\nBatches written before it are saved; run the same import again to finish (rows already imported are skipped).\n`,
+    );
+    if (io.env.LOG_LEVEL === "debug" && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+    return 1;
   } finally {
     await close();
   }
@@ -178,9 +194,16 @@ export function formatSummary(s: ImportSummary): string {
   const n = (value: number) => value.toLocaleString("en-US");
   const lines = [
     s.dryRun ? `Dry run of ${s.file}: nothing was written to the database.` : `Imported ${s.file}.`,
+    ...(s.stoppedAtLine === undefined
+      ? []
+      : [
+          `  Interrupted before line ${s.stoppedAtLine}: run the same command again to finish (rows already imported are skipped).`,
+        ]),
     `  rows read             ${n(s.read)}`,
   ];
   if (s.dryRun) {
+    const delimiter = s.delimiter === "\t" ? "tab" : s.delimiter;
+    lines.splice(1, 0, `  columns (delimiter ${delimiter}):`, ...s.columns.map((c) => `    ${c}`));
     lines.push(`  would import          ${n(s.valid)}`);
   } else {
     lines.push(

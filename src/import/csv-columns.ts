@@ -144,8 +144,8 @@ export function targetOf(field: string): Target | undefined {
 export class MappingError extends Error {}
 
 /** Parses `--map` values ("Col Name=field"); keys are compared like headers. */
-export function parseMapOptions(values: string[]): Map<string, Target> {
-  const overrides = new Map<string, Target>();
+export function parseMapOptions(values: string[]): Map<string, Target & { column?: string }> {
+  const overrides = new Map<string, Target & { column?: string }>();
   for (const value of values) {
     const at = value.lastIndexOf("=");
     const column = at > 0 ? value.slice(0, at).trim() : "";
@@ -161,7 +161,7 @@ export function parseMapOptions(values: string[]): Map<string, Target> {
         `--map "${value}": "${field}" is not a field. Use one of ${[...LEAD_TARGETS, ...EVENT_TARGETS].join(", ")}, attributes.<name>, or ignore`,
       );
     }
-    overrides.set(headerKey(column), target);
+    overrides.set(headerKey(column), { ...target, column });
   }
   return overrides;
 }
@@ -174,21 +174,45 @@ export interface ColumnMapping {
 }
 
 /** Maps each header cell to its target: `--map` first, then aliases, then an attribute. */
-export function mapColumns(header: string[], overrides = new Map<string, Target>()): ColumnMapping {
+export function mapColumns(
+  header: string[],
+  overrides = new Map<string, Target & { column?: string }>(),
+): ColumnMapping {
   const used = new Set<string>();
   const targets = header.map((cell): Target => {
     const key = headerKey(cell);
-    const target = overrides.get(key) ??
-      BY_KEY.get(key) ?? { kind: "attribute", key: cell.trim().slice(0, 64) };
+    const override = overrides.get(key);
+    const { column: _column, ...chosen } = override ?? { column: undefined };
+    const target: Target = override
+      ? (chosen as Target)
+      : (BY_KEY.get(key) ?? { kind: "attribute", key: cell.trim().slice(0, 64) });
     if (target.kind === "lead" || target.kind === "event") used.add(target.field);
     if (target.kind === "attribute" && target.key === "") return { kind: "ignore" };
     return target;
   });
-  const unknown = [...overrides.keys()].filter((key) => !header.some((h) => headerKey(h) === key));
+  const unknown = [...overrides.entries()]
+    .filter(([key]) => !header.some((h) => headerKey(h) === key))
+    .map(([key, target]) => target.column ?? key);
   if (unknown.length > 0) {
     throw new MappingError(
       `--map names a column the file does not have: ${unknown.join(", ")}. The header is: ${header.join(", ")}`,
     );
   }
   return { header, targets, has: (field) => used.has(field) };
+}
+
+/** "Email Address → email", for the dry run's report of how the file was read. */
+export function describeMapping(mapping: ColumnMapping): string[] {
+  return mapping.header.map((column, i) => {
+    const target = mapping.targets[i]!;
+    const to =
+      target.kind === "ignore"
+        ? "ignored"
+        : target.kind === "attribute"
+          ? `custom attribute "${target.key}"`
+          : target.kind === "event"
+            ? `badge scan ${target.field}`
+            : target.field;
+    return `${column || "(no name)"} → ${to}`;
+  });
 }

@@ -32,6 +32,8 @@ export interface CsvFile {
 }
 
 const SNIFF_BYTES = 64 * 1024;
+/** A longer record is a quote never closed: stop instead of buffering the rest of the file. */
+const MAX_RECORD_BYTES = 4 * 2 ** 20;
 
 export async function openCsv(
   path: string,
@@ -81,7 +83,9 @@ export async function openCsv(
   // (reported through on_skip) gets its own line too.
   let nextLine = 1;
   const skipped: CsvBadRecord[] = [];
+  let fatal: FatalError | undefined;
   const parser = parse({
+    max_record_size: MAX_RECORD_BYTES,
     bom: true,
     delimiter,
     relax_column_count: true,
@@ -94,6 +98,13 @@ export async function openCsv(
       return { line, fields: record } as unknown as string[];
     },
     on_skip: (error: CsvError | undefined, raw: string | undefined) => {
+      if (error?.code === "CSV_MAX_RECORD_SIZE") {
+        // csv-parse cannot resume after this error: the rest of the file would be lost quietly.
+        fatal ??= new FatalError(
+          `Stopped at line ${nextLine} of ${path}: a row longer than 4 MB, most likely a quote (") that is never closed. Rows before it were processed; fix the file and run the same import again (rows already imported are skipped).`,
+        );
+        return undefined;
+      }
       skipped.push({
         kind: "malformed",
         line: nextLine,
@@ -130,6 +141,7 @@ export async function openCsv(
       while (skipped.length > 0 && (next.done || skipped[0]!.line < next.value.line)) {
         yield skipped.shift()!;
       }
+      if (fatal) throw fatal;
       if (next.done) return;
       // Blank lines and lines of empty cells are not rows.
       if (next.value.fields.every((field) => field.trim() === "")) continue;

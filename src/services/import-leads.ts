@@ -6,7 +6,12 @@
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Database } from "#src/db/database.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
-import { type ColumnMapping, mapColumns, parseMapOptions } from "#src/import/csv-columns.ts";
+import {
+  type ColumnMapping,
+  describeMapping,
+  mapColumns,
+  parseMapOptions,
+} from "#src/import/csv-columns.ts";
 import { openCsv } from "#src/import/csv-reader.ts";
 import { rowToLead } from "#src/import/csv-row.ts";
 import type { ProgressSnapshot } from "#src/import/progress.ts";
@@ -34,12 +39,16 @@ export interface ImportLeadsOptions {
   batchSize?: number;
   now?: () => Date;
   onProgress?: (snapshot: ProgressSnapshot) => void;
+  /** Stops reading (Ctrl-C): rows read so far are written, the summary says where it stopped. */
+  signal?: AbortSignal;
 }
 
 export interface ImportSummary {
   file: string;
   dryRun: boolean;
   delimiter: string;
+  /** How each column was read: "Email Address → email". */
+  columns: string[];
   /** Data rows read (blank lines are not rows). */
   read: number;
   /** New leads created. */
@@ -55,6 +64,8 @@ export interface ImportSummary {
   qualified: number;
   activitiesAdded: number;
   rejectsPath?: string;
+  /** The line the import stopped before, when it was interrupted. */
+  stoppedAtLine?: number;
   durationMs: number;
   rowsPerSecond: number;
 }
@@ -126,6 +137,7 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
     file: options.file,
     dryRun,
     delimiter: csv.delimiter,
+    columns: describeMapping(mapping),
     read: 0,
     created: 0,
     merged: 0,
@@ -207,6 +219,10 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
   let batch: Pending[] = [];
   try {
     for await (const record of csv.records) {
+      if (options.signal?.aborted) {
+        summary.stoppedAtLine = record.line;
+        break;
+      }
       summary.read += 1;
       if (record.kind === "malformed") {
         await reject(record.line, record.reason, [record.raw]);
@@ -232,6 +248,15 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
     await flush(batch);
     await inFlight;
     if (options.rejectsPath) rejects.open();
+  } catch (error) {
+    // The file stopped being readable: the rows read before that point still go in.
+    if (error instanceof FatalError) {
+      await flush(batch).catch(() => {});
+      batch = [];
+    }
+    // Never leave a batch writing while the caller closes the database.
+    await inFlight.catch(() => {});
+    throw error;
   } finally {
     csv.close();
     await rejects.close();

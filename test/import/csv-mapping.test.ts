@@ -55,7 +55,7 @@ describe("column mapping", () => {
     expect(() => parseMapOptions(["Email"])).toThrow(MappingError);
     expect(() => parseMapOptions(["Email=mail"])).toThrow(/"mail" is not a field/);
     expect(() => mapColumns(["Email"], parseMapOptions(["Courriel=email"]))).toThrow(
-      /does not have: courriel/,
+      /does not have: Courriel/,
     );
   });
 

@@ -11,6 +11,7 @@ import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
+import { importLeads } from "#src/services/import-leads.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const database = useTestDatabase();
@@ -106,6 +107,9 @@ describe("baton import", () => {
     );
     expect(code).toBe(0);
     expect(run.stdout()).toContain("nothing was written to the database");
+    expect(run.stdout()).toContain("E-mail → email");
+    expect(run.stdout()).toContain('Badge Type → custom attribute "Badge Type"');
+    expect(run.stdout()).toContain("Talked To → badge scan colleague");
     expect(run.stdout()).toMatch(/would import\s+4\n/);
     expect(run.stdout()).toMatch(/rejected\s+4\n/);
     expect(await counts()).toEqual(before);
@@ -248,7 +252,51 @@ describe("baton import", () => {
     expect(usage.stderr()).toContain("name the CSV file");
   });
 
-  it("says when the embedded database is in use by a running Baton", async () => {
+  it("stops with the line of a quote never closed instead of swallowing the rest of the file", async () => {
+    const path = writeTo(
+      "unclosed.csv",
+      `Email,Notes\nfirst@unclosed.io,fine\nsecond@unclosed.io,"never closed\n${"x,y\n".repeat(1_200_000)}`,
+    );
+    const run = io();
+    expect(await runImport(importArgs(path), run.io, { db: database.current, playbook })).toBe(1);
+    expect(run.stderr()).toMatch(/Stopped at line 3 of .*unclosed\.csv: .*never closed/);
+    expect(
+      await database.current.prisma.lead.count({ where: { email: "first@unclosed.io" } }),
+    ).toBe(1);
+  });
+
+  it("writes the rows read so far when interrupted, and a re-run finishes the job", async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `stop${i}@interrupt.io,Co ${i}`);
+    const path = writeTo("interrupt.csv", `Email,Company\n${rows.join("\n")}\n`);
+    const abort = new AbortController();
+    const first = await importLeads({
+      file: path,
+      db: database.current,
+      scoring: playbook.scoring,
+      accountMatching: false,
+      source: "Interrupted show",
+      batchSize: 4,
+      signal: abort.signal,
+      onProgress: ({ rows: read }) => {
+        if (read === 10) abort.abort();
+      },
+    });
+    expect(first).toMatchObject({ read: 10, created: 10, stoppedAtLine: 12 });
+    const count = () =>
+      database.current.prisma.lead.count({ where: { email: { endsWith: "@interrupt.io" } } });
+    expect(await count()).toBe(10);
+    const second = await importLeads({
+      file: path,
+      db: database.current,
+      scoring: playbook.scoring,
+      accountMatching: false,
+      source: "Interrupted show",
+    });
+    expect(second).toMatchObject({ read: 30, created: 20, unchanged: 10 });
+    expect(await count()).toBe(30);
+  });
+
+  it("says when the database cannot be opened: in use by a running Baton, or unreachable", async () => {
     const dataDir = mkdtempSync(join(dir, "data-"));
     // The parent process stands in for a running Baton holding the data dir.
     writeFileSync(join(dataDir, "baton.pid"), String(process.ppid));
@@ -256,6 +304,12 @@ describe("baton import", () => {
     expect(await runImport(importArgs(file), run.io, { playbook })).toBe(1);
     expect(run.stderr()).toMatch(/Cannot import: Another Baton process \(pid \d+\)/);
     expect(run.stderr()).toMatch(/DATABASE_URL/);
+
+    const down = io({ DATABASE_URL: "postgres://baton@127.0.0.1:1/baton" });
+    expect(await runImport(importArgs(file), down.io, { playbook })).toBe(1);
+    expect(down.stderr()).toMatch(
+      /Cannot import: Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/baton/,
+    );
   });
 
   it("answers baton help and baton --help with the commands", async () => {
