@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Baton } from "#src/baton.ts";
 import { digestSchedules } from "#src/domain/digest-schedule.ts";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
+import { DigestScheduler } from "#src/jobs/digest-scheduler.ts";
+import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
@@ -210,5 +212,47 @@ describe("scheduled digests", () => {
     // The next period is a new digest.
     const next = await app.current.digests.run(schedule, new Date("2026-11-30T14:00:00Z"));
     expect(next?.sent).toBe(true);
+  });
+});
+
+describe("the digest scheduler", () => {
+  it("fires on the team's cron in its time zone and posts once per period", async () => {
+    const playbook = structuredClone(app.current.deps.playbook.current);
+    playbook.digest.marketing = false;
+    for (const team of playbook.teams) {
+      // Every second (node-cron's six-field form): several firings fall in one period.
+      team.digest =
+        team.key === "na-midmarket"
+          ? { cron: "* * * * * *", timezone: "Asia/Kolkata", enabled: true }
+          : { enabled: false };
+    }
+    const scheduler = new DigestScheduler({
+      ...app.current.deps,
+      playbook: PlaybookStore.of(playbook),
+    });
+    scheduler.start();
+    try {
+      let run: { period: string } | null = null;
+      const deadline = Date.now() + 20_000;
+      while (!run && Date.now() < deadline) {
+        run = await database.current.prisma.digestRun.findFirst({
+          where: { scope: "team:na-midmarket" },
+        });
+        if (!run) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(run?.period).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+    } finally {
+      await scheduler.stop();
+    }
+    const runs = await database.current.prisma.digestRun.findMany({
+      where: { scope: "team:na-midmarket" },
+    });
+    // At most two minutes were crossed while it ran; one digest for each.
+    expect(new Set(runs.map((r) => r.period)).size).toBe(runs.length);
+    // The manual digest of the first test, plus one per scheduled period.
+    await fakeSlack.current.waitFor(
+      () => digestsIn(NA_CHANNEL, "NA Mid-Market").length === 1 + runs.length || undefined,
+      20_000,
+    );
   });
 });

@@ -82,7 +82,7 @@ export function breakdownTable(
 }
 
 function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }
 
 /** Text placed inside a ``` code block: escaped for Slack, and no way to close the block early. */
