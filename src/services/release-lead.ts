@@ -9,6 +9,7 @@ import { enqueueWebhooks } from "#src/outbox/webhooks.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { type HandOffResult, handOff } from "#src/services/hand-off-lead.ts";
 import { enqueue, recordLeadEvent, type Tx } from "#src/services/lead-journal.ts";
+import { repsWhoLetGo } from "#src/services/offer-to-next.ts";
 import { lockOwnedLead } from "#src/services/owned-lead.ts";
 import { scheduleSla } from "#src/sla/schedule.ts";
 import { safeText } from "#src/slack/text.ts";
@@ -133,13 +134,6 @@ export async function returnToPool(
 
   // Assign mode (or a card that lived in a DM): the next rep, never the one who let go.
   await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
-  const letGo = await tx.leadEvent.findMany({
-    where: { leadId, type: { in: ["passed", "released", "offer_timed_out"] } },
-    select: { data: true },
-  });
-  const exclude = letGo
-    .map((e) => (e.data as { repId?: string }).repId)
-    .filter((id): id is string => !!id);
-  const result = await handOff(tx, options, exclude);
+  const result = await handOff(tx, options, await repsWhoLetGo(tx, leadId));
   return { number: lead.number, ...result };
 }

@@ -10,6 +10,7 @@ import { enqueueWebhooks } from "#src/outbox/webhooks.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { handOff } from "#src/services/hand-off-lead.ts";
 import { enqueue, recordLeadEvent, type Tx } from "#src/services/lead-journal.ts";
+import { offerToNext } from "#src/services/offer-to-next.ts";
 import { returnToPool } from "#src/services/release-lead.ts";
 import {
   loadSlaLead,
@@ -128,7 +129,7 @@ async function act(
 
   switch (true) {
     case stage === "offered.timeout":
-      await moveOn(tx, options, lead, "offer_timed_out", "the offer timed out");
+      await offerToNext(tx, options, lead.offeredToId, "offer_timed_out", "the offer timed out");
       return;
     case stage === "offered.remind": {
       await threadReply(tx, lead.id, view.channelId, offerReminder(view));
@@ -172,7 +173,13 @@ async function act(
         return;
       }
       if (lead.offeredToId) {
-        await moveOn(tx, options, lead, "offer_timed_out", `nobody took it in ${view.age}`);
+        await offerToNext(
+          tx,
+          options,
+          lead.offeredToId,
+          "offer_timed_out",
+          `nobody took it in ${view.age}`,
+        );
         return;
       }
       await alertManagers(tx, lead.id, managers, view, "nobody-left");
@@ -180,6 +187,9 @@ async function act(
     }
     case stage === "claimed.nudge":
       if (view.ownerSlackId) await dm(tx, lead.id, view.ownerSlackId, claimNudge(view));
+      // An owner who is away cannot act on it: their manager sees it now, not at the escalation.
+      if (await ownerAway(tx, lead.id, now))
+        await alertManagers(tx, lead.id, managers, view, "untouched");
       return;
     case stage === "claimed.escalate":
       await alertManagers(tx, lead.id, managers, view, "untouched");
@@ -235,48 +245,21 @@ async function act(
           )
         : "a while";
       await dm(tx, lead.id, view.ownerSlackId, followUpNudge(view, since));
+      if (await ownerAway(tx, lead.id, now)) {
+        for (const manager of managers) {
+          await dm(
+            tx,
+            lead.id,
+            manager,
+            `(<@${view.ownerSlackId}> is away) ${followUpNudge(view, since)}`,
+          );
+        }
+      }
       return;
     }
     default:
       deps.logger.warn({ stage, leadId: lead.id }, "unknown SLA stage");
   }
-}
-
-/** Offer to one rep not taken in time: like a pass, to the next rep, never back to them. */
-async function moveOn(
-  tx: Tx,
-  options: Parameters<typeof handOff>[1],
-  lead: SlaLeadRow,
-  type: string,
-  reason: string,
-): Promise<void> {
-  await recordLeadEvent(tx, {
-    leadId: lead.id,
-    type,
-    actor: { type: "SLA", id: "sla" },
-    fromStatus: "OFFERED",
-    toStatus: "QUALIFIED",
-    reason,
-    data: { repId: lead.offeredToId },
-    at: options.now,
-  });
-  await enqueue(tx, {
-    kind: "lead.card.update",
-    payload: { leadId: lead.id },
-    orderingKey: lead.id,
-  });
-  await tx.lead.update({
-    where: { id: lead.id },
-    data: { status: "QUALIFIED", offeredToId: null },
-  });
-  const letGo = await tx.leadEvent.findMany({
-    where: { leadId: lead.id, type: { in: ["passed", "released", "offer_timed_out"] } },
-    select: { data: true },
-  });
-  const exclude = letGo
-    .map((e) => (e.data as { repId?: string }).repId)
-    .filter((id): id is string => !!id);
-  await handOff(tx, options, exclude);
 }
 
 /** A nurture lead whose resurface date came: back to sales if its score still qualifies. */
@@ -338,6 +321,13 @@ async function leadView(
     touchCount: row.touchCount,
     age,
   };
+}
+
+async function ownerAway(tx: Tx, leadId: string, now: Date): Promise<boolean> {
+  const [row] = await tx.$queryRaw<{ away: boolean }[]>`
+    SELECT (r."paused" OR (r."awayUntil" IS NOT NULL AND r."awayUntil" > ${now})) AS "away"
+      FROM "Lead" l JOIN "Rep" r ON r."id" = l."ownerId" WHERE l."id" = ${leadId}::uuid`;
+  return row?.away ?? false;
 }
 
 async function threadReply(tx: Tx, leadId: string, channel: string | null, text: string) {

@@ -9,6 +9,7 @@ import { InFlight } from "#src/lib/in-flight.ts";
 import { boltLogger } from "#src/logger.ts";
 import { register as registerActions } from "#src/slack/listeners/actions/index.ts";
 import { register as registerCommands } from "#src/slack/listeners/commands/index.ts";
+import { register as registerEvents } from "#src/slack/listeners/events/index.ts";
 import { register as registerViews } from "#src/slack/listeners/views/index.ts";
 import { dedupeEvents } from "#src/slack/middleware/dedupe-events.ts";
 import { platformError, type SlackIdentity } from "#src/slack/slack-status.ts";
@@ -105,6 +106,7 @@ function buildApp(
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
+  registerEvents(app, deps);
   return app;
 }
 

@@ -193,6 +193,32 @@ describe("a claimed lead with no touch", () => {
     ]);
   });
 
+  it("goes to the manager at the first nudge when the owner is away", async () => {
+    const id = await offeredLead({ country: "US", companySize: 165 });
+    await claimLead({
+      db: database.current,
+      playbook,
+      webhooks,
+      leadId: id,
+      userId: "U0REPMIKE1",
+      now: start,
+    });
+    await database.current.prisma.rep.update({
+      where: { slackUserId: "U0REPMIKE1" },
+      data: { awayUntil: new Date("2099-01-01T00:00:00Z") },
+    });
+    await runSweep(deps, (await lead(id)).slaDueAt!);
+    const sent = await outbox(id);
+    expect(sent.filter((m) => m.user === "U0REPMIKE1")).toHaveLength(1);
+    expect(
+      sent.filter((m) => m.user === "U0MGRDANA1" && m.text.includes("Ghost alert")),
+    ).toHaveLength(1);
+    await database.current.prisma.rep.update({
+      where: { slackUserId: "U0REPMIKE1" },
+      data: { awayUntil: null },
+    });
+  });
+
   it("a logged touch stops the chase and starts the follow-up clock", async () => {
     const id = await offeredLead({ country: "US", companySize: 170 });
     await claimLead({

@@ -3,8 +3,10 @@ import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { buildHelpMessage } from "#src/slack/blocks/help-message.ts";
 import { COMMAND } from "#src/slack/ids.ts";
+import { awaySubcommand } from "#src/slack/listeners/commands/leads/away.ts";
 import { digestSubcommand } from "#src/slack/listeners/commands/leads/digest.ts";
 import { helpSubcommand } from "#src/slack/listeners/commands/leads/help.ts";
+import { recallSubcommand } from "#src/slack/listeners/commands/leads/recall.ts";
 import { reloadSubcommand } from "#src/slack/listeners/commands/leads/reload.ts";
 import { statsSubcommand } from "#src/slack/listeners/commands/leads/stats.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
@@ -17,6 +19,8 @@ export function registerLeadsCommand(app: App, deps: Deps): void {
     reloadSubcommand,
     statsSubcommand,
     digestSubcommand,
+    awaySubcommand,
+    recallSubcommand,
     helpSubcommand(() => subcommands),
   );
 

@@ -1,5 +1,6 @@
 // `/leads reload`: an admin re-reads the playbook; an invalid file keeps the running one.
 import { AppError } from "#src/errors.ts";
+import { deactivateRep } from "#src/services/people.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
 import { safeText } from "#src/slack/text.ts";
@@ -28,6 +29,20 @@ export const reloadSubcommand: Subcommand = {
       return;
     }
     const sync = await syncPlaybook(deps.db, result.playbook);
+    // Someone who is in no team any more lets go of their open leads.
+    const stillIn = new Set(result.playbook.teams.flatMap((t) => t.reps.map((r) => r.user)));
+    for (const user of new Set(sync.removedMembers.map((m) => m.user))) {
+      if (stillIn.has(user)) continue;
+      await deactivateRep({
+        db: deps.db,
+        playbook: result.playbook,
+        webhooks: deps.config.webhooks,
+        now: deps.clock.now(),
+        userId: user,
+        why: "was removed from the playbook",
+        deactivate: false,
+      });
+    }
     deps.logger.info({ by: command.user_id, ...sync }, "playbook reloaded");
     const removed = sync.removedMembers.length
       ? `\nNo longer in a team: ${sync.removedMembers.map((m) => `<@${m.user}> (${m.team})`).join(", ")}.`

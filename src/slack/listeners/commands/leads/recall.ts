@@ -1,0 +1,34 @@
+// `/leads recall <L-1042|email> nurture|reoffer [note]`: a marketer takes a neglected lead back.
+import { AppError } from "#src/errors.ts";
+import { recallLead } from "#src/services/recall-lead.ts";
+import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
+
+const USAGE =
+  "Try `/leads recall L-1042 nurture Not contacted in two weeks` or `/leads recall ana@acme.example reoffer`.";
+
+export const recallSubcommand: Subcommand = {
+  name: "recall",
+  usage: "recall <L-1042|email> nurture|reoffer [note]",
+  description: "take a neglected lead back to nurture or offer it again (marketers)",
+  async handle({ command, args, respond, deps }) {
+    const [ref, action, ...note] = args;
+    const verb = action?.toLowerCase();
+    if (!ref || (verb !== "nurture" && verb !== "reoffer")) {
+      throw new AppError("bad_request", `Say which lead and what to do with it. ${USAGE}`);
+    }
+    const result = await recallLead({
+      db: deps.db,
+      playbook: deps.playbook.current,
+      webhooks: deps.config.webhooks,
+      leadRef: ref,
+      userId: command.user_id,
+      action: verb,
+      note: note.join(" "),
+      now: deps.clock.now(),
+    });
+    await respond({
+      response_type: "ephemeral",
+      text: `:rewind: L-${result.number} is ${verb === "nurture" ? "back in nurture" : "offered again"}${result.owner ? `; <@${result.owner}> has been told` : ""}.`,
+    });
+  },
+};

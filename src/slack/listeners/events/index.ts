@@ -1,0 +1,26 @@
+// Slack events Baton acts on. `user_change` with `deleted: true`: the person left the
+// workspace; their open leads go back to the pool and their managers hear where each went.
+import type { App } from "@slack/bolt";
+import type { Deps } from "#src/context.ts";
+import { deactivateRep } from "#src/services/people.ts";
+
+export function register(app: App, deps: Deps): void {
+  app.event("user_change", async ({ event }) => {
+    const user = event.user as { id?: string; deleted?: boolean };
+    if (!user.deleted || !user.id) return;
+    const logger = deps.logger.child({ event: "user_change", user: user.id });
+    try {
+      const result = await deactivateRep({
+        db: deps.db,
+        playbook: deps.playbook.current,
+        webhooks: deps.config.webhooks,
+        now: deps.clock.now(),
+        userId: user.id,
+        why: "was deactivated in Slack",
+      });
+      if (result) logger.info({ moved: result.moved.length }, "rep deactivated; open leads moved");
+    } catch (error) {
+      logger.error({ err: error }, "could not move a deactivated rep's leads");
+    }
+  });
+}
