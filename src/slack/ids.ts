@@ -23,4 +23,5 @@ export const VIEWS = {
   logTouch: "lead_log_touch_modal",
   converted: "lead_converted_modal",
   release: "lead_release_modal",
+  reassign: "lead_reassign_modal",
 } as const;

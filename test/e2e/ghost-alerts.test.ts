@@ -8,9 +8,13 @@ import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
-import { ACTIONS } from "#src/slack/ids.ts";
+import { ACTIONS, VIEWS } from "#src/slack/ids.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { buildButtonAction, createSlackRequester } from "#test/fakes/slack-requests.ts";
+import {
+  buildButtonAction,
+  buildViewSubmission,
+  createSlackRequester,
+} from "#test/fakes/slack-requests.ts";
 import { SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
@@ -144,5 +148,69 @@ describe("ghost alerts", () => {
     now = new Date(now.getTime() + 120_000);
     const swept = await app.current.sla.sweep();
     expect(swept?.fired["claimed.nudge"]).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("Reassign on the card", () => {
+  it("opens the picker for a manager, refuses a rep, and hands the lead over", async () => {
+    const leadId = await claimedLead("move1@quiet.example", "U0REPSAM01");
+    const repUrl = fakeSlack.current.responseUrl();
+    await slack().interaction(
+      buildButtonAction({
+        actionId: ACTIONS.reassign,
+        value: leadId,
+        userId: "U0REPMIKE1",
+        responseUrl: repUrl,
+      }),
+    );
+    const refused = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.responses.find((r) => repUrl.endsWith(`/${r.id}`)),
+    );
+    expect((refused.body as { text: string }).text).toMatch(
+      /^Only managers of NA Mid-Market can reassign L-\d+\.$/,
+    );
+
+    await slack().interaction(
+      buildButtonAction({
+        actionId: ACTIONS.reassign,
+        value: leadId,
+        userId: "U0MGRDANA1",
+        responseUrl: fakeSlack.current.responseUrl(),
+      }),
+    );
+    const opened = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current
+        .callsTo("views.open")
+        .find((c) => (c.args.view as { callback_id: string }).callback_id === VIEWS.reassign),
+    );
+    expect(JSON.stringify(opened.args.view)).toContain("It is <@U0REPSAM01>'s now");
+
+    const submit = (selected: string | null) =>
+      slack().interaction(
+        buildViewSubmission({
+          callbackId: VIEWS.reassign,
+          userId: "U0MGRDANA1",
+          privateMetadata: JSON.stringify({ leadId, channelId: "C0NAMIDMKT" }),
+          values: { rep: { rep_select: { type: "users_select", selected_user: selected } } },
+        }),
+      );
+    expect((await submit(null)).json).toEqual({
+      response_action: "errors",
+      errors: { rep: "Pick the new owner." },
+    });
+    expect((await submit("U0MKTJANE1")).json).toMatchObject({
+      response_action: "errors",
+      errors: { rep: expect.stringContaining("is not an active rep") },
+    });
+    expect((await submit("U0REPTOM01")).status).toBe(200);
+    const after = await database.current.prisma.lead.findUniqueOrThrow({
+      where: { id: leadId },
+      include: { owner: true },
+    });
+    expect(after.owner?.slackUserId).toBe("U0REPTOM01");
+    const event = await database.current.prisma.leadEvent.findFirstOrThrow({
+      where: { leadId, type: "reassigned" },
+    });
+    expect(event).toMatchObject({ actorType: "MANAGER", actorId: "U0MGRDANA1" });
   });
 });

@@ -424,6 +424,7 @@ function actions(view: LeadCardView): ActionsBlock | undefined {
         b("Release", ACTIONS.release),
         b("Disqualify", ACTIONS.disqualify),
         b("Back to nurture", ACTIONS.nurture),
+        b("Reassign", ACTIONS.reassign),
       ];
       break;
     default:
@@ -437,6 +438,7 @@ function claimButtons(b: (label: string, actionId: string, style?: "primary") =>
     b("Claim", ACTIONS.claim, "primary"),
     b("Disqualify", ACTIONS.disqualify),
     b("Back to nurture", ACTIONS.nurture),
+    b("Reassign", ACTIONS.reassign),
   ];
 }
 

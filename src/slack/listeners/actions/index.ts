@@ -6,6 +6,7 @@ import { registerDispositionButtons } from "#src/slack/listeners/actions/disposi
 import { registerLogTouchButton } from "#src/slack/listeners/actions/log-touch.ts";
 import { registerOutcomeButtons } from "#src/slack/listeners/actions/outcome.ts";
 import { registerPass } from "#src/slack/listeners/actions/pass.ts";
+import { registerReassign } from "#src/slack/listeners/actions/reassign.ts";
 
 export function register(app: App, deps: Deps): void {
   registerClaim(app, deps);
@@ -14,4 +15,5 @@ export function register(app: App, deps: Deps): void {
   registerLogTouchButton(app, deps);
   registerOutcomeButtons(app, deps);
   registerAssignTo(app, deps);
+  registerReassign(app, deps);
 }
