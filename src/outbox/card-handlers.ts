@@ -2,10 +2,12 @@
 // a stale state. Posted to the team channel (claim mode) or to the offered rep by DM, and
 // updated in place after every change.
 
+import { generateBrief } from "#src/ai/brief.ts";
 import type { Deps } from "#src/context.ts";
 import type { OutboxHandler } from "#src/outbox/outbox-worker.ts";
 import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
 import { describeOpportunity } from "#src/services/convert-lead.ts";
+import { enqueue } from "#src/services/lead-journal.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
 import {
   buildLeadCard,
@@ -13,7 +15,7 @@ import {
   parseScoreBreakdown,
   parseTrigger,
 } from "#src/slack/blocks/lead-card.ts";
-import { buildDeterministicBrief } from "#src/slack/blocks/lead-summary.ts";
+import { type Brief, buildDeterministicBrief } from "#src/slack/blocks/lead-summary.ts";
 
 const NINETY_DAYS = 90 * 86_400_000;
 
@@ -25,7 +27,7 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
     return buildLeadCard(view.card, {
       now,
       timeZone: team?.timezone ?? deps.playbook.current.timezone,
-      brief: buildDeterministicBrief(view.card, now),
+      brief: view.aiBrief ?? buildDeterministicBrief(view.card, now),
     });
   };
   return {
@@ -65,6 +67,31 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
         if (!card) return { skipped: "no card to reply under" };
         return sender.post(card.channelId, { ...reply, threadOf: { leadId, kind: "card" } });
       }),
+    "lead.brief": async (message) => {
+      const { leadId } = message.payload as { leadId: string };
+      const now = deps.clock.now();
+      const view = await loadCardView(deps, leadId, now);
+      if (view.aiBrief) return { skipped: "already has an AI brief" };
+      const outcome = await generateBrief(deps.config.openai, view.card, now);
+      if (!outcome.ok) {
+        // The deterministic brief stays on the card; nothing to retry for a lead's brief.
+        if (outcome.reason !== "no_key") {
+          deps.logger.warn(
+            { leadId, reason: outcome.reason, detail: outcome.detail },
+            "AI brief not added",
+          );
+        }
+        return { skipped: outcome.reason };
+      }
+      await deps.db.prisma.$transaction(async (tx) => {
+        await tx.lead.update({
+          where: { id: leadId },
+          data: { aiBrief: JSON.parse(JSON.stringify(outcome.brief)), aiBriefAt: now },
+        });
+        await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+      });
+      return { brief: "added" };
+    },
     "lead.card.update": (message) =>
       classifySlackErrors(async () => {
         const { leadId } = message.payload as { leadId: string };
@@ -77,7 +104,7 @@ async function loadCardView(
   deps: Deps,
   leadId: string,
   now: Date,
-): Promise<{ card: LeadCardView; teamKey?: string }> {
+): Promise<{ card: LeadCardView; teamKey?: string; aiBrief?: Brief }> {
   const lead = await deps.db.prisma.lead.findUniqueOrThrow({
     where: { id: leadId },
     include: {
@@ -93,6 +120,7 @@ async function loadCardView(
   });
   return {
     teamKey: lead.team?.key,
+    aiBrief: parseBrief(lead.aiBrief),
     card: {
       ...lead,
       scoreBreakdown: parseScoreBreakdown(lead.scoreBreakdown),
@@ -107,4 +135,11 @@ async function loadCardView(
       activities: lead.activities,
     },
   };
+}
+
+function parseBrief(raw: unknown): Brief | undefined {
+  const brief = raw as Brief | null | undefined;
+  if (!brief || !Array.isArray(brief.lines) || brief.lines.length !== 3) return undefined;
+  if (typeof brief.opener !== "string") return undefined;
+  return { lines: brief.lines, opener: brief.opener, ai: true };
 }

@@ -162,6 +162,13 @@ async function offer(
     orderingKey: leadId,
     dedupeKey: `card:${leadId}:${lead.slaCycle}`,
   });
+  // The AI brief comes after the card, on its own key so a slow model holds nothing up.
+  await enqueue(tx, {
+    kind: "lead.brief",
+    payload: { leadId },
+    orderingKey: `brief:${leadId}`,
+    dedupeKey: `brief:${leadId}`,
+  });
   await enqueueWebhooks(
     tx,
     options.webhooks,

@@ -213,7 +213,7 @@ function briefSection(brief: Brief): KnownBlock {
   const lines = brief.lines.map((line) => `• ${safeMrkdwn(oneLine(line), 500)}`);
   const opener = safeMrkdwn(oneLine(brief.opener), 600);
   return section(
-    `:memo: *Brief*\n${lines.join("\n")}${opener ? `\n*Suggested opener:* “${opener}”` : ""}`,
+    `${brief.ai ? ":sparkles: *AI brief*" : ":memo: *Brief*"}\n${lines.join("\n")}${opener ? `\n*Suggested opener:* “${opener}”` : ""}`,
   );
 }
 

@@ -12,6 +12,8 @@ import { truncate } from "#src/slack/text.ts";
 export interface Brief {
   lines: [string, string, string];
   opener: string;
+  /** Written by the model (the card says so), not by the deterministic summary. */
+  ai?: boolean;
 }
 
 const DAY = 86_400_000;
