@@ -8,6 +8,7 @@ import type { OutboxHandler } from "#src/outbox/outbox-worker.ts";
 import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
 import { describeOpportunity } from "#src/services/convert-lead.ts";
 import { enqueue } from "#src/services/lead-journal.ts";
+import { currentLayout, loadLeadsById } from "#src/services/review.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
 import {
   buildLeadCard,
@@ -16,6 +17,7 @@ import {
   parseTrigger,
 } from "#src/slack/blocks/lead-card.ts";
 import { type Brief, buildDeterministicBrief } from "#src/slack/blocks/lead-summary.ts";
+import { renderReviewPage } from "#src/slack/blocks/review.ts";
 
 const NINETY_DAYS = 90 * 86_400_000;
 
@@ -92,9 +94,30 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
       });
       return { brief: "added" };
     },
+    "review.update": (message) =>
+      classifySlackErrors(async () => {
+        const { pageId } = message.payload as { pageId: string };
+        const page = await deps.db.prisma.reviewPage.findUnique({ where: { id: pageId } });
+        if (!page) return { skipped: "no such review page" };
+        const leads = await loadLeadsById(deps.db, page.leadIds);
+        const layout = currentLayout(
+          page.layout as { key: string; continued: boolean; leadIds: string[] }[],
+          leads,
+        );
+        const rendered = renderReviewPage(
+          page.title,
+          page.total,
+          layout,
+          page.page,
+          page.pages,
+          deps.clock.now(),
+        );
+        return sender.updateMessage(page.channelId, page.ts, rendered);
+      }),
     "lead.card.update": (message) =>
       classifySlackErrors(async () => {
         const { leadId } = message.payload as { leadId: string };
+        await enqueueReviewUpdates(deps, leadId);
         return sender.update({ leadId, kind: "card", ...(await card(leadId)) });
       }),
   };
@@ -142,4 +165,23 @@ function parseBrief(raw: unknown): Brief | undefined {
   if (!brief || !Array.isArray(brief.lines) || brief.lines.length !== 3) return undefined;
   if (typeof brief.opener !== "string") return undefined;
   return { lines: brief.lines, opener: brief.opener, ai: true };
+}
+
+/** Review pages posted in the last two weeks that show this lead are redrawn too. */
+async function enqueueReviewUpdates(deps: Deps, leadId: string): Promise<void> {
+  const since = new Date(deps.clock.now().getTime() - 14 * 86_400_000);
+  const pages = await deps.db.prisma.$queryRaw<{ id: string; channelId: string }[]>`
+    SELECT "id", "channelId" FROM "ReviewPage"
+     WHERE "leadIds" @> ARRAY[${leadId}::uuid] AND "createdAt" >= ${since}`;
+  if (pages.length === 0) return;
+  await deps.db.prisma.$transaction(async (tx) => {
+    for (const page of pages) {
+      await enqueue(tx, {
+        kind: "review.update",
+        payload: { pageId: page.id },
+        orderingKey: `review:${page.id}`,
+        target: page.channelId,
+      });
+    }
+  });
 }

@@ -60,6 +60,12 @@ export interface SlackSender {
   ): Promise<{ channel: string; ts: string }>;
   dm(user: string, payload: Omit<SlackDirect, "user">): Promise<{ channel: string; ts: string }>;
   update(payload: SlackUpdate): Promise<{ channel: string; ts: string }>;
+  /** Updates a message Baton posted that is not tied to one lead (a review page). */
+  updateMessage(
+    channel: string,
+    ts: string,
+    payload: { text: string; blocks?: KnownBlock[] },
+  ): Promise<{ channel: string; ts: string }>;
 }
 
 export function slackSender(db: Database, client: WebClient, pacer: Pacer): SlackSender {
@@ -98,6 +104,10 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
       const channel = opened.channel?.id;
       if (!channel) throw new Undeliverable(`no DM channel for ${user}`);
       return post(channel, payload);
+    },
+    async updateMessage(channel, ts, payload) {
+      await client.chat.update({ channel, ts, text: payload.text, blocks: payload.blocks });
+      return { channel, ts };
     },
     async update(payload) {
       const found = await findMessage(db, payload.leadId, payload.kind);

@@ -8,6 +8,7 @@ import { digestSubcommand } from "#src/slack/listeners/commands/leads/digest.ts"
 import { helpSubcommand } from "#src/slack/listeners/commands/leads/help.ts";
 import { recallSubcommand } from "#src/slack/listeners/commands/leads/recall.ts";
 import { reloadSubcommand } from "#src/slack/listeners/commands/leads/reload.ts";
+import { reviewSubcommand } from "#src/slack/listeners/commands/leads/review.ts";
 import { statsSubcommand } from "#src/slack/listeners/commands/leads/stats.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
@@ -16,6 +17,7 @@ import { safeText } from "#src/slack/text.ts";
 export function registerLeadsCommand(app: App, deps: Deps): void {
   const subcommands: Subcommand[] = [];
   subcommands.push(
+    reviewSubcommand,
     reloadSubcommand,
     statsSubcommand,
     digestSubcommand,
