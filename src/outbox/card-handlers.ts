@@ -21,17 +21,20 @@ import { renderReviewPage } from "#src/slack/blocks/review.ts";
 
 const NINETY_DAYS = 90 * 86_400_000;
 
+/** The lead's card as it is now (also shown by `/leads find`). */
+export async function currentCard(deps: Deps, leadId: string) {
+  const now = deps.clock.now();
+  const view = await loadCardView(deps, leadId, now);
+  const team = deps.playbook.current.teams.find((t) => t.key === view.teamKey);
+  return buildLeadCard(view.card, {
+    now,
+    timeZone: team?.timezone ?? deps.playbook.current.timezone,
+    brief: view.aiBrief ?? buildDeterministicBrief(view.card, now),
+  });
+}
+
 export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, OutboxHandler> {
-  const card = async (leadId: string) => {
-    const now = deps.clock.now();
-    const view = await loadCardView(deps, leadId, now);
-    const team = deps.playbook.current.teams.find((t) => t.key === view.teamKey);
-    return buildLeadCard(view.card, {
-      now,
-      timeZone: team?.timezone ?? deps.playbook.current.timezone,
-      brief: view.aiBrief ?? buildDeterministicBrief(view.card, now),
-    });
-  };
+  const card = (leadId: string) => currentCard(deps, leadId);
   return {
     "lead.card.post": (message) =>
       classifySlackErrors(async () => {

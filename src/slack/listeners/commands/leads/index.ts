@@ -5,7 +5,9 @@ import { buildHelpMessage } from "#src/slack/blocks/help-message.ts";
 import { COMMAND } from "#src/slack/ids.ts";
 import { awaySubcommand } from "#src/slack/listeners/commands/leads/away.ts";
 import { digestSubcommand } from "#src/slack/listeners/commands/leads/digest.ts";
+import { findSubcommand } from "#src/slack/listeners/commands/leads/find.ts";
 import { helpSubcommand } from "#src/slack/listeners/commands/leads/help.ts";
+import { mineSubcommand } from "#src/slack/listeners/commands/leads/mine.ts";
 import { recallSubcommand } from "#src/slack/listeners/commands/leads/recall.ts";
 import { reloadSubcommand } from "#src/slack/listeners/commands/leads/reload.ts";
 import { reviewSubcommand } from "#src/slack/listeners/commands/leads/review.ts";
@@ -18,6 +20,8 @@ export function registerLeadsCommand(app: App, deps: Deps): void {
   const subcommands: Subcommand[] = [];
   subcommands.push(
     reviewSubcommand,
+    mineSubcommand,
+    findSubcommand,
     reloadSubcommand,
     statsSubcommand,
     digestSubcommand,
