@@ -6,10 +6,12 @@ import { generateBrief } from "#src/ai/brief.ts";
 import type { Deps } from "#src/context.ts";
 import type { OutboxHandler } from "#src/outbox/outbox-worker.ts";
 import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
+import { loadHome } from "#src/services/app-home.ts";
 import { describeOpportunity } from "#src/services/convert-lead.ts";
 import { enqueue } from "#src/services/lead-journal.ts";
 import { currentLayout, loadLeadsById } from "#src/services/review.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
+import { buildAppHome } from "#src/slack/blocks/app-home.ts";
 import {
   buildLeadCard,
   type LeadCardView,
@@ -44,7 +46,12 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
     "lead.card.dm": (message) =>
       classifySlackErrors(async () => {
         const { leadId, user } = message.payload as { leadId: string; user: string };
-        return sender.dm(user, { ...(await card(leadId)), record: { leadId, kind: "card" } });
+        const sent = await sender.dm(user, {
+          ...(await card(leadId)),
+          record: { leadId, kind: "card" },
+        });
+        await enqueueHomeRefresh(deps, leadId);
+        return sent;
       }),
     "lead.activity": (message) =>
       classifySlackErrors(async () => {
@@ -97,6 +104,12 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
       });
       return { brief: "added" };
     },
+    "home.publish": (message) =>
+      classifySlackErrors(async () => {
+        const { user } = message.payload as { user: string };
+        const now = deps.clock.now();
+        return sender.publishHome(user, buildAppHome(await loadHome(deps, user, now), now));
+      }),
     "review.update": (message) =>
       classifySlackErrors(async () => {
         const { pageId } = message.payload as { pageId: string };
@@ -121,6 +134,7 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
       classifySlackErrors(async () => {
         const { leadId } = message.payload as { leadId: string };
         await enqueueReviewUpdates(deps, leadId);
+        await enqueueHomeRefresh(deps, leadId);
         return sender.update({ leadId, kind: "card", ...(await card(leadId)) });
       }),
   };
@@ -185,6 +199,26 @@ async function enqueueReviewUpdates(deps: Deps, leadId: string): Promise<void> {
         orderingKey: `review:${page.id}`,
         target: page.channelId,
       });
+    }
+  });
+}
+
+/** The people a lead's change concerns (its owner, the rep it is offered to) see it at home. */
+async function enqueueHomeRefresh(deps: Deps, leadId: string): Promise<void> {
+  const lead = await deps.db.prisma.lead.findUnique({
+    where: { id: leadId },
+    select: {
+      owner: { select: { slackUserId: true } },
+      offeredTo: { select: { slackUserId: true } },
+    },
+  });
+  const users = new Set(
+    [lead?.owner?.slackUserId, lead?.offeredTo?.slackUserId].filter((u): u is string => !!u),
+  );
+  if (users.size === 0) return;
+  await deps.db.prisma.$transaction(async (tx) => {
+    for (const user of users) {
+      await enqueue(tx, { kind: "home.publish", payload: { user }, orderingKey: `home:${user}` });
     }
   });
 }

@@ -60,6 +60,11 @@ export interface SlackSender {
   ): Promise<{ channel: string; ts: string }>;
   dm(user: string, payload: Omit<SlackDirect, "user">): Promise<{ channel: string; ts: string }>;
   update(payload: SlackUpdate): Promise<{ channel: string; ts: string }>;
+  /** Publishes a person's App Home tab. */
+  publishHome(
+    user: string,
+    view: { type: "home"; blocks: KnownBlock[] },
+  ): Promise<{ user: string }>;
   /** Updates a message Baton posted that is not tied to one lead (a review page). */
   updateMessage(
     channel: string,
@@ -104,6 +109,10 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
       const channel = opened.channel?.id;
       if (!channel) throw new Undeliverable(`no DM channel for ${user}`);
       return post(channel, payload);
+    },
+    async publishHome(user, view) {
+      await client.views.publish({ user_id: user, view });
+      return { user };
     },
     async updateMessage(channel, ts, payload) {
       await client.chat.update({ channel, ts, text: payload.text, blocks: payload.blocks });

@@ -1,6 +1,7 @@
 // Sends Slack-signed HTTP requests to Baton in HTTP mode, so Bolt's signature check, ack and
 // routing run for real. Payloads are shaped like Slack's and typed against Bolt's types.
 import { createHmac } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import type { BlockAction, ButtonAction, SlashCommand } from "@slack/bolt";
 
 export interface SlackResponse {
@@ -37,8 +38,8 @@ export function createSlackRequester({
     "x-slack-signature": signature(signingSecret, timestamp, body),
   });
   const send = async (body: string, headers: Record<string, string>): Promise<SlackResponse> => {
-    const response = await fetch(url, { method: "POST", headers, body });
-    const text = await response.text();
+    const response = await post(url, headers, body);
+    const text = response.text;
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
@@ -187,4 +188,43 @@ export function buildViewSubmission(options: {
     is_enterprise_install: false,
     enterprise: null,
   };
+}
+
+/**
+ * One request on a fresh connection, as Slack sends them: a pooled keep-alive socket that the
+ * app closes while idle (slow machine, long test) would otherwise fail with ECONNRESET.
+ */
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{
+  status: number;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+}> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": Buffer.byteLength(body) },
+        agent: false,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString("utf8"),
+            headers: response.headers,
+          }),
+        );
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
+  });
 }

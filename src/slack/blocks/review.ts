@@ -150,7 +150,7 @@ function groupHeader(group: ReviewGroup, now: Date, continued: boolean): KnownBl
   };
 }
 
-function leadBlocks(lead: ReviewLead, now: Date): KnownBlock[] {
+export function leadBlocks(lead: ReviewLead, now: Date): KnownBlock[] {
   const who = `L-${lead.number} *${safeText(lead.name, 80)}*${lead.company ? ` · ${safeText(lead.company, 80)}` : ""}`;
   if (!OPEN.includes(lead.status)) {
     return [

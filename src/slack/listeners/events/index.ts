@@ -2,9 +2,24 @@
 // workspace; their open leads go back to the pool and their managers hear where each went.
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
+import { loadHome } from "#src/services/app-home.ts";
 import { deactivateRep } from "#src/services/people.ts";
+import { buildAppHome } from "#src/slack/blocks/app-home.ts";
 
 export function register(app: App, deps: Deps): void {
+  app.event("app_home_opened", async ({ event, client }) => {
+    if (event.tab !== "home") return;
+    try {
+      const now = deps.clock.now();
+      await client.views.publish({
+        user_id: event.user,
+        view: buildAppHome(await loadHome(deps, event.user, now), now),
+      });
+    } catch (error) {
+      deps.logger.error({ err: error, user: event.user }, "could not publish the App Home");
+    }
+  });
+
   app.event("user_change", async ({ event }) => {
     const user = event.user as { id?: string; deleted?: boolean };
     if (!user.deleted || !user.id) return;
