@@ -121,6 +121,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
         ...digestHandlers(delivery),
       },
     });
+    deps.wakeOutbox = () => outbox.wake();
     const digests = new DigestScheduler(deps, { onSent: () => outbox.wake() });
     const sla = new SlaScheduler(deps, { onFired: () => outbox.wake() });
     const workers: Worker[] = [digests, sla, outbox];

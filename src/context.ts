@@ -13,4 +13,6 @@ export interface Deps {
   clock: Clock;
   metrics: Metrics;
   playbook: PlaybookStore;
+  /** Tells this process's outbox worker that work was just committed (no poll delay). */
+  wakeOutbox?: () => void;
 }

@@ -58,7 +58,12 @@ export async function openPostgres(
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would
   // kill the process. The next query reconnects.
   pool.on("error", (error) => {
-    logger.warn({ err: error }, "PostgreSQL connection lost; it will reconnect on next use");
+    // Only the message and code: pg's error carries the client, with its connection settings.
+    const { message, code } = error as Error & { code?: string };
+    logger.warn(
+      { err: { message, code } },
+      "PostgreSQL connection lost; it will reconnect on next use",
+    );
   });
   try {
     const client = await pool.connect();

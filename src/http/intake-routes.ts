@@ -104,6 +104,7 @@ export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
         }
       }
       const result = await batcher.capture(input, { type: "API", id: client.name });
+      deps.wakeOutbox?.();
       const status = result.created ? 201 : 200;
       const body = { lead: { id: result.leadId, ref: `L-${result.number}`, ...result } };
       if (idempotencyKey) {
@@ -157,6 +158,7 @@ export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
         actor: { type: "API", id: client.name },
         now: deps.clock.now(),
       });
+      deps.wakeOutbox?.();
       sendJson(res, 200, {
         accepted: results.reduce((sum, r) => sum + r.activitiesAdded, 0),
         duplicates: results.reduce((sum, r) => sum + r.activitiesDuplicate, 0),

@@ -103,6 +103,15 @@ function buildApp(
   });
   app.use(({ next }) => handlers.run(next));
   app.use(dedupeEvents(deps));
+  // A click or command usually commits outbox work (card updates): deliver it now, not at the
+  // worker's next poll.
+  app.use(async ({ next }) => {
+    try {
+      await next();
+    } finally {
+      deps.wakeOutbox?.();
+    }
+  });
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);

@@ -193,7 +193,9 @@ describe("Converted", () => {
     app.current.outbox.wake();
 
     const card = await fakeSlack.current.waitFor(() =>
-      cardOf(row.number, "C0NAMIDMKT").find((m) => JSON.stringify(m.blocks).includes("Converted")),
+      cardOf(row.number, "C0NAMIDMKT").find((m) =>
+        JSON.stringify(m.blocks).includes("*Converted* by"),
+      ),
     );
     const cardText = JSON.stringify(card.blocks);
     expect(cardText).toContain(
