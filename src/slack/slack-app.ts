@@ -10,6 +10,7 @@ import { boltLogger } from "#src/logger.ts";
 import { register as registerActions } from "#src/slack/listeners/actions/index.ts";
 import { register as registerCommands } from "#src/slack/listeners/commands/index.ts";
 import { register as registerViews } from "#src/slack/listeners/views/index.ts";
+import { answerMalformedPayloads } from "#src/slack/malformed-payload.ts";
 import { dedupeEvents } from "#src/slack/middleware/dedupe-events.ts";
 import { platformError, type SlackIdentity } from "#src/slack/slack-status.ts";
 
@@ -36,6 +37,7 @@ export function createSlackApp(deps: Deps, identity?: SlackIdentity): SlackApp {
       logger,
       // Bolt answers Slack's HTTP request as soon as a handler calls ack().
       processBeforeResponse: false,
+      processEventErrorHandler: answerMalformedPayloads,
     });
     const handlers = new InFlight();
     const app = buildApp(deps, receiver, clientOptions, identity, handlers);
