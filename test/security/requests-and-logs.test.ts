@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ACTIONS } from "#src/slack/ids.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { buildButtonAction, createSlackRequester, signature } from "#test/fakes/slack-requests.ts";
-import { BOT_TOKEN, INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
+import { BOT_TOKEN, findLeak, INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const logLines: string[] = [];
@@ -148,5 +148,12 @@ describe("log output", () => {
       expect(all, `log output contains ${secret.slice(0, 4)}...`).not.toContain(secret);
     }
     expect(all).not.toMatch(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/);
+  });
+
+  it("is scanned for every test app in the suite, and the scan catches each kind of leak", () => {
+    expect(findLeak(`{"msg":"posted","token":"${BOT_TOKEN}"}`)).toBeDefined();
+    expect(findLeak('{"msg":"lead ana@acme.example captured"}')).toBeDefined();
+    expect(findLeak('{"msg":"call +1 415 555 0134"}')).toBeDefined();
+    expect(findLeak('{"msg":"card posted","ts":"1732291200.123456"}')).toBeUndefined();
   });
 });
