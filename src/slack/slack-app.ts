@@ -11,6 +11,7 @@ import { register as registerActions } from "#src/slack/listeners/actions/index.
 import { register as registerCommands } from "#src/slack/listeners/commands/index.ts";
 import { register as registerEvents } from "#src/slack/listeners/events/index.ts";
 import { register as registerViews } from "#src/slack/listeners/views/index.ts";
+import { answerMalformedPayloads } from "#src/slack/malformed-payload.ts";
 import { dedupeEvents } from "#src/slack/middleware/dedupe-events.ts";
 import { platformError, type SlackIdentity } from "#src/slack/slack-status.ts";
 
@@ -37,6 +38,7 @@ export function createSlackApp(deps: Deps, identity?: SlackIdentity): SlackApp {
       logger,
       // Bolt answers Slack's HTTP request as soon as a handler calls ack().
       processBeforeResponse: false,
+      processEventErrorHandler: answerMalformedPayloads,
     });
     const handlers = new InFlight();
     const app = buildApp(deps, receiver, clientOptions, identity, handlers);

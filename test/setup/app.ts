@@ -40,7 +40,13 @@ export async function startTestApp(options: TestAppOptions): Promise<Baton & { u
   const lines = options.logLines ?? [];
   const logger = createLogger({
     level: config.log.level,
-    destination: { write: (line: string) => lines.push(line) },
+    destination: {
+      write: (line: string) => {
+        const leak = findLeak(line);
+        if (leak) leaks.push(`${leak}: ${line.slice(0, 300)}`);
+        return lines.push(line);
+      },
+    },
   });
   const baton = await startBaton({
     config,
@@ -53,6 +59,20 @@ export async function startTestApp(options: TestAppOptions): Promise<Baton & { u
   return Object.assign(baton, { url: `http://127.0.0.1:${baton.port}` });
 }
 
+// Every log line any test app writes is scanned (#7): a secret, an email address or a phone
+// number in it fails the file that booted the app, whatever the test was about.
+const leaks: string[] = [];
+const SECRETS = [BOT_TOKEN, SIGNING_SECRET, INTAKE_TOKEN];
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
+const PHONE = /\+\d{1,3}[\s.-]?\(?\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,5}/;
+
+export function findLeak(line: string): string | undefined {
+  if (SECRETS.some((secret) => line.includes(secret))) return "a token or signing secret";
+  if (EMAIL.test(line)) return "an email address";
+  if (PHONE.test(line)) return "a phone number";
+  return undefined;
+}
+
 /** `const app = useTestApp(() => ({ db, slackApiUrl }))`: started before, stopped after. */
 export function useTestApp(options: () => TestAppOptions): {
   readonly current: Baton & { url: string };
@@ -63,6 +83,9 @@ export function useTestApp(options: () => TestAppOptions): {
   });
   afterAll(async () => {
     await holder.current?.stop();
+    if (leaks.length > 0) {
+      throw new Error(`log output leaked personal data or secrets:\n${leaks.join("\n")}`);
+    }
   });
   return {
     get current() {
