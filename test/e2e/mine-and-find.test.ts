@@ -76,6 +76,23 @@ describe("/leads mine", () => {
   });
 });
 
+describe("/leads help", () => {
+  it("lists every subcommand with examples", async () => {
+    const reply = await command("help", "U0REPSAM01");
+    for (const example of [
+      "/leads review team na-midmarket private",
+      "/leads mine",
+      "/leads find L-1042",
+      "/leads away until 2026-12-01",
+      "/leads recall L-1042 reoffer",
+      "/leads stats 30d by campaign",
+      "/leads digest marketing",
+    ]) {
+      expect(reply.all).toContain(example);
+    }
+  });
+});
+
 describe("/leads find", () => {
   it("shows one lead's card by email or L-number", async () => {
     const found = await lead({ country: "US", companySize: 100, company: "Globex" });

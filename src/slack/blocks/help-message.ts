@@ -17,7 +17,7 @@ export function buildHelpMessage(
 } {
   const lines = subcommands.map((sub) => {
     const examples = sub.examples?.length
-      ? `\n    e.g. ${sub.examples.map((e) => `\`${e}\``).join(", ")}`
+      ? `\n    e.g. ${sub.examples.map((e) => `\`${e.startsWith("/") ? e : `${COMMAND} ${e}`}\``).join(", ")}`
       : "";
     return `• \`${COMMAND} ${sub.usage}\`: ${sub.description}${examples}`;
   });

@@ -12,6 +12,7 @@ export const awaySubcommand: Subcommand = {
   name: "away",
   usage: "away [until YYYY-MM-DD | off]",
   description: "mark yourself away (no new leads, your offers move on) or back",
+  examples: ["/leads away", "/leads away until 2026-12-01", "/leads away off"],
   async handle({ command, args, respond, deps }) {
     const now = deps.clock.now();
     let until: Date | null | undefined;

@@ -15,6 +15,7 @@ export const findSubcommand: Subcommand = {
   name: "find",
   usage: "find <email | L-1042 | company>",
   description: "one lead with its timeline, or the leads of a company",
+  examples: ["/leads find ana@acme.example", "/leads find L-1042", "/leads find acme"],
   async handle({ args, respond, deps }) {
     // Slack sends an email typed in a command as <mailto:a@b.c|a@b.c>.
     const query = args

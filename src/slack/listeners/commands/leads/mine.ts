@@ -8,6 +8,7 @@ export const mineSubcommand: Subcommand = {
   name: "mine",
   usage: "mine",
   description: "your open leads, stale first, with their buttons (only you see it)",
+  examples: ["/leads mine"],
   async handle({ command, respond, deps }) {
     const leads = await loadReviewLeads(deps.db, { kind: "rep", slackUserId: command.user_id });
     if (leads.length === 0) {

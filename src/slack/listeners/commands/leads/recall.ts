@@ -10,6 +10,7 @@ export const recallSubcommand: Subcommand = {
   name: "recall",
   usage: "recall <L-1042|email> nurture|reoffer [note]",
   description: "take a neglected lead back to nurture or offer it again (marketers)",
+  examples: ["/leads recall L-1042 nurture Untouched for 3 weeks", "/leads recall L-1042 reoffer"],
   async handle({ command, args, respond, deps }) {
     const [ref, action, ...note] = args;
     const verb = action?.toLowerCase();

@@ -79,6 +79,7 @@ export const reviewSubcommand: Subcommand = {
   name: "review",
   usage: "review [@rep | #channel | team <name>] [private]",
   description: "every open lead by rep, stale first, with buttons: for the weekly lead review",
+  examples: ["/leads review", "/leads review @ana", "/leads review team na-midmarket private"],
   async handle({ command, args, respond, client, deps }) {
     const playbook = deps.playbook.current;
     const inPlaybook =
