@@ -146,6 +146,35 @@ describe("Disqualify", () => {
     expect(text).toContain("Budget frozen until Q3 &lt;!channel&gt;");
   });
 
+  it("asks to confirm a 'no response' with fewer touches than the team's minimum", async () => {
+    const leadId = await claimedLead("dq5@silent.example", "U0REPSAM01");
+    const refused = await submit(leadId, "U0REPSAM01", "no-response");
+    expect(refused.json).toEqual({
+      response_action: "errors",
+      errors: {
+        confirm:
+          "Only 0 touches so far; most deals need 5 to 12 (your team asks for 5). Try again, or tick the box to disqualify anyway.",
+      },
+    });
+    const confirmed = await submit(
+      leadId,
+      "U0REPSAM01",
+      "no-response",
+      undefined,
+      VIEWS.disqualify,
+      {
+        confirm: {
+          confirm_few_touches: {
+            type: "checkboxes",
+            selected_options: [{ value: "yes", text: { type: "plain_text", text: "yes" } }],
+          },
+        },
+      },
+    );
+    expect(confirmed.status).toBe(200);
+    expect((await settled(leadId, "DISQUALIFIED")).status).toBe("DISQUALIFIED");
+  });
+
   it("tells a rep who does not own the lead why they cannot disqualify it", async () => {
     const leadId = await claimedLead("dq4@nofit.example", "U0REPSAM01");
     await submit(leadId, "U0REPMIKE1", "no-need");

@@ -12,6 +12,8 @@ export const DISPOSITION_FIELDS = {
   noteAction: "note_input",
   resurfaceBlock: "resurface",
   resurfaceAction: "resurface_date",
+  confirmBlock: "confirm",
+  confirmAction: "confirm_few_touches",
 } as const;
 
 export interface DispositionMetadata {
@@ -97,6 +99,25 @@ export function buildDispositionModal(
       placeholder: { type: "plain_text", text: text.note },
     },
   });
+  if (disposition === "disqualify") {
+    // Read only for "no response" with fewer touches than the playbook asks for.
+    blocks.push({
+      type: "input",
+      block_id: DISPOSITION_FIELDS.confirmBlock,
+      optional: true,
+      label: { type: "plain_text", text: "No response?" },
+      element: {
+        type: "checkboxes",
+        action_id: DISPOSITION_FIELDS.confirmAction,
+        options: [
+          {
+            text: { type: "plain_text", text: "I tried enough: disqualify even with few touches" },
+            value: "yes",
+          },
+        ],
+      },
+    });
+  }
   return {
     type: "modal",
     callback_id: viewIdFor(disposition),

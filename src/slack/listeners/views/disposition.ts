@@ -4,6 +4,7 @@ import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
 import { type Disposition, disposeLead } from "#src/services/dispose-lead.ts";
+import { slaContext } from "#src/sla/schedule.ts";
 import {
   type DispositionMetadata,
   DISPOSITION_FIELDS as F,
@@ -29,6 +30,15 @@ export function registerDispositionViews(app: App, deps: Deps): void {
       }
       if (resurfaceAt && resurfaceAt <= now)
         errors[F.resurfaceBlock] = "Pick a date in the future.";
+      const confirmed =
+        (values[F.confirmBlock]?.[F.confirmAction]?.selected_options?.length ?? 0) > 0;
+      if (disposition === "disqualify" && reasonKey === "no-response" && !confirmed) {
+        const few = await tooFewTouches(deps, view.private_metadata);
+        if (few) {
+          errors[F.confirmBlock] =
+            `Only ${few.touches} touch${few.touches === 1 ? "" : "es"} so far; most deals need 5 to 12 (your team asks for ${few.minimum}). Try again, or tick the box to disqualify anyway.`;
+        }
+      }
       if (Object.keys(errors).length > 0) {
         await ack({ response_action: "errors", errors });
         return;
@@ -67,4 +77,26 @@ export function registerDispositionViews(app: App, deps: Deps): void {
       }
     });
   }
+}
+
+/** A "no response" disqualification with fewer touches than the team's SLA policy asks for. */
+async function tooFewTouches(
+  deps: Deps,
+  privateMetadata: string,
+): Promise<{ touches: number; minimum: number } | undefined> {
+  let leadId: string;
+  try {
+    leadId = (JSON.parse(privateMetadata) as DispositionMetadata).leadId;
+  } catch {
+    return undefined;
+  }
+  const lead = await deps.db.prisma.lead.findUnique({
+    where: { id: leadId },
+    select: { touchCount: true, team: { select: { key: true } } },
+  });
+  if (!lead) return undefined;
+  const { policy } = slaContext(deps.playbook.current, lead.team?.key);
+  return lead.touchCount < policy.minTouches
+    ? { touches: lead.touchCount, minimum: policy.minTouches }
+    : undefined;
 }
