@@ -16,6 +16,7 @@ const result = spawnSync("npx", ["vitest", "run", "test/fuzz"], {
   env: {
     ...process.env,
     FUZZ_RUNS: String(runs),
+    FUZZ_SLACK: "1",
     FUZZ_CONCURRENCY: process.env.FUZZ_CONCURRENCY ?? "100",
   },
 });
