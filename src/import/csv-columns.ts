@@ -2,26 +2,10 @@
 // actually have (badge scanners, CRMs, spreadsheets), matched case- and punctuation-insensitively,
 // overridden by `--map "Column=field"`. Columns nobody claims become custom attributes.
 
+import { LEAD_FIELDS } from "#src/intake/schemas.ts";
+
 /** Lead fields a column can fill (as the intake API names them). */
-export const LEAD_TARGETS = [
-  "email",
-  "name",
-  "firstName",
-  "lastName",
-  "title",
-  "company",
-  "companyDomain",
-  "companySize",
-  "industry",
-  "country",
-  "region",
-  "city",
-  "phone",
-  "linkedinUrl",
-  "website",
-  "source",
-  "campaign",
-] as const;
+export const LEAD_TARGETS = ["email", "name", ...LEAD_FIELDS] as const;
 
 /** Booth-scan fields: they become an event_scan activity on the lead. */
 export const EVENT_TARGETS = [

@@ -10,7 +10,7 @@ import type { Database, SqlSession } from "#src/db/database.ts";
 import type { LeadStatus } from "#src/db/generated/client.ts";
 import { decideQualification } from "#src/domain/qualification.ts";
 import { scoreLead } from "#src/domain/scoring.ts";
-import type { ActivityInput, LeadRequest } from "#src/intake/schemas.ts";
+import { type ActivityInput, LEAD_FIELDS, type LeadRequest } from "#src/intake/schemas.ts";
 import { uuidv7 } from "#src/lib/uuid.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
 import type { Actor } from "#src/services/lead-journal.ts";
@@ -40,24 +40,7 @@ const FREE_MAIL = new Set([
 /** Statuses in which a lead is with sales: new activity is news for its owner. */
 const WITH_SALES: LeadStatus[] = ["OFFERED", "CLAIMED", "WORKING"];
 
-const FIELDS = [
-  "firstName",
-  "lastName",
-  "title",
-  "company",
-  "companyDomain",
-  "companySize",
-  "industry",
-  "country",
-  "region",
-  "city",
-  "phone",
-  "linkedinUrl",
-  "website",
-  "source",
-  "campaign",
-] as const;
-type Field = (typeof FIELDS)[number];
+type Field = (typeof LEAD_FIELDS)[number];
 type Fields = Partial<Record<Exclude<Field, "companySize">, string>> & { companySize?: number };
 
 export interface CaptureContext {
@@ -223,13 +206,13 @@ async function captureRound(
   if (updates.length) {
     const rows = await sql.query<Fields & { id: string }>(
       `UPDATE "Lead" AS l SET
-         ${FIELDS.map((f) => `"${f}" = CASE WHEN x."fields" ? '${f}' THEN ${f === "companySize" ? `(x."fields"->>'${f}')::int` : `x."fields"->>'${f}'`} ELSE l."${f}" END`).join(",\n         ")},
+         ${LEAD_FIELDS.map((f) => `"${f}" = CASE WHEN x."fields" ? '${f}' THEN ${f === "companySize" ? `(x."fields"->>'${f}')::int` : `x."fields"->>'${f}'`} ELSE l."${f}" END`).join(",\n         ")},
          "externalIds" = l."externalIds" || x."externalIds",
          "attributes" = l."attributes" || x."attributes",
          "updatedAt" = $2::timestamp(3)
        FROM jsonb_to_recordset($1::jsonb) AS x("id" uuid, "fields" jsonb, "externalIds" jsonb, "attributes" jsonb)
        WHERE l."id" = x."id"
-       RETURNING l."id", ${FIELDS.map((f) => `l."${f}"`).join(", ")}`,
+       RETURNING l."id", ${LEAD_FIELDS.map((f) => `l."${f}"`).join(", ")}`,
       [JSON.stringify(updates), now.toISOString()],
     );
     for (const { id, ...fields } of rows) {

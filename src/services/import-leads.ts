@@ -16,7 +16,7 @@ import { openCsv } from "#src/import/csv-reader.ts";
 import { rowToLead } from "#src/import/csv-row.ts";
 import type { ProgressSnapshot } from "#src/import/progress.ts";
 import { RejectsReport } from "#src/import/rejects-report.ts";
-import type { LeadRequest } from "#src/intake/schemas.ts";
+import { LEAD_FIELDS, type LeadRequest } from "#src/intake/schemas.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
 import { type CaptureLeadResult, captureLeads } from "#src/services/capture-lead.ts";
 
@@ -75,24 +75,6 @@ interface Pending {
   fields: string[];
   lead: LeadRequest;
 }
-
-const LEAD_FIELDS = [
-  "firstName",
-  "lastName",
-  "title",
-  "company",
-  "companyDomain",
-  "companySize",
-  "industry",
-  "country",
-  "region",
-  "city",
-  "phone",
-  "linkedinUrl",
-  "website",
-  "source",
-  "campaign",
-] as const;
 
 export async function importLeads(options: ImportLeadsOptions): Promise<ImportSummary> {
   const started = performance.now();
