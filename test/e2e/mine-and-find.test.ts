@@ -1,13 +1,10 @@
 // `/leads mine` and `/leads find` over signed slash commands.
 import { describe, expect, it } from "vitest";
-import { leadRequestSchema } from "#src/intake/schemas.ts";
-import { captureLead } from "#src/services/capture-lead.ts";
-import { claimLead } from "#src/services/claim-lead.ts";
-import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { createSlackRequester } from "#test/fakes/slack-requests.ts";
 import { SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { handedOffLead } from "#test/setup/leads.ts";
 
 const fakeSlack = useFakeSlack();
 const database = useTestDatabase();
@@ -16,30 +13,7 @@ const app = useTestApp(() => ({ db: database.current, slackApiUrl: fakeSlack.cur
 let n = 0;
 async function lead(fields: Record<string, unknown>, claimBy?: string) {
   n += 1;
-  const { deps } = app.current;
-  const now = new Date();
-  const { leadId } = await captureLead({
-    db: database.current,
-    input: leadRequestSchema.parse({
-      email: `find${n}@co${n}.example`,
-      ...fields,
-      activities: [{ type: "demo_request", occurredAt: now.toISOString() }],
-    }),
-    scoring: deps.playbook.current.scoring,
-    accountMatching: false,
-    actor: { type: "API" },
-    now,
-  });
-  const options = {
-    db: database.current,
-    playbook: deps.playbook.current,
-    webhooks: deps.config.webhooks,
-    leadId,
-    now,
-  };
-  await handOffLead(options);
-  if (claimBy) await claimLead({ ...options, userId: claimBy });
-  return database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
+  return handedOffLead(app.current, { email: `find${n}@co${n}.example`, ...fields }, { claimBy });
 }
 
 async function command(text: string, userId: string) {

@@ -2,14 +2,11 @@
 // loses their open leads to the pool (managers told where each went), and marketing recalls a
 // neglected lead. Refusals say why.
 import { describe, expect, it } from "vitest";
-import { leadRequestSchema } from "#src/intake/schemas.ts";
-import { captureLead } from "#src/services/capture-lead.ts";
-import { claimLead } from "#src/services/claim-lead.ts";
-import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { createSlackRequester } from "#test/fakes/slack-requests.ts";
 import { SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { handedOffLead } from "#test/setup/leads.ts";
 
 const fakeSlack = useFakeSlack();
 const database = useTestDatabase();
@@ -18,30 +15,7 @@ const slack = () =>
   createSlackRequester({ url: `${app.current.url}/slack/events`, signingSecret: SIGNING_SECRET });
 
 async function lead(email: string, where: Record<string, unknown>, claimBy?: string) {
-  const { deps } = app.current;
-  const now = new Date();
-  const { leadId } = await captureLead({
-    db: database.current,
-    input: leadRequestSchema.parse({
-      email,
-      ...where,
-      activities: [{ type: "demo_request", occurredAt: now.toISOString() }],
-    }),
-    scoring: deps.playbook.current.scoring,
-    accountMatching: false,
-    actor: { type: "API" },
-    now,
-  });
-  const options = {
-    db: database.current,
-    playbook: deps.playbook.current,
-    webhooks: deps.config.webhooks,
-    leadId,
-    now,
-  };
-  await handOffLead(options);
-  if (claimBy) await claimLead({ ...options, userId: claimBy });
-  return leadId;
+  return (await handedOffLead(app.current, { email, ...where }, { claimBy })).id;
 }
 
 async function command(text: string, userId: string) {

@@ -2,15 +2,12 @@
 // paged under Slack's limits with every lead on exactly one page, updated in place when a lead
 // changes during the meeting, private on request, and helpful about bad arguments.
 import { describe, expect, it } from "vitest";
-import { leadRequestSchema } from "#src/intake/schemas.ts";
-import { captureLead } from "#src/services/capture-lead.ts";
-import { claimLead } from "#src/services/claim-lead.ts";
-import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { logTouch } from "#src/services/log-touch.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { createSlackRequester } from "#test/fakes/slack-requests.ts";
 import { SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { handedOffLead } from "#test/setup/leads.ts";
 
 const fakeSlack = useFakeSlack();
 const database = useTestDatabase();
@@ -21,31 +18,11 @@ const slack = () =>
 let n = 0;
 async function lead(where: Record<string, unknown>, claimBy?: string, name = "Alex") {
   n += 1;
-  const { deps } = app.current;
-  const now = new Date();
-  const { leadId } = await captureLead({
-    db: database.current,
-    input: leadRequestSchema.parse({
-      email: `review${n}@co${n}.example`,
-      firstName: name,
-      ...where,
-      activities: [{ type: "demo_request", occurredAt: now.toISOString() }],
-    }),
-    scoring: deps.playbook.current.scoring,
-    accountMatching: false,
-    actor: { type: "API" },
-    now,
-  });
-  const options = {
-    db: database.current,
-    playbook: deps.playbook.current,
-    webhooks: deps.config.webhooks,
-    leadId,
-    now,
-  };
-  await handOffLead(options);
-  if (claimBy) await claimLead({ ...options, userId: claimBy });
-  return await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
+  return handedOffLead(
+    app.current,
+    { email: `review${n}@co${n}.example`, firstName: name, ...where },
+    { claimBy },
+  );
 }
 
 async function review(text: string, userId: string, channel: string) {
