@@ -16,7 +16,7 @@ import { SlaScheduler } from "#src/jobs/sla-scheduler.ts";
 import type { Worker } from "#src/lib/worker.ts";
 import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
-import { cardHandlers } from "#src/outbox/card-handlers.ts";
+import { cardBurst, cardHandlers } from "#src/outbox/card-handlers.ts";
 import { digestHandlers } from "#src/outbox/digest-handlers.ts";
 import { leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
@@ -120,6 +120,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
         ...leadHandlers(deps),
         ...digestHandlers(delivery),
       },
+      groups: [cardBurst(deps, sender)],
     });
     deps.wakeOutbox = () => outbox.wake();
     const digests = new DigestScheduler(deps, { onSent: () => outbox.wake() });

@@ -4,14 +4,15 @@
 
 import { generateBrief } from "#src/ai/brief.ts";
 import type { Deps } from "#src/context.ts";
-import type { OutboxHandler } from "#src/outbox/outbox-worker.ts";
-import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
+import type { GroupDelivery, OutboxHandler } from "#src/outbox/outbox-worker.ts";
+import { classifySlackErrors, findMessage, type SlackSender } from "#src/outbox/slack-handlers.ts";
 import { loadHome } from "#src/services/app-home.ts";
 import { describeOpportunity } from "#src/services/convert-lead.ts";
 import { enqueue } from "#src/services/lead-journal.ts";
-import { currentLayout, loadLeadsById } from "#src/services/review.ts";
+import { currentLayout, loadBurstLeads, loadLeadsById } from "#src/services/review.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
 import { buildAppHome } from "#src/slack/blocks/app-home.ts";
+import { BURST_PAGE_SIZE, renderBurstPage } from "#src/slack/blocks/burst.ts";
 import {
   buildLeadCard,
   type LeadCardView,
@@ -72,7 +73,7 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
           timeZone: deps.playbook.current.timezone,
         });
         const card = await deps.db.prisma.slackMessage.findFirst({
-          where: { leadId, kind: "card" },
+          where: { leadId, kind: { in: ["card", "burst"] } },
           orderBy: { createdAt: "desc" },
           select: { channelId: true },
         });
@@ -95,12 +96,18 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
         }
         return { skipped: outcome.reason };
       }
+      // A lead listed on a burst summary has no card yet: the brief waits for its claim.
+      const onlyInBurst =
+        !(await findMessage(deps.db, leadId, "card")) &&
+        !!(await findMessage(deps.db, leadId, "burst"));
       await deps.db.prisma.$transaction(async (tx) => {
         await tx.lead.update({
           where: { id: leadId },
           data: { aiBrief: JSON.parse(JSON.stringify(outcome.brief)), aiBriefAt: now },
         });
-        await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+        if (!onlyInBurst) {
+          await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+        }
       });
       return { brief: "added" };
     },
@@ -115,6 +122,19 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
         const { pageId } = message.payload as { pageId: string };
         const page = await deps.db.prisma.reviewPage.findUnique({ where: { id: pageId } });
         if (!page) return { skipped: "no such review page" };
+        if (page.scope.startsWith("burst:")) {
+          return sender.updateMessage(
+            page.channelId,
+            page.ts,
+            renderBurstPage({
+              teamName: page.title,
+              total: page.total,
+              page: page.page,
+              pages: page.pages,
+              leads: await loadBurstLeads(deps.db, page.leadIds),
+            }),
+          );
+        }
         const leads = await loadLeadsById(deps.db, page.leadIds);
         const layout = currentLayout(
           page.layout as { key: string; continued: boolean; leadIds: string[] }[],
@@ -135,9 +155,88 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
         const { leadId } = message.payload as { leadId: string };
         await enqueueReviewUpdates(deps, leadId);
         await enqueueHomeRefresh(deps, leadId);
+        if (!(await findMessage(deps.db, leadId, "card"))) {
+          const burst = await findMessage(deps.db, leadId, "burst");
+          if (burst) return postCardUnderBurst(deps, sender, leadId);
+        }
         return sender.update({ leadId, kind: "card", ...(await card(leadId)) });
       }),
   };
+}
+
+/**
+ * Many cards due for one channel at once become a summary (see `renderBurstPage`): each part
+ * is one message listing up to BURST_PAGE_SIZE leads, remembered as a review page so it is
+ * redrawn as its leads change, and as each lead's "burst" message so later thread replies
+ * about the lead go under it.
+ */
+export function cardBurst(deps: Deps, sender: SlackSender): GroupDelivery {
+  return {
+    kind: "lead.card.post",
+    threshold: () => deps.playbook.current.routing.burstSummary,
+    max: 1_000,
+    partSize: BURST_PAGE_SIZE,
+    deliver: (part, position) =>
+      classifySlackErrors(async () => {
+        const channel = (part[0]!.payload as { channel: string }).channel;
+        const leadIds = part.map((row) => (row.payload as { leadId: string }).leadId);
+        const team = deps.playbook.current.teams.find((t) => t.channel === channel);
+        const teamName = team?.name ?? "this channel";
+        const rendered = renderBurstPage({
+          teamName,
+          total: position.total,
+          page: position.index,
+          pages: position.parts,
+          leads: await loadBurstLeads(deps.db, leadIds),
+        });
+        const sent = await sender.post(channel, rendered);
+        await deps.db.prisma.$transaction([
+          deps.db.prisma.slackMessage.createMany({
+            data: leadIds.map((leadId) => ({
+              leadId,
+              kind: "burst",
+              channelId: sent.channel,
+              ts: sent.ts,
+            })),
+          }),
+          deps.db.prisma.reviewPage.create({
+            data: {
+              channelId: sent.channel,
+              ts: sent.ts,
+              scope: `burst:${channel}`,
+              title: teamName,
+              total: position.total,
+              page: position.index,
+              pages: position.parts,
+              layout: [{ key: "burst", continued: false, leadIds }],
+              leadIds,
+            },
+          }),
+        ]);
+        return { ...sent, leads: leadIds.length };
+      }),
+  };
+}
+
+/**
+ * A lead listed on a burst summary gets its full card, in the summary's thread, once someone
+ * owns it: the owner has the whole context, and later updates and replies have a card to use.
+ * Until then the summary's redraw (a review page) shows its changes.
+ */
+async function postCardUnderBurst(deps: Deps, sender: SlackSender, leadId: string) {
+  const lead = await deps.db.prisma.lead.findUniqueOrThrow({
+    where: { id: leadId },
+    select: { status: true },
+  });
+  if (lead.status !== "CLAIMED" && lead.status !== "WORKING") {
+    return { skipped: "listed on a burst summary; its card follows when it is claimed" };
+  }
+  const burst = (await findMessage(deps.db, leadId, "burst"))!;
+  return sender.post(burst.channelId, {
+    ...(await currentCard(deps, leadId)),
+    threadOf: { leadId, kind: "burst" },
+    record: { leadId, kind: "card" },
+  });
 }
 
 async function loadCardView(
@@ -187,9 +286,14 @@ function parseBrief(raw: unknown): Brief | undefined {
 /** Review pages posted in the last two weeks that show this lead are redrawn too. */
 async function enqueueReviewUpdates(deps: Deps, leadId: string): Promise<void> {
   const since = new Date(deps.clock.now().getTime() - 14 * 86_400_000);
+  // A page with an update still waiting to start needs no second one: it is drawn at delivery.
   const pages = await deps.db.prisma.$queryRaw<{ id: string; channelId: string }[]>`
-    SELECT "id", "channelId" FROM "ReviewPage"
-     WHERE "leadIds" @> ARRAY[${leadId}::uuid] AND "createdAt" >= ${since}`;
+    SELECT r."id", r."channelId" FROM "ReviewPage" r
+     WHERE r."leadIds" @> ARRAY[${leadId}::uuid] AND r."createdAt" >= ${since}
+       AND NOT EXISTS (
+         SELECT 1 FROM "OutboxMessage" o
+          WHERE o."orderingKey" = 'review:' || r."id" AND o."status" = 'PENDING'
+            AND (o."lockedUntil" IS NULL OR o."lockedUntil" <= ${deps.clock.now()}))`;
   if (pages.length === 0) return;
   await deps.db.prisma.$transaction(async (tx) => {
     for (const page of pages) {

@@ -46,6 +46,55 @@ export async function leaseDue(
   );
 }
 
+/**
+ * Leases every due message of `kind` for one target that has at least `threshold` of them
+ * (up to `limit`), for delivery as one group: a burst of lead cards for one channel becomes a
+ * summary. Same rules as `leaseDue`: a message still waits behind an earlier pending message
+ * with its ordering key, and rows another worker holds are skipped.
+ */
+export async function leaseBurst(
+  db: Database,
+  options: {
+    kind: string;
+    threshold: number;
+    worker: string;
+    now: Date;
+    leaseMs: number;
+    limit: number;
+  },
+): Promise<OutboxRow[]> {
+  const { kind, threshold, worker, now, leaseMs, limit } = options;
+  const due = `o."status" = 'PENDING' AND o."kind" = $1 AND o."target" IS NOT NULL
+          AND o."availableAt" <= $2::timestamp(3)
+          AND (o."lockedUntil" IS NULL OR o."lockedUntil" <= $2::timestamp(3))
+          AND (o."orderingKey" IS NULL OR NOT EXISTS (
+            SELECT 1 FROM "OutboxMessage" p
+             WHERE p."orderingKey" = o."orderingKey" AND p."status" = 'PENDING' AND p."id" < o."id"))`;
+  return db.prisma.$queryRawUnsafe<OutboxRow[]>(
+    `WITH busy AS (
+       SELECT o."target" FROM "OutboxMessage" o WHERE ${due}
+        GROUP BY o."target" HAVING count(*) >= $3
+        ORDER BY min(o."id") LIMIT 1),
+     next AS (
+       SELECT o."id" FROM "OutboxMessage" o
+        WHERE o."target" = (SELECT "target" FROM busy) AND ${due}
+        ORDER BY o."id"
+        LIMIT $4
+        FOR UPDATE SKIP LOCKED)
+     UPDATE "OutboxMessage" m
+        SET "lockedUntil" = $2::timestamp(3) + make_interval(secs => $5::double precision),
+            "lockedBy" = $6, "attempts" = m."attempts" + 1
+       FROM next WHERE m."id" = next."id"
+     RETURNING m."id", m."kind", m."orderingKey", m."target", m."payload", m."attempts"`,
+    kind,
+    now.toISOString(),
+    threshold,
+    limit,
+    leaseMs / 1000,
+    worker,
+  );
+}
+
 export async function markDone(
   db: Database,
   id: bigint,

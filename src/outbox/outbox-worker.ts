@@ -10,6 +10,7 @@ import type { Worker } from "#src/lib/worker.ts";
 import type { Logger } from "#src/logger.ts";
 import {
   holdTarget,
+  leaseBurst,
   leaseDue,
   markDead,
   markDone,
@@ -36,11 +37,31 @@ export class Undeliverable extends Error {
 
 export type OutboxHandler = (message: OutboxRow) => Promise<unknown>;
 
+/**
+ * Messages of one kind that are delivered together when many are due for one target at once
+ * (a burst of lead cards for a channel becomes one summary). The group is leased as a whole,
+ * so no other worker, nor this one, delivers its messages one by one as well.
+ */
+export interface GroupDelivery {
+  kind: string;
+  /** Fewest due messages for one target that make a group; 0 turns grouping off. */
+  threshold: () => number;
+  /** Most messages in one group. */
+  max: number;
+  /** Messages per part; each part is one delivery, marked done on its own. */
+  partSize: number;
+  deliver: (
+    part: OutboxRow[],
+    position: { index: number; parts: number; total: number },
+  ) => Promise<unknown>;
+}
+
 export interface OutboxWorkerOptions {
   db: Database;
   logger: Logger;
   clock: Clock;
   handlers: Record<string, OutboxHandler>;
+  groups?: GroupDelivery[];
   /** How often to look for work when idle; `wake()` skips the wait. */
   pollMs?: number;
   batchSize?: number;
@@ -108,6 +129,8 @@ export class OutboxWorker implements Worker {
 
   private async deliverBatch(): Promise<number> {
     const { db, clock } = this.options;
+    let handled = 0;
+    for (const group of this.options.groups ?? []) handled += await this.deliverGroup(group);
     const messages = await leaseDue(db, {
       kinds: Object.keys(this.options.handlers),
       worker: this.id,
@@ -121,58 +144,126 @@ export class OutboxWorker implements Worker {
       const key = message.target ?? `#${message.id}`;
       byTarget.set(key, [...(byTarget.get(key) ?? []), message]);
     }
-    await Promise.all(
-      [...byTarget.values()].map(async (group) => {
-        for (const [i, message] of group.entries()) {
-          const heldUntil = await this.deliver(message);
-          if (heldUntil) {
-            // The channel is rate limited: the rest of this group waits with it.
-            for (const rest of group.slice(i + 1)) {
-              await markRetry(
-                db,
-                rest.id,
-                this.id,
-                heldUntil,
-                "waiting for the channel's rate limit",
-              );
-            }
-            return;
-          }
+    await Promise.all([...byTarget.values()].map((group) => this.deliverInOrder(group)));
+    return handled + messages.length;
+  }
+
+  /** Delivers one target's messages in order; after a rate limit the rest wait with it. */
+  private async deliverInOrder(messages: OutboxRow[]): Promise<void> {
+    for (const [i, message] of messages.entries()) {
+      const heldUntil = await this.deliver(message);
+      if (heldUntil) {
+        await this.postpone(
+          messages.slice(i + 1),
+          heldUntil,
+          "waiting for the channel's rate limit",
+        );
+        return;
+      }
+    }
+  }
+
+  /** Leases and delivers one group, part by part; returns how many messages it handled. */
+  private async deliverGroup(group: GroupDelivery): Promise<number> {
+    const threshold = group.threshold();
+    if (threshold <= 0) return 0;
+    const { db, clock } = this.options;
+    const rows = (
+      await leaseBurst(db, {
+        kind: group.kind,
+        threshold,
+        worker: this.id,
+        now: clock.now(),
+        leaseMs: this.leaseMs,
+        limit: group.max,
+      })
+    ).sort((a, b) => (a.id < b.id ? -1 : 1));
+    if (rows.length === 0) return 0;
+    // Another worker took some of them between counting and locking: too few for a group.
+    if (rows.length < threshold) {
+      await this.deliverInOrder(rows);
+      return rows.length;
+    }
+    const parts: OutboxRow[][] = [];
+    for (let i = 0; i < rows.length; i += group.partSize) {
+      parts.push(rows.slice(i, i + group.partSize));
+    }
+    for (const [i, part] of parts.entries()) {
+      try {
+        const result = await group.deliver(part, {
+          index: i + 1,
+          parts: parts.length,
+          total: rows.length,
+        });
+        for (const row of part) await markDone(db, row.id, this.id, clock.now(), result);
+      } catch (error) {
+        const heldUntil = await this.failed(part, error);
+        if (heldUntil) {
+          await this.postpone(
+            parts.slice(i + 1).flat(),
+            heldUntil,
+            "waiting for the channel's rate limit",
+          );
+          break;
         }
-      }),
-    );
-    return messages.length;
+      }
+    }
+    return rows.length;
+  }
+
+  private async postpone(messages: OutboxRow[], until: Date, reason: string): Promise<void> {
+    for (const message of messages) {
+      await markRetry(this.options.db, message.id, this.id, until, reason);
+    }
   }
 
   /** Delivers one message; returns the time its target is held until after a rate limit. */
   private async deliver(message: OutboxRow): Promise<Date | undefined> {
-    const { db, clock, logger } = this.options;
-    const log = logger.child({ outboxId: String(message.id), kind: message.kind });
+    const { db, clock } = this.options;
     try {
       const result = await this.options.handlers[message.kind]!(message);
       await markDone(db, message.id, this.id, clock.now(), result);
+      return undefined;
     } catch (error) {
-      if (error instanceof Undeliverable) {
-        log.error({ err: error }, "outbox: message cannot be delivered; kept as DEAD");
-        await markDead(db, message.id, this.id, errorMessage(error));
-        return undefined;
-      }
-      const backoff = Math.min(this.maxBackoffMs, 1000 * 2 ** Math.min(message.attempts - 1, 16));
-      const jittered = backoff / 2 + Math.random() * (backoff / 2);
-      const afterMs =
-        error instanceof RetryLater && error.afterMs !== undefined ? error.afterMs : jittered;
-      const until = new Date(clock.now().getTime() + afterMs);
-      if (error instanceof RetryLater && error.holdWholeTarget && message.target) {
-        await holdTarget(db, message.target, until);
-      }
-      log.warn(
-        { err: error, attempts: message.attempts, retryInMs: Math.round(afterMs) },
-        "outbox: delivery failed; will retry",
-      );
-      await markRetry(db, message.id, this.id, until, errorMessage(error));
-      return error instanceof RetryLater && error.holdWholeTarget ? until : undefined;
+      return this.failed([message], error);
     }
-    return undefined;
+  }
+
+  /**
+   * Records a failed delivery of these messages (one, or a group's part): DEAD when it can
+   * never succeed, otherwise retried with backoff or after Slack's Retry-After. Returns the
+   * time the target is held until when Slack rate limited it.
+   */
+  private async failed(messages: OutboxRow[], error: unknown): Promise<Date | undefined> {
+    const { db, clock, logger } = this.options;
+    const first = messages[0]!;
+    const log = logger.child({
+      outboxId: messages.map((m) => String(m.id)).join(","),
+      kind: first.kind,
+    });
+    if (error instanceof Undeliverable) {
+      log.error({ err: error }, "outbox: message cannot be delivered; kept as DEAD");
+      for (const message of messages) {
+        await markDead(db, message.id, this.id, errorMessage(error));
+      }
+      return undefined;
+    }
+    const attempts = Math.max(...messages.map((m) => m.attempts));
+    const backoff = Math.min(this.maxBackoffMs, 1000 * 2 ** Math.min(attempts - 1, 16));
+    const jittered = backoff / 2 + Math.random() * (backoff / 2);
+    const afterMs =
+      error instanceof RetryLater && error.afterMs !== undefined ? error.afterMs : jittered;
+    const until = new Date(clock.now().getTime() + afterMs);
+    const holds = error instanceof RetryLater && error.holdWholeTarget && !!first.target;
+    if (holds) await holdTarget(db, first.target!, until);
+    log.warn(
+      { err: error, attempts, retryInMs: Math.round(afterMs) },
+      "outbox: delivery failed; will retry",
+    );
+    for (const message of messages) {
+      await markRetry(db, message.id, this.id, until, errorMessage(error));
+    }
+    return holds ? until : undefined;
   }
 
   private sleep(ms: number): Promise<void> {

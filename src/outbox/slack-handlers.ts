@@ -76,7 +76,7 @@ export interface SlackSender {
 export function slackSender(db: Database, client: WebClient, pacer: Pacer): SlackSender {
   const post: SlackSender["post"] = async (channel, payload) => {
     const threadTs = payload.threadOf
-      ? await findMessage(db, payload.threadOf.leadId, payload.threadOf.kind)
+      ? await findThread(db, payload.threadOf.leadId, payload.threadOf.kind)
       : undefined;
     await pacer.take(channel);
     const response = await client.chat.postMessage({
@@ -85,7 +85,7 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
       blocks: payload.blocks,
       unfurl_links: false,
       unfurl_media: false,
-      ...(threadTs ? { thread_ts: threadTs.ts, reply_broadcast: payload.broadcast === true } : {}),
+      ...(threadTs ? { thread_ts: threadTs, reply_broadcast: payload.broadcast === true } : {}),
     } as ChatPostMessageArguments);
     const ts = String(response.ts);
     const posted = String(response.channel ?? channel);
@@ -96,7 +96,7 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
           kind: payload.record.kind,
           channelId: posted,
           ts,
-          threadTs: threadTs?.ts,
+          threadTs,
         },
       });
     }
@@ -151,12 +151,25 @@ export function slackHandlers(sender: SlackSender): Record<string, OutboxHandler
   };
 }
 
-async function findMessage(db: Database, leadId: string, kind: string) {
+/** The latest message of this kind Baton posted about the lead. */
+export async function findMessage(db: Database, leadId: string, kind: string) {
   return db.prisma.slackMessage.findFirst({
     where: { leadId, kind },
     orderBy: { createdAt: "desc" },
-    select: { channelId: true, ts: true },
+    select: { channelId: true, ts: true, threadTs: true },
   });
+}
+
+/**
+ * The thread to reply in about the lead: its message's own thread when that message is itself
+ * a reply (a card under a burst summary); for a card, the burst summary that lists the lead
+ * when it has no card yet.
+ */
+async function findThread(db: Database, leadId: string, kind: string) {
+  const message =
+    (await findMessage(db, leadId, kind)) ??
+    (kind === "card" ? await findMessage(db, leadId, "burst") : null);
+  return message ? (message.threadTs ?? message.ts) : undefined;
 }
 
 /** Runs a Slack call and turns Slack's errors into the worker's outcomes. */

@@ -298,6 +298,16 @@ export const playbookSchema = z
         default: key,
         /** A new lead from a company whose account has an active owner goes to that owner. */
         accountMatching: z.boolean().default(true),
+        /**
+         * When this many cards or more are due for one channel at once (a trade-show import),
+         * the channel gets one summary listing them with Claim buttons instead of a card each.
+         * 0 turns summaries off.
+         */
+        burstSummary: z
+          .number()
+          .int()
+          .refine((n) => n === 0 || n >= 2, "must be 0 (off) or at least 2")
+          .default(5),
       })
       .strict(),
     scoring,

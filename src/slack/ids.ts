@@ -14,6 +14,8 @@ export const ACTIONS = {
   reassign: "lead_reassign",
   /** The user picker in a ghost alert: a manager hands the lead to someone. */
   assignTo: "lead_assign_to",
+  /** On a burst summary: the lead's full card, shown only to whoever asked. */
+  showCard: "lead_show_card",
 } as const;
 
 /** Modal callback ids. */

@@ -3,6 +3,7 @@ import { type Candidate, pickRep, pickTeam } from "#src/domain/routing.ts";
 
 const routing = {
   accountMatching: true,
+  burstSummary: 5,
   default: "inbound",
   rules: [
     {

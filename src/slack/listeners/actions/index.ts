@@ -7,6 +7,7 @@ import { registerLogTouchButton } from "#src/slack/listeners/actions/log-touch.t
 import { registerOutcomeButtons } from "#src/slack/listeners/actions/outcome.ts";
 import { registerPass } from "#src/slack/listeners/actions/pass.ts";
 import { registerReassign } from "#src/slack/listeners/actions/reassign.ts";
+import { registerShowCard } from "#src/slack/listeners/actions/show-card.ts";
 
 export function register(app: App, deps: Deps): void {
   registerClaim(app, deps);
@@ -16,4 +17,5 @@ export function register(app: App, deps: Deps): void {
   registerOutcomeButtons(app, deps);
   registerAssignTo(app, deps);
   registerReassign(app, deps);
+  registerShowCard(app, deps);
 }
