@@ -5,7 +5,12 @@
 import { generateBrief } from "#src/ai/brief.ts";
 import type { Deps } from "#src/context.ts";
 import type { GroupDelivery, OutboxHandler } from "#src/outbox/outbox-worker.ts";
-import { classifySlackErrors, findMessage, type SlackSender } from "#src/outbox/slack-handlers.ts";
+import {
+  classifySlackErrors,
+  findBurstSummary,
+  findMessage,
+  type SlackSender,
+} from "#src/outbox/slack-handlers.ts";
 import { loadHome } from "#src/services/app-home.ts";
 import { describeOpportunity } from "#src/services/convert-lead.ts";
 import { enqueue } from "#src/services/lead-journal.ts";
@@ -72,11 +77,8 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
           ownerSlackId: lead.owner?.slackUserId,
           timeZone: deps.playbook.current.timezone,
         });
-        const card = await deps.db.prisma.slackMessage.findFirst({
-          where: { leadId, kind: { in: ["card", "burst"] } },
-          orderBy: { createdAt: "desc" },
-          select: { channelId: true },
-        });
+        const card =
+          (await findMessage(deps.db, leadId, "card")) ?? (await findBurstSummary(deps.db, leadId));
         if (!card) return { skipped: "no card to reply under" };
         return sender.post(card.channelId, { ...reply, threadOf: { leadId, kind: "card" } });
       }),
@@ -99,7 +101,7 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
       // A lead listed on a burst summary has no card yet: the brief waits for its claim.
       const onlyInBurst =
         !(await findMessage(deps.db, leadId, "card")) &&
-        !!(await findMessage(deps.db, leadId, "burst"));
+        !!(await findBurstSummary(deps.db, leadId));
       await deps.db.prisma.$transaction(async (tx) => {
         await tx.lead.update({
           where: { id: leadId },
@@ -156,8 +158,8 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
         await enqueueReviewUpdates(deps, leadId);
         await enqueueHomeRefresh(deps, leadId);
         if (!(await findMessage(deps.db, leadId, "card"))) {
-          const burst = await findMessage(deps.db, leadId, "burst");
-          if (burst) return postCardUnderBurst(deps, sender, leadId);
+          const burst = await findBurstSummary(deps.db, leadId);
+          if (burst) return postCardUnderBurst(deps, sender, burst.channelId, leadId);
         }
         return sender.update({ leadId, kind: "card", ...(await card(leadId)) });
       }),
@@ -166,9 +168,9 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
 
 /**
  * Many cards due for one channel at once become a summary (see `renderBurstPage`): each part
- * is one message listing up to BURST_PAGE_SIZE leads, remembered as a review page so it is
- * redrawn as its leads change, and as each lead's "burst" message so later thread replies
- * about the lead go under it.
+ * is one message listing up to BURST_PAGE_SIZE leads, remembered as a review page (scope
+ * "burst:<channel>") so it is redrawn as its leads change and later thread replies about a
+ * listed lead go under it.
  */
 export function cardBurst(deps: Deps, sender: SlackSender): GroupDelivery {
   return {
@@ -176,6 +178,8 @@ export function cardBurst(deps: Deps, sender: SlackSender): GroupDelivery {
     threshold: () => deps.playbook.current.routing.burstSummary,
     max: 1_000,
     partSize: BURST_PAGE_SIZE,
+    // Hand-offs make cards: a list being handed off is gathered into one burst, not several.
+    waitFor: { kinds: ["lead.handoff"], maxWaitMs: 3_000 },
     deliver: (part, position) =>
       classifySlackErrors(async () => {
         const channel = (part[0]!.payload as { channel: string }).channel;
@@ -190,29 +194,19 @@ export function cardBurst(deps: Deps, sender: SlackSender): GroupDelivery {
           leads: await loadBurstLeads(deps.db, leadIds),
         });
         const sent = await sender.post(channel, rendered);
-        await deps.db.prisma.$transaction([
-          deps.db.prisma.slackMessage.createMany({
-            data: leadIds.map((leadId) => ({
-              leadId,
-              kind: "burst",
-              channelId: sent.channel,
-              ts: sent.ts,
-            })),
-          }),
-          deps.db.prisma.reviewPage.create({
-            data: {
-              channelId: sent.channel,
-              ts: sent.ts,
-              scope: `burst:${channel}`,
-              title: teamName,
-              total: position.total,
-              page: position.index,
-              pages: position.parts,
-              layout: [{ key: "burst", continued: false, leadIds }],
-              leadIds,
-            },
-          }),
-        ]);
+        await deps.db.prisma.reviewPage.create({
+          data: {
+            channelId: sent.channel,
+            ts: sent.ts,
+            scope: `burst:${channel}`,
+            title: teamName,
+            total: position.total,
+            page: position.index,
+            pages: position.parts,
+            layout: [{ key: "burst", continued: false, leadIds }],
+            leadIds,
+          },
+        });
         return { ...sent, leads: leadIds.length };
       }),
   };
@@ -223,7 +217,12 @@ export function cardBurst(deps: Deps, sender: SlackSender): GroupDelivery {
  * owns it: the owner has the whole context, and later updates and replies have a card to use.
  * Until then the summary's redraw (a review page) shows its changes.
  */
-async function postCardUnderBurst(deps: Deps, sender: SlackSender, leadId: string) {
+async function postCardUnderBurst(
+  deps: Deps,
+  sender: SlackSender,
+  channel: string,
+  leadId: string,
+) {
   const lead = await deps.db.prisma.lead.findUniqueOrThrow({
     where: { id: leadId },
     select: { status: true },
@@ -231,8 +230,7 @@ async function postCardUnderBurst(deps: Deps, sender: SlackSender, leadId: strin
   if (lead.status !== "CLAIMED" && lead.status !== "WORKING") {
     return { skipped: "listed on a burst summary; its card follows when it is claimed" };
   }
-  const burst = (await findMessage(deps.db, leadId, "burst"))!;
-  return sender.post(burst.channelId, {
+  return sender.post(channel, {
     ...(await currentCard(deps, leadId)),
     threadOf: { leadId, kind: "burst" },
     record: { leadId, kind: "card" },

@@ -95,6 +95,33 @@ export async function leaseBurst(
   );
 }
 
+/**
+ * Whether a group should wait for messages that are still making its members: true while
+ * messages of `waitFor` kinds are due, unless a member has already waited `maxWaitMs`.
+ */
+export async function groupStillArriving(
+  db: Database,
+  options: { kind: string; waitFor: string[]; now: Date; maxWaitMs: number },
+): Promise<boolean> {
+  const { kind, waitFor, now, maxWaitMs } = options;
+  const [row] = await db.prisma.$queryRawUnsafe<{ arriving: boolean }[]>(
+    `SELECT EXISTS (
+              SELECT 1 FROM "OutboxMessage"
+               WHERE "status" = 'PENDING' AND "kind" = ANY($1::text[])
+                 AND "availableAt" <= $2::timestamp(3))
+        AND NOT EXISTS (
+              SELECT 1 FROM "OutboxMessage"
+               WHERE "status" = 'PENDING' AND "kind" = $3
+                 AND "availableAt" <= $2::timestamp(3) - make_interval(secs => $4::double precision))
+        AS "arriving"`,
+    waitFor,
+    now.toISOString(),
+    kind,
+    maxWaitMs / 1000,
+  );
+  return row?.arriving === true;
+}
+
 export async function markDone(
   db: Database,
   id: bigint,

@@ -9,6 +9,7 @@ import { errorMessage } from "#src/errors.ts";
 import type { Worker } from "#src/lib/worker.ts";
 import type { Logger } from "#src/logger.ts";
 import {
+  groupStillArriving,
   holdTarget,
   leaseBurst,
   leaseDue,
@@ -50,6 +51,11 @@ export interface GroupDelivery {
   max: number;
   /** Messages per part; each part is one delivery, marked done on its own. */
   partSize: number;
+  /**
+   * Kinds whose delivery makes more of this group (a hand-off makes a card). While any is
+   * due, the group's kind waits, at most `maxWaitMs`, so a burst is gathered whole.
+   */
+  waitFor?: { kinds: string[]; maxWaitMs: number };
   deliver: (
     part: OutboxRow[],
     position: { index: number; parts: number; total: number },
@@ -130,9 +136,24 @@ export class OutboxWorker implements Worker {
   private async deliverBatch(): Promise<number> {
     const { db, clock } = this.options;
     let handled = 0;
-    for (const group of this.options.groups ?? []) handled += await this.deliverGroup(group);
+    const waiting = new Set<string>();
+    for (const group of this.options.groups ?? []) {
+      if (group.waitFor && group.threshold() > 0) {
+        const arriving = await groupStillArriving(db, {
+          kind: group.kind,
+          waitFor: group.waitFor.kinds,
+          now: clock.now(),
+          maxWaitMs: group.waitFor.maxWaitMs,
+        });
+        if (arriving) {
+          waiting.add(group.kind);
+          continue;
+        }
+      }
+      handled += await this.deliverGroup(group);
+    }
     const messages = await leaseDue(db, {
-      kinds: Object.keys(this.options.handlers),
+      kinds: Object.keys(this.options.handlers).filter((kind) => !waiting.has(kind)),
       worker: this.id,
       now: clock.now(),
       leaseMs: this.leaseMs,

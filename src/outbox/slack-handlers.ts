@@ -163,13 +163,27 @@ export async function findMessage(db: Database, leadId: string, kind: string) {
 /**
  * The thread to reply in about the lead: its message's own thread when that message is itself
  * a reply (a card under a burst summary); for a card, the burst summary that lists the lead
- * when it has no card yet.
+ * when it has no card yet; for "burst", that summary.
  */
 async function findThread(db: Database, leadId: string, kind: string) {
   const message =
-    (await findMessage(db, leadId, kind)) ??
-    (kind === "card" ? await findMessage(db, leadId, "burst") : null);
+    kind === "burst"
+      ? await findBurstSummary(db, leadId)
+      : ((await findMessage(db, leadId, kind)) ??
+        (kind === "card" ? await findBurstSummary(db, leadId) : null));
   return message ? (message.threadTs ?? message.ts) : undefined;
+}
+
+/** The latest burst summary that lists the lead (a review page with scope "burst:…"). */
+export async function findBurstSummary(
+  db: Database,
+  leadId: string,
+): Promise<{ channelId: string; ts: string; threadTs: null } | null> {
+  const [page] = await db.prisma.$queryRaw<{ channelId: string; ts: string }[]>`
+    SELECT "channelId", "ts" FROM "ReviewPage"
+     WHERE "leadIds" @> ARRAY[${leadId}::uuid] AND "scope" LIKE 'burst:%'
+     ORDER BY "createdAt" DESC LIMIT 1`;
+  return page ? { ...page, threadTs: null } : null;
 }
 
 /** Runs a Slack call and turns Slack's errors into the worker's outcomes. */

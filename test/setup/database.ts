@@ -1,10 +1,9 @@
 // `const db = useTestDatabase()` in a test file: a fresh migrated database for that file.
 import { afterAll, beforeAll, inject } from "vitest";
-import type { Database } from "#src/db/database.ts";
-import { createTestDatabase } from "#test/setup/test-database.ts";
+import { createTestDatabase, type TestDatabase } from "#test/setup/test-database.ts";
 
-export function useTestDatabase(): { readonly current: Database } {
-  const holder: { current?: Database } = {};
+export function useTestDatabase(): { readonly current: TestDatabase } {
+  const holder: { current?: TestDatabase } = {};
   beforeAll(async () => {
     holder.current = await createTestDatabase(inject("dbTemplate"));
   });

@@ -85,22 +85,29 @@ export async function prepareTemplate(): Promise<{
   }
 }
 
+/** A test file's database; `replica()` connects to it again, as another app instance would. */
+export type TestDatabase = Database & { replica(): Promise<Database> };
+
 /** Opens a fresh database for one test file from the template made by global-setup. */
-export async function createTestDatabase(descriptor: string): Promise<Database> {
+export async function createTestDatabase(descriptor: string): Promise<TestDatabase> {
   const template = JSON.parse(descriptor) as Template;
   if (template.kind === "pglite") {
     const pglite = await PGlite.create({
       loadDataDir: new Blob([readFileSync(template.dumpFile)]),
     });
-    return wrapPglite(pglite, "memory", () => pglite.close());
+    const db = wrapPglite(pglite, "memory", () => pglite.close());
+    // PGlite lives in this process: a second instance shares it (and must not close it).
+    return { ...db, replica: async () => ({ ...db, close: async () => {} }) };
   }
   const name = `baton_test_${process.pid}_${randomBytes(4).toString("hex")}`;
   await withAdmin(template.url, async (admin) => {
     await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template.database}"`);
   });
-  const db = await openPostgres(withDatabase(template.url, name), 4, silent);
+  const url = withDatabase(template.url, name);
+  const db = await openPostgres(url, 4, silent);
   return {
     ...db,
+    replica: () => openPostgres(url, 4, silent),
     async close() {
       await db.close();
       await withAdmin(template.url, async (admin) => {
