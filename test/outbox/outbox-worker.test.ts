@@ -2,7 +2,8 @@ import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "#src/clock.ts";
 import { createLogger } from "#src/logger.ts";
-import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
+import type { OutboxRow } from "#src/outbox/outbox-store.ts";
+import { OutboxWorker, RetryLater } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
 import { slackHandlers, slackSender } from "#src/outbox/slack-handlers.ts";
 import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
@@ -204,5 +205,93 @@ describe("outbox worker", () => {
     w.start();
     await slack.waitFor(() => slack.visible("C0BACKG001")[0]);
     await w.stop();
+  });
+});
+
+describe("outbox worker groups (burst summaries)", () => {
+  /** A worker whose "test.item" messages are grouped from five due for one target. */
+  function groupingWorker(clock: Clock, failPart?: (part: number) => Error | undefined) {
+    const delivered: { ids: string[]; how: "alone" | "group"; total?: number }[] = [];
+    const w = new OutboxWorker({
+      db: database.current,
+      logger,
+      clock,
+      handlers: {
+        "test.item": async (message) => {
+          delivered.push({ ids: [String(message.id)], how: "alone" });
+        },
+      },
+      groups: [
+        {
+          kind: "test.item",
+          threshold: () => 5,
+          max: 100,
+          partSize: 5,
+          deliver: async (part: OutboxRow[], position) => {
+            const error = failPart?.(position.index);
+            if (error) throw error;
+            delivered.push({
+              ids: part.map((m) => String(m.id)),
+              how: "group",
+              total: position.total,
+            });
+          },
+        },
+      ],
+    });
+    return { w, delivered };
+  }
+
+  async function items(target: string, count: number) {
+    const made = [];
+    for (let i = 0; i < count; i++) made.push(await enqueue("test.item", { i }, { target }));
+    return made.map((m) => String(m.id));
+  }
+
+  it("delivers many due messages for one target in parts, and a few one by one", async () => {
+    const many = await items("C0BURST001", 12);
+    const few = await items("C0QUIET001", 2);
+    const { w, delivered } = groupingWorker(new TestClock());
+    expect(await w.drain()).toBe(14);
+    const groups = delivered.filter((d) => d.how === "group");
+    expect(groups.map((g) => g.ids)).toEqual([many.slice(0, 5), many.slice(5, 10), many.slice(10)]);
+    expect(groups.every((g) => g.total === 12)).toBe(true);
+    expect(delivered.filter((d) => d.how === "alone").flatMap((d) => d.ids)).toEqual(few);
+    expect(await database.current.prisma.outboxMessage.count({ where: { status: "DONE" } })).toBe(
+      14,
+    );
+  });
+
+  it("after a rate limit on one part, keeps the rest for later and delivers nothing twice", async () => {
+    const ids = await items("C0BURST002", 12);
+    const clock = new TestClock();
+    let limited = false;
+    const { w, delivered } = groupingWorker(clock, (part) => {
+      if (part !== 2 || limited) return undefined;
+      limited = true;
+      return new RetryLater("Slack rate limit", 30_000, true);
+    });
+    await w.drain();
+    expect(delivered.flatMap((d) => d.ids)).toEqual(ids.slice(0, 5));
+    const waiting = await database.current.prisma.outboxMessage.findMany({
+      where: { status: "PENDING" },
+    });
+    expect(waiting).toHaveLength(7);
+    expect(waiting.every((m) => m.availableAt.getTime() === clock.time + 30_000)).toBe(true);
+
+    clock.advance(30_000);
+    await w.drain();
+    const all = delivered.flatMap((d) => d.ids);
+    expect(all).toEqual(ids);
+    expect(delivered.slice(1).map((d) => d.total)).toEqual([7, 7]);
+  });
+
+  it("lets two workers share a burst without delivering any message twice", async () => {
+    const ids = await items("C0BURST003", 60);
+    const clock = new TestClock();
+    const [a, b] = [groupingWorker(clock), groupingWorker(clock)];
+    await Promise.all([a.w.drain(), b.w.drain()]);
+    const all = [...a.delivered, ...b.delivered].flatMap((d) => d.ids);
+    expect(all.sort()).toEqual([...ids].sort());
   });
 });
