@@ -13,6 +13,7 @@ import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
 import { DigestScheduler } from "#src/jobs/digest-scheduler.ts";
 import { SlaScheduler } from "#src/jobs/sla-scheduler.ts";
+import { AckGate } from "#src/lib/ack-gate.ts";
 import type { Worker } from "#src/lib/worker.ts";
 import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
@@ -75,7 +76,9 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     const http = createHttpServer(logger, metrics);
     registerHealthRoutes(http, metrics, readiness);
     let slackListener: SlackApp["httpListener"];
+    const ackGate = new AckGate();
     http.mount(SLACK_EVENTS_PATH, (req, res) => {
+      ackGate.arrived();
       if (slackListener) slackListener(req, res);
       else sendJson(res, 503, { error: "starting" });
     });
@@ -104,6 +107,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       clock: options.clock ?? systemClock,
       metrics,
       playbook,
+      ackGate,
     };
     registerIntakeRoutes(http, deps);
     const slack = createSlackApp(deps, slackStatus.identity);
@@ -121,6 +125,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
         ...digestHandlers(delivery),
       },
       groups: [cardBurst(deps, sender)],
+      gate: ackGate,
     });
     deps.wakeOutbox = () => outbox.wake();
     const digests = new DigestScheduler(deps, { onSent: () => outbox.wake() });

@@ -2,6 +2,7 @@
 import type { Clock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
 import type { Database } from "#src/db/database.ts";
+import type { AckGate } from "#src/lib/ack-gate.ts";
 import type { Logger } from "#src/logger.ts";
 import type { Metrics } from "#src/metrics.ts";
 import type { PlaybookStore } from "#src/playbook/playbook-store.ts";
@@ -15,4 +16,6 @@ export interface Deps {
   playbook: PlaybookStore;
   /** Tells this process's outbox worker that work was just committed (no poll delay). */
   wakeOutbox?: () => void;
+  /** Holds work done after an ack until a burst of Slack requests has been acknowledged. */
+  ackGate?: AckGate;
 }

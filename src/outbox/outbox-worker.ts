@@ -68,6 +68,8 @@ export interface OutboxWorkerOptions {
   clock: Clock;
   handlers: Record<string, OutboxHandler>;
   groups?: GroupDelivery[];
+  /** Waited on before each batch in the background loop (see AckGate). */
+  gate?: { quiet(): Promise<void> };
   /** How often to look for work when idle; `wake()` skips the wait. */
   pollMs?: number;
   batchSize?: number;
@@ -125,6 +127,7 @@ export class OutboxWorker implements Worker {
     while (this.running) {
       let count = 0;
       try {
+        await this.options.gate?.quiet();
         count = await this.deliverBatch();
       } catch (error) {
         this.options.logger.error({ err: error }, "outbox: could not lease messages; retrying");

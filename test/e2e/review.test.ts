@@ -98,7 +98,9 @@ describe("/leads review", () => {
     for (const page of pages) expect(page.blocks!.length).toBeLessThanOrEqual(50);
     // Each page is recorded for in-place updates, just after it is posted.
     const recorded = () =>
-      database.current.prisma.reviewPage.count({ where: { channelId: "C0INBOUND1" } });
+      database.current.prisma.reviewPage.count({
+        where: { channelId: "C0INBOUND1", scope: "team:inbound-sales" },
+      });
     for (const until = Date.now() + 15_000; Date.now() < until; ) {
       if ((await recorded()) >= pages.length) break;
       await new Promise((resolve) => setTimeout(resolve, 25));

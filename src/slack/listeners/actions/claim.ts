@@ -9,6 +9,8 @@ export function registerClaim(app: App, deps: Deps): void {
   for (const actionId of [ACTIONS.claim, ACTIONS.accept]) {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
       await ack();
+      await deps.ackGate?.quiet();
+      await new Promise((resolve) => setImmediate(resolve));
       const logger = deps.logger.child({ action: actionId, user: body.user.id });
       await withErrorReply(respond, logger, async () => {
         const result = await claimLead({
