@@ -1,5 +1,8 @@
 // Keeps each Slack channel within Slack's pace (about one message per second, short bursts
-// allowed): a token bucket per channel, waited on before sending.
+// allowed): a token bucket per channel, waited on before sending. It refills a little slower
+// than Slack's limit (0.9 per second): a message's trip to Slack takes a varying few
+// milliseconds, so spacing messages exactly one second apart here can land two of them closer
+// than that at Slack, and Slack refuses the second.
 export class Pacer {
   private readonly buckets = new Map<
     string,
@@ -7,7 +10,7 @@ export class Pacer {
   >();
 
   constructor(
-    private readonly perSecond = 1,
+    private readonly perSecond = 0.9,
     private readonly burst = 3,
     private readonly now: () => number = Date.now,
   ) {}
