@@ -102,9 +102,10 @@ const visibleAll = () => {
   return ids.filter((id) => text.includes(id)).length;
 };
 const deadline = Date.now() + 10 * 60_000;
-let shown = 0;
-while ((shown = visibleAll()) < LEADS && Date.now() < deadline) {
+let shown = visibleAll();
+while (shown < LEADS && Date.now() < deadline) {
   await new Promise((resolve) => setTimeout(resolve, 250));
+  shown = visibleAll();
 }
 const allVisibleSeconds = (performance.now() - started) / 1000;
 const topLevel = slack.visible(CHANNEL).filter((m) => !m.thread_ts);
