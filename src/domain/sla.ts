@@ -14,7 +14,9 @@ export type SlaStage =
   | "claimed.nudge"
   | "claimed.escalate"
   | "claimed.release"
-  | `working.followup.${number}`;
+  | `working.followup.${number}`
+  | `working.escalate.${number}`
+  | `working.release.${number}`;
 
 export interface SlaLead {
   status: LeadStatus;
@@ -57,11 +59,22 @@ export function slaSteps(lead: SlaLead, policy: SlaPolicy, calendar: SlaCalendar
       { stage: "claimed.release", dueAt: after(lead.claimedAt, policy.claimed.release) },
     );
   } else if (lead.status === "WORKING" && lead.lastTouchAt) {
-    // One follow-up nudge per touch: a new touch starts a new wait.
-    steps.push({
-      stage: `working.followup.${lead.touchCount}`,
-      dueAt: after(lead.lastTouchAt, policy.working.followUp),
-    });
+    // One follow-up nudge per touch, then the manager, then (if the policy says) the pool:
+    // a new touch starts a new wait.
+    const n = lead.touchCount;
+    steps.push(
+      { stage: `working.followup.${n}`, dueAt: after(lead.lastTouchAt, policy.working.followUp) },
+      {
+        stage: `working.escalate.${n}`,
+        dueAt: after(lead.lastTouchAt, policy.working.escalate ?? policy.working.followUp * 2),
+      },
+    );
+    if (policy.working.release !== undefined) {
+      steps.push({
+        stage: `working.release.${n}`,
+        dueAt: after(lead.lastTouchAt, policy.working.release),
+      });
+    }
   }
   return steps.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
 }

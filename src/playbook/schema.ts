@@ -213,7 +213,21 @@ const slaPolicy = z
       .refine((s) => s.nudge < s.escalate && s.escalate < s.release, {
         message: "must grow: nudge < escalate < release",
       }),
-    working: z.object({ followUp: duration }).strict(),
+    working: z
+      .object({
+        followUp: duration,
+        /** Still no touch: a ghost alert to the manager(s). Default: twice `followUp`. */
+        escalate: duration.optional(),
+        /** Still no touch: back to the pool for someone who will work it. Default: never. */
+        release: duration.optional(),
+      })
+      .strict()
+      .refine(
+        (s) =>
+          (s.escalate === undefined || s.followUp < s.escalate) &&
+          (s.release === undefined || s.release > (s.escalate ?? s.followUp * 2)),
+        { message: "must grow: followUp < escalate < release" },
+      ),
     /** In assign mode: how long a rep has to accept before the next rep is offered the lead. */
     offerTimeout: duration.optional(),
     /** A "no response" disqualification with fewer touches asks the rep to confirm. */

@@ -194,56 +194,22 @@ async function act(
     case stage === "claimed.escalate":
       await alertManagers(tx, lead.id, managers, view, "untouched");
       return;
-    case stage === "claimed.release": {
-      const owner = view.ownerSlackId;
-      const [row] = await tx.$queryRaw<{ ownerId: string | null }[]>`
-        SELECT "ownerId" FROM "Lead" WHERE "id" = ${lead.id}::uuid`;
-      await tx.lead.update({
-        where: { id: lead.id },
-        data: {
-          status: "QUALIFIED",
-          ownerId: null,
-          claimedAt: null,
-          offeredToId: null,
-          version: { increment: 1 },
-        },
-      });
-      const text = releasedBySla(view, owner ?? "nobody");
-      await recordLeadEvent(tx, {
-        leadId: lead.id,
-        type: "released",
-        actor: { type: "SLA", id: "sla" },
-        fromStatus: lead.status,
-        toStatus: "QUALIFIED",
-        reason: `no touch logged in ${view.age}`,
-        data: { repId: row?.ownerId ?? null, owner },
-        at: now,
-      });
-      await enqueueWebhooks(
-        tx,
-        deps.config.webhooks,
-        "lead.released",
-        lead.id,
-        { by: "sla", owner, reason: "no touch" },
-        now,
-      );
-      if (owner) await dm(tx, lead.id, owner, text);
-      for (const manager of managers) await dm(tx, lead.id, manager, text);
-      await returnToPool(tx, options, {
-        number: view.number,
-        teamKey: lead.teamKey,
-        announce: text,
-      });
+    case stage === "claimed.release":
+      await releaseUnworked(tx, deps, lead, view, managers, options, now, false);
+      return;
+    case stage.startsWith("working.escalate."): {
+      const since = sinceLastTouch(playbook, lead, now);
+      await alertManagers(tx, lead.id, managers, { ...view, age: since }, "stalled");
+      return;
+    }
+    case stage.startsWith("working.release."): {
+      const since = sinceLastTouch(playbook, lead, now);
+      await releaseUnworked(tx, deps, lead, { ...view, age: since }, managers, options, now, true);
       return;
     }
     case stage.startsWith("working.followup."): {
       if (!view.ownerSlackId) return;
-      const { calendar } = slaContext(playbook, lead.teamKey);
-      const since = lead.lastTouchAt
-        ? formatDuration(
-            businessTimeBetween(lead.lastTouchAt, now, calendar.hours, calendar.timeZone),
-          )
-        : "a while";
+      const since = sinceLastTouch(playbook, lead, now);
       await dm(tx, lead.id, view.ownerSlackId, followUpNudge(view, since));
       if (await ownerAway(tx, lead.id, now)) {
         for (const manager of managers) {
@@ -347,6 +313,75 @@ async function dm(tx: Tx, leadId: string, user: string, text: string) {
     orderingKey: leadId,
     target: `dm:${user}`,
   });
+}
+
+/** Takes an owned lead nobody works back to the pool (owner and managers told). */
+async function releaseUnworked(
+  tx: Tx,
+  deps: SweepDeps,
+  lead: SlaLeadRow,
+  view: SlaLeadView,
+  managers: string[],
+  options: {
+    db: SweepDeps["db"];
+    playbook: Playbook;
+    webhooks: SweepDeps["config"]["webhooks"];
+    leadId: string;
+    now: Date;
+  },
+  now: Date,
+  stalled: boolean,
+): Promise<void> {
+  const owner = view.ownerSlackId;
+  const [row] = await tx.$queryRaw<{ ownerId: string | null }[]>`
+        SELECT "ownerId" FROM "Lead" WHERE "id" = ${lead.id}::uuid`;
+  await tx.lead.update({
+    where: { id: lead.id },
+    data: {
+      status: "QUALIFIED",
+      ownerId: null,
+      claimedAt: null,
+      offeredToId: null,
+      version: { increment: 1 },
+    },
+  });
+  const text = releasedBySla(view, owner ?? "nobody", stalled);
+  await recordLeadEvent(tx, {
+    leadId: lead.id,
+    type: "released",
+    actor: { type: "SLA", id: "sla" },
+    fromStatus: lead.status,
+    toStatus: "QUALIFIED",
+    reason: stalled
+      ? `no touch in ${view.age} after ${view.touchCount} touches`
+      : `no touch logged in ${view.age}`,
+    data: { repId: row?.ownerId ?? null, owner },
+    at: now,
+  });
+  await enqueueWebhooks(
+    tx,
+    deps.config.webhooks,
+    "lead.released",
+    lead.id,
+    { by: "sla", owner, reason: "no touch" },
+    now,
+  );
+  if (owner) await dm(tx, lead.id, owner, text);
+  for (const manager of managers) await dm(tx, lead.id, manager, text);
+  await returnToPool(tx, options, {
+    number: view.number,
+    teamKey: lead.teamKey,
+    announce: text,
+  });
+}
+
+/** "3d 2h" of business time since the lead's last touch. */
+function sinceLastTouch(playbook: Playbook, lead: SlaLeadRow, now: Date): string {
+  if (!lead.lastTouchAt) return "a while";
+  const { calendar } = slaContext(playbook, lead.teamKey);
+  return formatDuration(
+    businessTimeBetween(lead.lastTouchAt, now, calendar.hours, calendar.timeZone),
+  );
 }
 
 async function alertManagers(

@@ -68,10 +68,28 @@ describe("SLA steps", () => {
       lastTouchAt: new Date("2026-11-23T10:00:00Z"),
       touchCount: 2,
     };
+    // Then the manager (by default at twice the follow-up wait); no release unless the policy
+    // sets one.
     expect(iso(slaSteps(working, policy, calendar))).toEqual([
       ["working.followup.2", "2026-11-26T10:00:00.000Z"],
+      ["working.escalate.2", "2026-12-01T10:00:00.000Z"],
     ]);
-    expect(nextSlaStep(working, policy, calendar, new Set(["working.followup.2"]))).toBeUndefined();
+    expect(nextSlaStep(working, policy, calendar, new Set(["working.followup.2"]))?.stage).toBe(
+      "working.escalate.2",
+    );
+    expect(
+      nextSlaStep(
+        working,
+        policy,
+        calendar,
+        new Set(["working.followup.2", "working.escalate.2"]),
+      ),
+    ).toBeUndefined();
+    const releasing = { ...policy, working: { ...policy.working, release: 72 * H } };
+    expect(iso(slaSteps(working, releasing, calendar)).at(-1)).toEqual([
+      "working.release.2",
+      "2026-12-04T10:00:00.000Z",
+    ]);
     expect(
       nextSlaStep({ ...working, touchCount: 3 }, policy, calendar, new Set(["working.followup.2"]))
         ?.stage,

@@ -111,6 +111,31 @@ describe("the playbook", () => {
     ]);
   });
 
+  it("checks that a quiet worked lead's steps come in order", () => {
+    expect(
+      problemsOf(
+        minimal.replace("working: { followUp: 3d }", "working: { followUp: 3d, escalate: 2d }"),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /sla\.policies\.standard\.working must grow: followUp < escalate < release/,
+      ),
+    ]);
+    expect(
+      problemsOf(
+        minimal.replace("working: { followUp: 3d }", "working: { followUp: 3d, release: 5d }"),
+      ),
+    ).toEqual([expect.stringMatching(/working must grow: followUp < escalate < release/)]);
+    expect(
+      problemsOf(
+        minimal.replace(
+          "working: { followUp: 3d }",
+          "working: { followUp: 3d, escalate: 5d, release: 8d }",
+        ),
+      ),
+    ).toEqual([]);
+  });
+
   it("reports YAML syntax errors with their line", () => {
     expect(problemsOf("version: 1\nteams: [\n")[0]).toMatch(/^line \d+, column \d+: /);
   });

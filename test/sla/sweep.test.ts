@@ -248,6 +248,40 @@ describe("a claimed lead with no touch", () => {
   });
 });
 
+describe("a worked lead that goes quiet", () => {
+  it("nudges the owner, then alerts the manager, then releases it before it is a ghost", async () => {
+    const id = await offeredLead({ country: "US", companySize: 175 });
+    const use = { db: database.current, playbook, webhooks, leadId: id };
+    await claimLead({ ...use, userId: "U0REPPRIYA", now: start });
+    await logTouch({ ...use, userId: "U0REPPRIYA", kind: "email", now: at(10) });
+    await logTouch({ ...use, userId: "U0REPPRIYA", kind: "call", now: at(20) });
+    await runSweep(deps, (await lead(id)).slaDueAt!); // 3 business days: follow-up nudge
+    expect((await lead(id)).slaStage).toBe("working.escalate.2");
+
+    const escalateAt = (await lead(id)).slaDueAt!;
+    await runSweep(deps, new Date(escalateAt.getTime() - 60_000));
+    expect((await outbox(id)).filter((m) => m.user === "U0MGRDANA1")).toHaveLength(0);
+    await runSweep(deps, escalateAt);
+    const alerts = (await outbox(id)).filter((m) => m.user === "U0MGRDANA1");
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.text).toContain("Ghost alert");
+    expect(alerts[0]?.text).toContain("2 touches and none in 5d");
+    await runSweep(deps, escalateAt); // once only
+    expect((await outbox(id)).filter((m) => m.user === "U0MGRDANA1")).toHaveLength(1);
+
+    expect((await lead(id)).slaStage).toBe("working.release.2");
+    await runSweep(deps, (await lead(id)).slaDueAt!);
+    expect(await lead(id)).toMatchObject({ status: "OFFERED", ownerId: null });
+    const told = (await outbox(id)).filter((m) => m.text.includes("Baton released it"));
+    expect(told.map((m) => m.user ?? m.channel).sort()).toEqual([
+      "C0NAMIDMKT",
+      "U0MGRDANA1",
+      "U0REPPRIYA",
+    ]);
+    expect(told[0]?.text).toContain("after 2 touches");
+  });
+});
+
 describe("two sweeps at once", () => {
   it("fire each step once between them", async () => {
     const ids = await Promise.all(

@@ -35,11 +35,14 @@ export function followUpNudge(lead: SlaLeadView, since: string): string {
   return `:repeat: ${label(lead)}: ${touches} so far, the last ${since} ago. Most deals need 5 to 12; time for the next one.`;
 }
 
-export function releasedBySla(lead: SlaLeadView, owner: string): string {
-  return `:leftwards_arrow_with_hook: ${label(lead)} was claimed by <@${owner}> ${lead.age} ago with no touch logged, so Baton released it back to ${safeText(lead.teamName, 100)}.`;
+export function releasedBySla(lead: SlaLeadView, owner: string, stalled = false): string {
+  const why = stalled
+    ? `had no touch from <@${owner}> in ${lead.age} after ${lead.touchCount} touch${lead.touchCount === 1 ? "" : "es"}`
+    : `was claimed by <@${owner}> ${lead.age} ago with no touch logged`;
+  return `:leftwards_arrow_with_hook: ${label(lead)} ${why}, so Baton released it back to ${safeText(lead.teamName, 100)}.`;
 }
 
-export type GhostReason = "unclaimed" | "untouched" | "nobody-left";
+export type GhostReason = "unclaimed" | "untouched" | "stalled" | "nobody-left";
 
 export function ghostAlert(
   lead: SlaLeadView,
@@ -48,9 +51,11 @@ export function ghostAlert(
   const why =
     reason === "untouched"
       ? `claimed by <@${lead.ownerSlackId}> ${lead.age} ago, no touch logged`
-      : reason === "nobody-left"
-        ? `nobody in ${safeText(lead.teamName, 100)} took it in ${lead.age}, and there is no overflow team`
-        : `offered ${lead.age} ago${lead.offeredToSlackId ? ` to <@${lead.offeredToSlackId}>` : ""}, nobody has taken it`;
+      : reason === "stalled"
+        ? `owned by <@${lead.ownerSlackId}>, ${lead.touchCount} touch${lead.touchCount === 1 ? "" : "es"} and none in ${lead.age}, though nudged`
+        : reason === "nobody-left"
+          ? `nobody in ${safeText(lead.teamName, 100)} took it in ${lead.age}, and there is no overflow team`
+          : `offered ${lead.age} ago${lead.offeredToSlackId ? ` to <@${lead.offeredToSlackId}>` : ""}, nobody has taken it`;
   const where = lead.channelId ? ` in <#${lead.channelId}>` : "";
   const text = `:ghost: Ghost alert: ${label(lead)}${where}: ${why}.`;
   return {
