@@ -78,12 +78,7 @@ describe("SLA steps", () => {
       "working.escalate.2",
     );
     expect(
-      nextSlaStep(
-        working,
-        policy,
-        calendar,
-        new Set(["working.followup.2", "working.escalate.2"]),
-      ),
+      nextSlaStep(working, policy, calendar, new Set(["working.followup.2", "working.escalate.2"])),
     ).toBeUndefined();
     const releasing = { ...policy, working: { ...policy.working, release: 72 * H } };
     expect(iso(slaSteps(working, releasing, calendar)).at(-1)).toEqual([
