@@ -39,10 +39,13 @@ const PATTERNS: [RegExp, string][] = [
   [/\bsk-[A-Za-z0-9_-]{8,}/g, "sk-[redacted]"],
   [/\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, "$1 [redacted]"],
   [/(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+@/gi, "$1[redacted]@"],
-  [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, "[email]"],
+  // Bounded repeats (an address's local part is at most 64 characters, its domain 255): with
+  // open-ended ones a long run of letters without an "@" costs quadratic time, and a 20,000
+  // character value in a log line blocked the process for seconds.
+  [/[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,24}/g, "[email]"],
   // International numbers, and grouped national ones ("(415) 555-0134", "030 1234 5678");
   // plain digit runs such as Slack timestamps and ids are left alone.
-  [/\+\d[\d\s().-]{6,}\d/g, "[phone]"],
+  [/\+\d[\d\s().-]{6,24}\d/g, "[phone]"],
   [/\(?\b\d{2,4}\)?[\s.-]\d{3,4}[\s.-]\d{3,5}\b/g, "[phone]"],
 ];
 

@@ -1,5 +1,17 @@
 // action_id / callback_id constants shared by Block Kit builders and the listeners that handle them.
+import { AppError } from "#src/errors.ts";
+
 export const COMMAND = "/leads";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The lead id a button carries; anything else is refused before it reaches the database. */
+export function leadIdFrom(value: string | undefined | null): string {
+  if (typeof value !== "string" || !UUID.test(value)) {
+    throw new AppError("not_found", "This lead no longer exists.");
+  }
+  return value;
+}
 
 /** Buttons on lead cards; each button's value is the lead id. */
 export const ACTIONS = {

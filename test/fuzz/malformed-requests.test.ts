@@ -10,9 +10,47 @@ import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
+/** Seeded, so a failure can be replayed: FUZZ_SEED=<the seed printed> npm run bench:fuzz. */
+const SEED = Number(process.env.FUZZ_SEED ?? 20_261_122);
+/** A request with no answer after this long is a failure (named with its payload), not a hang. */
+const ANSWER_WITHIN_MS = 15_000;
 // A payload no listener acks waits for Bolt's 3-second unhandled-request timeout (then 404).
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 20);
 const TIMEOUT = 180_000 + Math.ceil(RUNS / CONCURRENCY) * 5_000;
+
+/** Sends `samples` CONCURRENCY at a time; returns one line per request that failed. */
+async function sendAll<T>(
+  what: string,
+  samples: T[],
+  send: (sample: T) => Promise<number>,
+  failed: (status: number) => boolean,
+): Promise<string[]> {
+  const failures: string[] = [];
+  const describe = (sample: T) => JSON.stringify(sample)?.slice(0, 300);
+  for (let i = 0; i < samples.length; i += CONCURRENCY) {
+    const batch = samples.slice(i, i + CONCURRENCY);
+    await Promise.all(
+      batch.map(async (sample) => {
+        let timer: NodeJS.Timeout | undefined;
+        const status = await Promise.race([
+          send(sample),
+          new Promise<"no answer">((resolve) => {
+            timer = setTimeout(() => resolve("no answer"), ANSWER_WITHIN_MS);
+          }),
+        ]).finally(() => clearTimeout(timer));
+        if (status === "no answer") {
+          failures.push(`no answer in ${ANSWER_WITHIN_MS / 1000} s: ${describe(sample)}`);
+        } else if (failed(status)) {
+          failures.push(`${status}: ${describe(sample)}`);
+        }
+      }),
+    );
+    if (samples.length >= 1_000 && (i + batch.length) % 1_000 < CONCURRENCY) {
+      process.stderr.write(`${what}: ${i + batch.length}/${samples.length} sent (seed ${SEED})\n`);
+    }
+  }
+  return failures;
+}
 const fakeSlack = useFakeSlack();
 const database = useTestDatabase();
 const app = useTestApp(() => ({
@@ -83,31 +121,32 @@ describe("generated malformed intake requests", () => {
     "get a 4xx and write nothing",
     async () => {
       const before = await rowCounts();
-      let fiveXx = 0;
-      await fc.assert(
-        fc.asyncProperty(request, async (r) => {
-          const headers: Record<string, string> = { authorization: `Bearer ${INTAKE_TOKEN}` };
-          if (r.contentType) headers["content-type"] = r.contentType;
-          if (r.idempotencyKey !== null) {
-            // fetch refuses non-ByteString headers; those never reach a server anyway.
-            if (!/^[\x20-\x7e]*$/.test(r.idempotencyKey)) return;
-            headers["idempotency-key"] = r.idempotencyKey;
-          }
-          const response = await fetch(`${app.current.url}${r.path}`, {
-            method: "POST",
-            headers,
-            body: r.body,
-          });
-          await response.arrayBuffer();
-          if (response.status >= 500) fiveXx++;
-          expect(
-            response.status,
-            `${r.path} ${String(r.body).slice(0, 200)}`,
-          ).toBeGreaterThanOrEqual(400);
-          expect(response.status).toBeLessThan(500);
-        }),
-        { numRuns: RUNS },
+      const send = async (r: (typeof samples)[number]): Promise<number> => {
+        const headers: Record<string, string> = { authorization: `Bearer ${INTAKE_TOKEN}` };
+        if (r.contentType) headers["content-type"] = r.contentType;
+        if (r.idempotencyKey !== null) {
+          // fetch refuses non-ByteString headers; those never reach a server anyway.
+          if (!/^[\x20-\x7e]*$/.test(r.idempotencyKey)) return 400;
+          headers["idempotency-key"] = r.idempotencyKey;
+        }
+        const response = await fetch(`${app.current.url}${r.path}`, {
+          method: "POST",
+          headers,
+          body: r.body,
+        });
+        await response.arrayBuffer();
+        return response.status;
+      };
+      const samples = fc.sample(request, { numRuns: RUNS, seed: SEED });
+      // Every one refused with a 4xx: a 2xx would mean a malformed request was accepted.
+      const failures = await sendAll(
+        "intake",
+        samples,
+        send,
+        (status) => status < 400 || status >= 500,
       );
+      expect(failures).toEqual([]);
+      const fiveXx = failures.filter((f) => /^5\d\d:/.test(f)).length;
       expect(fiveXx).toBe(0);
       expect(await rowCounts()).toEqual(before);
       const health = await fetch(`${app.current.url}/healthz`);
@@ -117,113 +156,100 @@ describe("generated malformed intake requests", () => {
   );
 });
 
-// Out of the default suite: on a loaded CI machine one run hung until the test timeout (some
-// generated payload seems to get no answer; see docs/reliability.md). `npm run bench:fuzz` and
-// FUZZ_SLACK=1 run it.
-describe.skipIf(!process.env.FUZZ_SLACK)(
-  "generated malformed Slack payloads with valid signatures",
-  () => {
-    it(
-      "never get a 5xx and write nothing",
-      async () => {
-        const requester = createSlackRequester({
-          url: `${app.current.url}/slack/events`,
-          signingSecret: SIGNING_SECRET,
-        });
-        const before = await rowCounts();
-        const text = fc.oneof(fc.string({ maxLength: 200 }), fc.constant("x".repeat(20_000)));
-        const actionIds = fc.constantFrom(...Object.values(ACTIONS), "unknown_action");
-        const payload = fc.oneof(
-          // Slash commands with any text, including junk subcommands.
-          fc.record({ kind: fc.constant("command" as const), text }),
-          // block_actions with broken values, missing users, missing containers.
-          fc.record({
-            kind: fc.constant("interaction" as const),
-            payload: fc.record(
-              {
-                type: fc.constantFrom("block_actions", "view_submission", "shortcut", "nonsense"),
-                user: fc.oneof(fc.record({ id: fc.string({ maxLength: 12 }) }), badField),
-                actions: fc.oneof(
-                  fc.array(
-                    fc.record(
-                      {
-                        action_id: actionIds,
-                        value: fc.oneof(text, badField),
-                        type: fc.constant("button"),
-                      },
-                      { requiredKeys: [] },
-                    ),
-                    { maxLength: 2 },
-                  ),
-                  badField,
-                ),
-                view: fc.oneof(
+describe("generated malformed Slack payloads with valid signatures", () => {
+  it(
+    "never get a 5xx and write nothing",
+    async () => {
+      const requester = createSlackRequester({
+        url: `${app.current.url}/slack/events`,
+        signingSecret: SIGNING_SECRET,
+      });
+      const before = await rowCounts();
+      const text = fc.oneof(fc.string({ maxLength: 200 }), fc.constant("x".repeat(20_000)));
+      const actionIds = fc.constantFrom(...Object.values(ACTIONS), "unknown_action");
+      const payload = fc.oneof(
+        // Slash commands with any text, including junk subcommands.
+        fc.record({ kind: fc.constant("command" as const), text }),
+        // block_actions with broken values, missing users, missing containers.
+        fc.record({
+          kind: fc.constant("interaction" as const),
+          payload: fc.record(
+            {
+              type: fc.constantFrom("block_actions", "view_submission", "shortcut", "nonsense"),
+              user: fc.oneof(fc.record({ id: fc.string({ maxLength: 12 }) }), badField),
+              actions: fc.oneof(
+                fc.array(
                   fc.record(
                     {
-                      callback_id: fc.oneof(fc.string({ maxLength: 30 }), badField),
-                      private_metadata: fc.oneof(text, badField),
-                      state: fc.oneof(fc.record({ values: anyJson }), badField),
+                      action_id: actionIds,
+                      value: fc.oneof(text, badField),
+                      type: fc.constant("button"),
                     },
                     { requiredKeys: [] },
                   ),
-                  badField,
+                  { maxLength: 2 },
                 ),
-                response_url: fc.constant(fakeSlack.current.responseUrl()),
-                team: fc.constant({ id: "T0TEST0001" }),
-              },
-              { requiredKeys: ["type"] },
-            ),
-          }),
-          fc.record({
-            kind: fc.constant("event" as const),
-            event: fc.record(
-              {
-                type: fc.constantFrom("app_home_opened", "user_change", "message", "unknown_event"),
-                user: fc.oneof(fc.string({ maxLength: 12 }), fc.object({ maxDepth: 2 }), badField),
-              },
-              { requiredKeys: ["type"] },
-            ),
-          }),
-          // A signed body that is not a form or JSON at all.
-          fc.record({ kind: fc.constant("raw" as const), body: fc.string({ maxLength: 500 }) }),
-        );
-        // Sampled and sent concurrently: payloads no listener acks each wait Bolt's 3 s timeout.
-        const send = async (p: (typeof samples)[number]): Promise<number> => {
-          if (p.kind === "command") {
-            return (
-              await requester.slashCommand({
-                text: p.text,
-                response_url: fakeSlack.current.responseUrl(),
-              })
-            ).status;
-          }
-          if (p.kind === "interaction") return (await requester.interaction(p.payload)).status;
-          if (p.kind === "event")
-            return (await requester.event(p.event as Record<string, unknown>)).status;
+                badField,
+              ),
+              view: fc.oneof(
+                fc.record(
+                  {
+                    callback_id: fc.oneof(fc.string({ maxLength: 30 }), badField),
+                    private_metadata: fc.oneof(text, badField),
+                    state: fc.oneof(fc.record({ values: anyJson }), badField),
+                  },
+                  { requiredKeys: [] },
+                ),
+                badField,
+              ),
+              response_url: fc.constant(fakeSlack.current.responseUrl()),
+              team: fc.constant({ id: "T0TEST0001" }),
+            },
+            { requiredKeys: ["type"] },
+          ),
+        }),
+        fc.record({
+          kind: fc.constant("event" as const),
+          event: fc.record(
+            {
+              type: fc.constantFrom("app_home_opened", "user_change", "message", "unknown_event"),
+              user: fc.oneof(fc.string({ maxLength: 12 }), fc.object({ maxDepth: 2 }), badField),
+            },
+            { requiredKeys: ["type"] },
+          ),
+        }),
+        // A signed body that is not a form or JSON at all.
+        fc.record({ kind: fc.constant("raw" as const), body: fc.string({ maxLength: 500 }) }),
+      );
+      // Sampled and sent concurrently: payloads no listener acks each wait Bolt's 3 s timeout.
+      const send = async (p: (typeof samples)[number]): Promise<number> => {
+        if (p.kind === "command") {
           return (
-            await requester.raw(p.body, {
-              "content-type": "application/x-www-form-urlencoded",
-              ...requester.sign(p.body),
+            await requester.slashCommand({
+              text: p.text,
+              response_url: fakeSlack.current.responseUrl(),
             })
           ).status;
-        };
-        const samples = fc.sample(payload, RUNS);
-        const failures: string[] = [];
-        for (let i = 0; i < samples.length; i += CONCURRENCY) {
-          const batch = samples.slice(i, i + CONCURRENCY);
-          const statuses = await Promise.all(batch.map(send));
-          statuses.forEach((status, j) => {
-            if (status >= 500) failures.push(`${status} ${JSON.stringify(batch[j]).slice(0, 300)}`);
-          });
         }
-        const fiveXx = failures.length;
-        expect(failures).toEqual([]);
-        expect(fiveXx).toBe(0);
-        expect(await rowCounts()).toEqual(before);
-        const health = await fetch(`${app.current.url}/healthz`);
-        expect(health.status).toBe(200);
-      },
-      TIMEOUT,
-    );
-  },
-);
+        if (p.kind === "interaction") return (await requester.interaction(p.payload)).status;
+        if (p.kind === "event")
+          return (await requester.event(p.event as Record<string, unknown>)).status;
+        return (
+          await requester.raw(p.body, {
+            "content-type": "application/x-www-form-urlencoded",
+            ...requester.sign(p.body),
+          })
+        ).status;
+      };
+      const samples = fc.sample(payload, { numRuns: RUNS, seed: SEED });
+      const failures = await sendAll("slack", samples, send, (status) => status >= 500);
+      const fiveXx = failures.length;
+      expect(failures).toEqual([]);
+      expect(fiveXx).toBe(0);
+      expect(await rowCounts()).toEqual(before);
+      const health = await fetch(`${app.current.url}/healthz`);
+      expect(health.status).toBe(200);
+    },
+    TIMEOUT,
+  );
+});

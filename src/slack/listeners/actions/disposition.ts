@@ -6,7 +6,7 @@ import { AppError } from "#src/errors.ts";
 import type { Disposition } from "#src/services/dispose-lead.ts";
 import { leadName } from "#src/slack/blocks/disposition-feed.ts";
 import { buildDispositionModal } from "#src/slack/blocks/disposition-modal.ts";
-import { ACTIONS } from "#src/slack/ids.ts";
+import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 
 export function registerDispositionButtons(app: App, deps: Deps): void {
@@ -20,7 +20,7 @@ export function registerDispositionButtons(app: App, deps: Deps): void {
       const logger = deps.logger.child({ action: actionId, user: body.user.id });
       await withErrorReply(respond, logger, async () => {
         const lead = await deps.db.prisma.lead.findUnique({
-          where: { id: action.value ?? "" },
+          where: { id: leadIdFrom(action.value) },
           select: { id: true, number: true, firstName: true, lastName: true, email: true },
         });
         if (!lead) throw new AppError("not_found", "This lead no longer exists.");

@@ -4,7 +4,7 @@ import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
 import { leadName } from "#src/slack/blocks/disposition-feed.ts";
 import { buildLogTouchModal } from "#src/slack/blocks/log-touch-modal.ts";
-import { ACTIONS } from "#src/slack/ids.ts";
+import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 
 export function registerLogTouchButton(app: App, deps: Deps): void {
@@ -15,7 +15,7 @@ export function registerLogTouchButton(app: App, deps: Deps): void {
       const logger = deps.logger.child({ action: ACTIONS.logTouch, user: body.user.id });
       await withErrorReply(respond, logger, async () => {
         const lead = await deps.db.prisma.lead.findUnique({
-          where: { id: action.value ?? "" },
+          where: { id: leadIdFrom(action.value) },
           select: {
             id: true,
             number: true,

@@ -7,7 +7,7 @@ import { AppError } from "#src/errors.ts";
 import { ownedLeadRefusal } from "#src/services/owned-lead.ts";
 import { leadName } from "#src/slack/blocks/disposition-feed.ts";
 import { buildConvertedModal, buildReleaseModal } from "#src/slack/blocks/outcome-modals.ts";
-import { ACTIONS } from "#src/slack/ids.ts";
+import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 
 export function registerOutcomeButtons(app: App, deps: Deps): void {
@@ -21,7 +21,7 @@ export function registerOutcomeButtons(app: App, deps: Deps): void {
       const logger = deps.logger.child({ action: actionId, user: body.user.id });
       await withErrorReply(respond, logger, async () => {
         const lead = await deps.db.prisma.lead.findUnique({
-          where: { id: action.value ?? "" },
+          where: { id: leadIdFrom(action.value) },
           select: {
             id: true,
             number: true,

@@ -2,7 +2,7 @@
 import type { App, BlockButtonAction } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { passLead } from "#src/services/pass-lead.ts";
-import { ACTIONS } from "#src/slack/ids.ts";
+import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 
 export function registerPass(app: App, deps: Deps): void {
@@ -14,7 +14,7 @@ export function registerPass(app: App, deps: Deps): void {
         db: deps.db,
         playbook: deps.playbook.current,
         webhooks: deps.config.webhooks,
-        leadId: action.value ?? "",
+        leadId: leadIdFrom(action.value),
         userId: body.user.id,
         now: deps.clock.now(),
       });

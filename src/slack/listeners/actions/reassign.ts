@@ -6,7 +6,7 @@ import { AppError } from "#src/errors.ts";
 import { reassignLead } from "#src/services/reassign-lead.ts";
 import { leadName } from "#src/slack/blocks/disposition-feed.ts";
 import { buildReassignModal, REASSIGN_FIELDS as F } from "#src/slack/blocks/reassign-modal.ts";
-import { ACTIONS, VIEWS } from "#src/slack/ids.ts";
+import { ACTIONS, leadIdFrom, VIEWS } from "#src/slack/ids.ts";
 import { GENERIC_FAILURE, withErrorReply } from "#src/slack/reply-errors.ts";
 
 export function registerReassign(app: App, deps: Deps): void {
@@ -17,7 +17,7 @@ export function registerReassign(app: App, deps: Deps): void {
       const logger = deps.logger.child({ action: ACTIONS.reassign, user: body.user.id });
       await withErrorReply(respond, logger, async () => {
         const lead = await deps.db.prisma.lead.findUnique({
-          where: { id: action.value ?? "" },
+          where: { id: leadIdFrom(action.value) },
           include: { owner: { select: { slackUserId: true } }, team: true },
         });
         if (!lead) throw new AppError("not_found", "This lead no longer exists.");

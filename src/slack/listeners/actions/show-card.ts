@@ -3,7 +3,7 @@ import type { App, BlockButtonAction } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
 import { currentCard } from "#src/outbox/card-handlers.ts";
-import { ACTIONS } from "#src/slack/ids.ts";
+import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 
 export function registerShowCard(app: App, deps: Deps): void {
@@ -11,10 +11,10 @@ export function registerShowCard(app: App, deps: Deps): void {
     await ack();
     const logger = deps.logger.child({ action: ACTIONS.showCard, user: body.user.id });
     await withErrorReply(respond, logger, async () => {
-      const leadId = action.value ?? "";
-      const lead = /^[0-9a-f-]{36}$/i.test(leadId)
-        ? await deps.db.prisma.lead.findUnique({ where: { id: leadId }, select: { id: true } })
-        : null;
+      const lead = await deps.db.prisma.lead.findUnique({
+        where: { id: leadIdFrom(action.value) },
+        select: { id: true },
+      });
       if (!lead) throw new AppError("not_found", "That lead no longer exists.");
       await respond({
         response_type: "ephemeral",
