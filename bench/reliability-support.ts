@@ -265,3 +265,36 @@ export function buttonValue(blocks: unknown, actionId: string): string | undefin
   }
   return undefined;
 }
+
+/**
+ * The example playbook with its teams replaced by `count` claim-mode teams, each with its own
+ * channel (C0SHARD00, C0SHARD01, …) and rep, routed by city ("shard-07" → team shard-07). Slack
+ * takes about one message per second per channel, so spreading leads over channels keeps the
+ * scripts short without changing how each channel is paced.
+ */
+export function shardedPlaybookYaml(count: number): { yaml: string; channels: string[] } {
+  const path = fileURLToPath(new URL("../manifests/playbook.yml", import.meta.url));
+  const doc = parseYaml(readFileSync(path, "utf8")) as Record<string, unknown>;
+  const id = (i: number) => String(i).padStart(2, "0");
+  const channels = Array.from({ length: count }, (_, i) => `C0SHARD${id(i)}`);
+  doc.teams = channels.map((channel, i) => ({
+    key: `shard-${id(i)}`,
+    name: `Shard ${id(i)}`,
+    channel,
+    mode: "claim",
+    managers: [`U0SHARDM${id(i)}`],
+    reps: [{ user: `U0SHARDR${id(i)}`, name: `Shard rep ${id(i)}` }],
+  }));
+  doc.routing = {
+    accountMatching: false,
+    rules: channels.map((_, i) => ({
+      name: `Shard ${id(i)}`,
+      team: `shard-${id(i)}`,
+      when: [{ field: "city", equals: `shard-${id(i)}` }],
+    })),
+    default: "shard-00",
+  };
+  const yaml = stringifyYaml(doc);
+  parsePlaybook(yaml, "sharded bench playbook"); // throws with the problem if it is invalid
+  return { yaml, channels };
+}
