@@ -77,11 +77,12 @@ export function batonEnv(options: {
 export async function startInProcess(
   env: Record<string, string>,
   playbook?: PlaybookStore,
+  logLevel = "warn",
 ): Promise<Baton & { url: string }> {
   const config = loadConfig(env);
   const baton = await startBaton({
     config,
-    logger: createLogger({ level: "warn" }),
+    logger: createLogger({ level: logLevel }),
     metrics: undefined,
     playbook,
   });
