@@ -54,6 +54,9 @@ export class OutboxWorker implements Worker {
   readonly id = `outbox-${randomBytes(4).toString("hex")}`;
   private running = false;
   private loop?: Promise<void>;
+  /** Messages leased by the background loop and not settled yet (at most batchSize). */
+  private inFlight = 0;
+  private readonly groups = new Set<Promise<void>>();
   private sleeper?: { timer: NodeJS.Timeout; wake: () => void };
   private readonly pollMs: number;
   private readonly batchSize: number;
@@ -94,54 +97,77 @@ export class OutboxWorker implements Worker {
     }
   }
 
+  /**
+   * The background loop keeps up to batchSize messages in flight and leases more as soon as
+   * some settle: a Slack call that hangs until its timeout (15 s) holds up only its own
+   * target, not every other message leased with it (#7, bench:slack-faults).
+   */
   private async run(): Promise<void> {
     while (this.running) {
-      let count = 0;
-      try {
-        count = await this.deliverBatch();
-      } catch (error) {
-        this.options.logger.error({ err: error }, "outbox: could not lease messages; retrying");
+      const room = this.batchSize - this.inFlight;
+      let leased = 0;
+      if (room > 0) {
+        try {
+          leased = await this.leaseAndStart(room);
+        } catch (error) {
+          this.options.logger.error({ err: error }, "outbox: could not lease messages; retrying");
+        }
       }
-      if (count === 0 && this.running) await this.sleep(this.pollMs);
+      // Full, or nothing more is due: wait for a settled group, new work (wake) or the poll.
+      if ((room <= 0 || leased < room) && this.running) await this.sleep(this.pollMs);
     }
+    await Promise.all(this.groups);
   }
 
-  private async deliverBatch(): Promise<number> {
+  private async leaseAndStart(limit: number): Promise<number> {
+    const messages = await this.lease(limit);
+    for (const group of groupByTarget(messages)) {
+      this.inFlight += group.length;
+      const running: Promise<void> = this.deliverGroup(group)
+        .catch((error: unknown) => {
+          this.options.logger.error({ err: error }, "outbox: delivery failed unexpectedly");
+        })
+        .finally(() => {
+          this.inFlight -= group.length;
+          this.groups.delete(running);
+          this.wake();
+        });
+      this.groups.add(running);
+    }
+    return messages.length;
+  }
+
+  private lease(limit: number): Promise<OutboxRow[]> {
     const { db, clock } = this.options;
-    const messages = await leaseDue(db, {
+    return leaseDue(db, {
       kinds: Object.keys(this.options.handlers),
       worker: this.id,
       now: clock.now(),
       leaseMs: this.leaseMs,
-      limit: this.batchSize,
+      limit,
     });
+  }
+
+  private async deliverBatch(): Promise<number> {
+    const messages = await this.lease(this.batchSize);
     // Messages for different targets go out side by side; one target's in order.
-    const byTarget = new Map<string, OutboxRow[]>();
-    for (const message of messages) {
-      const key = message.target ?? `#${message.id}`;
-      byTarget.set(key, [...(byTarget.get(key) ?? []), message]);
-    }
-    await Promise.all(
-      [...byTarget.values()].map(async (group) => {
-        for (const [i, message] of group.entries()) {
-          const heldUntil = await this.deliver(message);
-          if (heldUntil) {
-            // The channel is rate limited: the rest of this group waits with it.
-            for (const rest of group.slice(i + 1)) {
-              await markRetry(
-                db,
-                rest.id,
-                this.id,
-                heldUntil,
-                "waiting for the channel's rate limit",
-              );
-            }
-            return;
-          }
-        }
-      }),
-    );
+    await Promise.all(groupByTarget(messages).map((group) => this.deliverGroup(group)));
     return messages.length;
+  }
+
+  /** Delivers one target's messages in order; after a rate limit the rest wait with it. */
+  private async deliverGroup(group: OutboxRow[]): Promise<void> {
+    const { db } = this.options;
+    for (const [i, message] of group.entries()) {
+      const heldUntil = await this.deliver(message);
+      if (heldUntil) {
+        // The channel is rate limited: the rest of this group waits with it.
+        for (const rest of group.slice(i + 1)) {
+          await markRetry(db, rest.id, this.id, heldUntil, "waiting for the channel's rate limit");
+        }
+        return;
+      }
+    }
   }
 
   /** Delivers one message; returns the time its target is held until after a rate limit. */
@@ -186,4 +212,14 @@ export class OutboxWorker implements Worker {
       this.sleeper = { timer, wake };
     });
   }
+}
+
+/** Groups leased messages by target (messages without one each on their own), in order. */
+function groupByTarget(messages: OutboxRow[]): OutboxRow[][] {
+  const byTarget = new Map<string, OutboxRow[]>();
+  for (const message of messages) {
+    const key = message.target ?? `#${message.id}`;
+    byTarget.set(key, [...(byTarget.get(key) ?? []), message]);
+  }
+  return [...byTarget.values()];
 }

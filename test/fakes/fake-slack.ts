@@ -342,7 +342,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       fault.times -= 1;
       faults = faults.filter((f) => f.times > 0);
       if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if (fault.status || fault.error) call.failed = "fault";
+      if (fault.status || fault.error) call.failed = fault.status === 429 ? "ratelimited" : "fault";
+      if (fault.status === 429) call.retryAfter = fault.retryAfter;
       if (fault.status) {
         if (fault.retryAfter !== undefined) res.setHeader("Retry-After", String(fault.retryAfter));
         res.writeHead(fault.status, { "Content-Type": "application/json" });
