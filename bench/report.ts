@@ -1,10 +1,12 @@
-// Benchmarks print their figures and record them in docs/benchmarks.md, each in its own
-// section (between markers) so one benchmark's run never erases another's figures.
+// Benchmarks print their figures and record them in docs/benchmarks.md (reliability scripts:
+// docs/reliability.md), each in its own section (between markers) so one benchmark's run
+// never erases another's figures.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const DOC = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));
+const RELIABILITY_DOC = fileURLToPath(new URL("../docs/reliability.md", import.meta.url));
 const HEADER = `# Benchmarks
 
 Figures measured by the scripts in \`bench/\`; each script rewrites its own section when it runs.
@@ -17,8 +19,8 @@ export function machine(): string {
 }
 
 /** Replaces (or appends) the section `id` of docs/benchmarks.md with `markdown`. */
-export function recordSection(id: string, markdown: string): void {
-  const doc = existsSync(DOC) ? readFileSync(DOC, "utf8") : HEADER;
+export function recordSection(id: string, markdown: string, file = DOC): void {
+  const doc = existsSync(file) ? readFileSync(file, "utf8") : HEADER;
   const start = `<!-- bench:${id} -->`;
   const end = `<!-- /bench:${id} -->`;
   const block = `${start}\n${markdown.trim()}\n${end}`;
@@ -28,7 +30,32 @@ export function recordSection(id: string, markdown: string): void {
     from >= 0 && to > from
       ? `${doc.slice(0, from)}${block}${doc.slice(to + end.length)}`
       : `${doc.trimEnd()}\n\n${block}\n`;
-  writeFileSync(DOC, next);
+  writeFileSync(file, next);
+}
+
+/** Replaces the figures block `id` of docs/reliability.md (its markers are placed by hand). */
+export function recordReliability(id: string, markdown: string): void {
+  recordSection(id, markdown, RELIABILITY_DOC);
+}
+
+/** "p50 12 ms, p99 40 ms" style figures of unsorted samples. */
+export function summarize(samples: number[]): {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+} {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
 }
 
 /** Percentile of sorted numbers (nearest rank). */

@@ -82,6 +82,9 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       if (slackListener) slackListener(req, res);
       else sendJson(res, 503, { error: "starting" });
     });
+    // Intake answers 503 + Retry-After until its routes are registered below: a client (or a
+    // load balancer's retry) tries again, where a 404 would tell it the URL is wrong.
+    const releaseIntake = http.hold("/api/", "Baton is starting. Retry shortly.");
     const port = await http.listen(config.http.port, config.http.host);
     phases.intake.push({ name: "http", run: () => http.close(config.shutdownTimeoutMs) });
 
@@ -110,6 +113,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       ackGate,
     };
     registerIntakeRoutes(http, deps);
+    releaseIntake();
     const slack = createSlackApp(deps, slackStatus.identity);
     const delivery = deliveryClient(config, logger);
     const sender = slackSender(db, delivery, new Pacer());

@@ -30,6 +30,12 @@ export interface HttpServer {
   route(method: string, pattern: string, handler: RouteHandler): void;
   /** Hands every request under `prefix` to a listener (Bolt's receiver). */
   mount(prefix: string, listener: RequestListener): void;
+  /**
+   * Answers every request under `prefix` 503 with Retry-After until the returned function is
+   * called: while Baton starts (database opening, migrations), so a client retries instead of
+   * taking the 404 of a route not registered yet for a wrong URL.
+   */
+  hold(prefix: string, message: string): () => void;
   listen(port: number, host: string): Promise<number>;
   /** Stops accepting connections and waits for in-flight requests, up to `timeoutMs`. */
   close(timeoutMs: number): Promise<void>;
@@ -39,6 +45,7 @@ export interface HttpServer {
 export function createHttpServer(logger: Logger, metrics: Metrics): HttpServer {
   const routes: Route[] = [];
   const mounts: { prefix: string; listener: RequestListener }[] = [];
+  const holds = new Map<string, string>();
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
@@ -57,6 +64,14 @@ export function createHttpServer(logger: Logger, metrics: Metrics): HttpServer {
       if (inFlight === 0) drained?.();
     });
 
+    for (const [prefix, message] of holds) {
+      if (path.startsWith(prefix)) {
+        label = prefix;
+        res.setHeader("Retry-After", "5");
+        sendJson(res, 503, { error: "starting", message });
+        return;
+      }
+    }
     const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
     if (mount) {
       label = mount.prefix;
@@ -96,6 +111,12 @@ export function createHttpServer(logger: Logger, metrics: Metrics): HttpServer {
     },
     mount(prefix, listener) {
       mounts.push({ prefix, listener });
+    },
+    hold(prefix, message) {
+      holds.set(prefix, message);
+      return () => {
+        holds.delete(prefix);
+      };
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {

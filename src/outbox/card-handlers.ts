@@ -61,12 +61,18 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
       }),
     "lead.activity": (message) =>
       classifySlackErrors(async () => {
-        const { leadId, activities } = message.payload as { leadId: string; activities: number };
+        const { leadId, activities, activityIds } = message.payload as {
+          leadId: string;
+          activities: number;
+          /** The activities this reply announces (rows queued before ids were sent: absent). */
+          activityIds?: string[];
+        };
         const lead = await deps.db.prisma.lead.findUniqueOrThrow({
           where: { id: leadId },
           include: {
             owner: { select: { slackUserId: true } },
             activities: {
+              ...(activityIds ? { where: { id: { in: activityIds } } } : {}),
               orderBy: { createdAt: "desc" },
               take: Math.max(1, Math.min(activities, 50)),
             },

@@ -2,12 +2,18 @@
 // allowed): a token bucket per channel, waited on before sending. It refills a little slower
 // than Slack's limit (0.9 per second): a message's trip to Slack takes a varying few
 // milliseconds, so spacing messages exactly one second apart here can land two of them closer
-// than that at Slack, and Slack refuses the second.
+// than that at Slack, and Slack refuses the second. After a 429 the channel is
+// held until Slack's Retry-After has passed, for every message to it from this process (the
+// outbox's holdTarget does the same across replicas for messages with a target).
+interface Bucket {
+  tokens: number;
+  at: number;
+  queue: Promise<void>;
+  heldUntil: number;
+}
+
 export class Pacer {
-  private readonly buckets = new Map<
-    string,
-    { tokens: number; at: number; queue: Promise<void> }
-  >();
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(
     private readonly perSecond = 0.9,
@@ -17,13 +23,9 @@ export class Pacer {
 
   /** Resolves when one more message may go to `key`. Calls for one key resolve in order. */
   take(key: string): Promise<void> {
-    const bucket = this.buckets.get(key) ?? {
-      tokens: this.burst,
-      at: this.now(),
-      queue: Promise.resolve(),
-    };
-    this.buckets.set(key, bucket);
+    const bucket = this.bucket(key);
     const turn = bucket.queue.then(async () => {
+      await this.waitForHold(bucket);
       const now = this.now();
       bucket.tokens = Math.min(
         this.burst,
@@ -40,5 +42,33 @@ export class Pacer {
     });
     bucket.queue = turn;
     return turn;
+  }
+
+  /** Resolves once `key` is not held (a call that is not paced, e.g. an update, still waits). */
+  async free(key: string): Promise<void> {
+    const bucket = this.buckets.get(key);
+    if (bucket) await this.waitForHold(bucket);
+  }
+
+  /** Slack answered 429 for `key`: nothing more goes to it for `ms`. */
+  hold(key: string, ms: number): void {
+    const bucket = this.bucket(key);
+    bucket.heldUntil = Math.max(bucket.heldUntil, this.now() + ms);
+  }
+
+  private bucket(key: string): Bucket {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { tokens: this.burst, at: this.now(), queue: Promise.resolve(), heldUntil: 0 };
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  private async waitForHold(bucket: Bucket): Promise<void> {
+    // A hold may be extended while waiting (another 429): wait again until it has passed.
+    for (let wait = bucket.heldUntil - this.now(); wait > 0; wait = bucket.heldUntil - this.now()) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 }

@@ -74,19 +74,32 @@ export interface SlackSender {
 }
 
 export function slackSender(db: Database, client: WebClient, pacer: Pacer): SlackSender {
+  /** A 429 holds the channel in the pacer until Slack's Retry-After has passed. */
+  const holdOnRateLimit = async <T>(channel: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { code?: string }).code === ErrorCode.RateLimitedError) {
+        pacer.hold(channel, ((error as { retryAfter?: number }).retryAfter ?? 1) * 1000);
+      }
+      throw error;
+    }
+  };
   const post: SlackSender["post"] = async (channel, payload) => {
     const threadTs = payload.threadOf
       ? await findThread(db, payload.threadOf.leadId, payload.threadOf.kind)
       : undefined;
     await pacer.take(channel);
-    const response = await client.chat.postMessage({
-      channel,
-      text: payload.text,
-      blocks: payload.blocks,
-      unfurl_links: false,
-      unfurl_media: false,
-      ...(threadTs ? { thread_ts: threadTs, reply_broadcast: payload.broadcast === true } : {}),
-    } as ChatPostMessageArguments);
+    const response = await holdOnRateLimit(channel, () =>
+      client.chat.postMessage({
+        channel,
+        text: payload.text,
+        blocks: payload.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(threadTs ? { thread_ts: threadTs, reply_broadcast: payload.broadcast === true } : {}),
+      } as ChatPostMessageArguments),
+    );
     const ts = String(response.ts);
     const posted = String(response.channel ?? channel);
     if (payload.record) {
@@ -115,7 +128,10 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
       return { user };
     },
     async updateMessage(channel, ts, payload) {
-      await client.chat.update({ channel, ts, text: payload.text, blocks: payload.blocks });
+      await pacer.free(channel);
+      await holdOnRateLimit(channel, () =>
+        client.chat.update({ channel, ts, text: payload.text, blocks: payload.blocks }),
+      );
       return { channel, ts };
     },
     async update(payload) {
@@ -123,12 +139,15 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
       if (!found) {
         throw new Undeliverable(`no ${payload.kind} message for lead ${payload.leadId} to update`);
       }
-      await client.chat.update({
-        channel: found.channelId,
-        ts: found.ts,
-        text: payload.text,
-        blocks: payload.blocks,
-      });
+      await pacer.free(found.channelId);
+      await holdOnRateLimit(found.channelId, () =>
+        client.chat.update({
+          channel: found.channelId,
+          ts: found.ts,
+          text: payload.text,
+          blocks: payload.blocks,
+        }),
+      );
       return { channel: found.channelId, ts: found.ts };
     },
   };

@@ -247,7 +247,7 @@ async function captureRound(
   // Activities: an activity already stored (same sender id or same content) is skipped.
   const allActivities = work.flatMap((w) => w.activities);
   const inserted = allActivities.length
-    ? await sql.query<{ leadId: string; type: string; occurredAt: number }>(
+    ? await sql.query<{ id: string; leadId: string; type: string; occurredAt: number }>(
         `INSERT INTO "Activity" ("id", "leadId", "type", "occurredAt", "url", "title", "eventName", "message",
            "colleague", "colleagueNote", "source", "campaign", "data", "externalId", "createdAt")
          SELECT "id", "leadId", "type", "occurredAt", "url", "title", "eventName", "message",
@@ -256,7 +256,7 @@ async function captureRound(
              "url" text, "title" text, "eventName" text, "message" text, "colleague" text, "colleagueNote" text,
              "source" text, "campaign" text, "data" jsonb, "externalId" text)
          ON CONFLICT ("leadId", "externalId") DO NOTHING
-         RETURNING "leadId", "type", (extract(epoch FROM "occurredAt") * 1000)::float8 AS "occurredAt"`,
+         RETURNING "id", "leadId", "type", (extract(epoch FROM "occurredAt") * 1000)::float8 AS "occurredAt"`,
         [JSON.stringify(allActivities), now.toISOString()],
       )
     : [];
@@ -372,7 +372,9 @@ async function captureRound(
     } else if (added.length > 0 && WITH_SALES.includes(decision.status)) {
       outbox.push({
         kind: "lead.activity",
-        payload: { leadId: lead.id, activities: added.length },
+        // The ids, not just a count: the reply is built when delivered, and by then newer
+        // activities may be stored (they get their own reply).
+        payload: { leadId: lead.id, activities: added.length, activityIds: added.map((a) => a.id) },
         orderingKey: lead.id,
         dedupeKey: null,
         n: outbox.length,

@@ -182,6 +182,55 @@ describe("the Claim button", () => {
     expect(text).not.toContain("<!here>");
   });
 
+  it("announces each batch of activities in its own reply, even when both wait in the outbox", async () => {
+    // Found by bench:slack-faults (#7): the reply was built from the newest activities at
+    // delivery time, so when a second batch arrived first, the first batch was never shown
+    // and the second was shown twice.
+    const lead = await database.current.prisma.lead.findFirstOrThrow({
+      where: { email: "race@othercorp.example" },
+    });
+    const card = await database.current.prisma.slackMessage.findFirstOrThrow({
+      where: { leadId: lead.id, kind: "card" },
+    });
+    const repliesBefore = fakeSlack.current
+      .visible(card.channelId)
+      .filter((m) => m.thread_ts === card.ts).length;
+    await app.current.outbox.stop();
+    try {
+      for (const title of ["First batch webinar", "Second batch pricing"]) {
+        const response = await fetch(`${app.current.url}/api/v1/activities`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${INTAKE_TOKEN}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            activities: [
+              {
+                email: "race@othercorp.example",
+                type: "pricing_page",
+                occurredAt: new Date().toISOString(),
+                title,
+                url: `https://baton.example/${title.length}`,
+              },
+            ],
+          }),
+        });
+        expect(response.status).toBe(200);
+      }
+      await app.current.outbox.drain();
+    } finally {
+      app.current.outbox.start();
+    }
+    const replies = fakeSlack.current
+      .visible(card.channelId)
+      .filter((m) => m.thread_ts === card.ts)
+      .slice(repliesBefore)
+      .map((m) => JSON.stringify(m.blocks));
+    expect(replies).toHaveLength(2);
+    expect(replies[0]).toContain("First batch webinar");
+    expect(replies[0]).not.toContain("Second batch pricing");
+    expect(replies[1]).toContain("Second batch pricing");
+    expect(replies[1]).not.toContain("First batch webinar");
+  });
+
   it("tells someone outside the team why they cannot claim", async () => {
     const lead = await database.current.prisma.lead.findFirstOrThrow({
       where: { email: "race@othercorp.example" },

@@ -65,7 +65,7 @@ describe("two instances sharing one database", () => {
             .visible(CHANNEL)
             .filter((m) => !m.thread_ts && JSON.stringify(m.blocks).includes(id)).length === 1,
       );
-    await fakeSlack.current.waitFor(() => (shownOnce() ? true : undefined), 30_000);
+    await fakeSlack.current.waitFor(() => (shownOnce() ? true : undefined), 60_000);
     for (const app of apps()) await app.outbox.drain();
     const topLevel = fakeSlack.current.visible(CHANNEL).filter((m) => !m.thread_ts);
     for (const id of ids) {
@@ -143,5 +143,5 @@ describe("two instances sharing one database", () => {
         await database.current.prisma.leadEvent.count({ where: { leadId, type: "claimed" } }),
       ).toBe(1);
     }
-  });
+  }, 120_000);
 });

@@ -63,7 +63,16 @@ describe("/leads review", () => {
     expect(text).not.toContain("<!channel>");
     expect(text).toContain("lead_log_touch");
 
-    // A touch logged during the meeting shows up on the page.
+    // A touch logged during the meeting shows up on the page. The page is recorded just after
+    // Slack answers its post: wait for that, or the touch may come first and find no page to
+    // update (failed once on a loaded machine).
+    for (const until = Date.now() + 15_000; Date.now() < until; ) {
+      const recorded = await database.current.prisma.reviewPage.count({
+        where: { channelId: "C0NAMIDMKT", ts: posted!.ts },
+      });
+      if (recorded > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     await logTouch({
       db: database.current,
       playbook: app.current.deps.playbook.current,

@@ -12,6 +12,10 @@ export interface SlackCall {
   args: Record<string, unknown>;
   token?: string;
   at: number;
+  /** Set when the call was refused or lost on purpose (chaos, a fault, the rate limit). */
+  failed?: "ratelimited" | "server_error" | "timeout" | "fault";
+  /** The Retry-After (seconds) sent with a 429. */
+  retryAfter?: number;
 }
 
 export interface ResponseUrlPost {
@@ -44,11 +48,17 @@ interface RateLimit {
   burst: number;
 }
 
+type ChaosKind = "ratelimited" | "server_error" | "slow" | "timeout";
+
 interface Chaos {
   probability: number;
   random: () => number;
   methods?: string[];
-  kinds: ("ratelimited" | "server_error" | "slow")[];
+  kinds: ChaosKind[];
+  /** Seconds in a chaos 429's Retry-After. */
+  retryAfter: number;
+  /** How long a "timeout" holds the request before dropping the connection unanswered. */
+  hangMs: number;
 }
 
 interface Fault {
@@ -78,10 +88,21 @@ export interface FakeSlack {
   overLimit(): number;
   /** Slack-like per-channel limits: `perSecond` with bursts up to `burst`; 429 beyond. */
   setRateLimit(limit: RateLimit | undefined): void;
-  /** Fails a share of calls at random, reproducibly (seeded). */
+  /**
+   * Fails a share of calls at random, reproducibly (seeded): 429 with Retry-After
+   * ("ratelimited"), 503 ("server_error"), an answer 1.5 s late ("slow"), or no answer at all
+   * ("timeout": held for `hangMs`, then the connection is dropped; nothing is posted).
+   */
   chaos(
     options:
-      | { probability: number; seed: number; methods?: string[]; kinds?: Chaos["kinds"] }
+      | {
+          probability: number;
+          seed: number;
+          methods?: string[];
+          kinds?: ChaosKind[];
+          retryAfter?: number;
+          hangMs?: number;
+        }
       | undefined,
   ): void;
   /** A fresh response URL that records what is posted to it. */
@@ -264,7 +285,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const token =
       /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ??
       (args.token as string | undefined);
-    calls.push({ method, args, token, at: Date.now() });
+    const call: SlackCall = { method, args, token, at: Date.now() };
+    calls.push(call);
 
     if (
       chaos &&
@@ -273,8 +295,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     ) {
       const kind = chaos.kinds[Math.floor(chaos.random() * chaos.kinds.length)]!;
       if (kind === "slow") await new Promise((resolve) => setTimeout(resolve, 1500));
-      else {
-        if (kind === "ratelimited") res.setHeader("Retry-After", "1");
+      else if (kind === "timeout") {
+        call.failed = "timeout";
+        await new Promise((resolve) => setTimeout(resolve, chaos?.hangMs ?? 20_000));
+        req.socket.destroy();
+        return;
+      } else {
+        call.failed = kind;
+        if (kind === "ratelimited") {
+          call.retryAfter = chaos.retryAfter;
+          res.setHeader("Retry-After", String(chaos.retryAfter));
+        }
         res.writeHead(kind === "ratelimited" ? 429 : 503, { "Content-Type": "application/json" });
         res.end(
           JSON.stringify({
@@ -297,10 +328,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       buckets.set(key, bucket);
       if (bucket.tokens < 1) {
         overLimit += 1;
-        res.setHeader(
-          "Retry-After",
-          String(Math.max(1, Math.ceil((1 - bucket.tokens) / rateLimit.perSecond))),
-        );
+        call.failed = "ratelimited";
+        call.retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / rateLimit.perSecond));
+        res.setHeader("Retry-After", String(call.retryAfter));
         res.writeHead(429, { "Content-Type": "application/json" });
         res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
         return;
@@ -312,6 +342,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       fault.times -= 1;
       faults = faults.filter((f) => f.times > 0);
       if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.status || fault.error) call.failed = fault.status === 429 ? "ratelimited" : "fault";
+      if (fault.status === 429) call.retryAfter = fault.retryAfter;
       if (fault.status) {
         if (fault.retryAfter !== undefined) res.setHeader("Retry-After", String(fault.retryAfter));
         res.writeHead(fault.status, { "Content-Type": "application/json" });
@@ -367,6 +399,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         methods: options.methods,
         kinds: options.kinds ?? ["ratelimited", "server_error", "slow"],
         random: mulberry32(options.seed),
+        retryAfter: options.retryAfter ?? 1,
+        hangMs: options.hangMs ?? 20_000,
       };
     },
     responseUrl: () => `${origin}/response-url/${++responseSeq}`,

@@ -38,7 +38,10 @@ function worker(clock: Clock) {
     db: database.current,
     logger,
     clock,
-    handlers: slackHandlers(slackSender(database.current, client, new Pacer(1000, 1000))),
+    // The pacer on the worker's clock: a Retry-After hold runs out when the test says so.
+    handlers: slackHandlers(
+      slackSender(database.current, client, new Pacer(1000, 1000, () => clock.now().getTime())),
+    ),
   });
 }
 
@@ -136,6 +139,48 @@ describe("outbox worker", () => {
     expect((await row(first.id)).attempts).toBe(2);
   });
 
+  it("sends nothing to a rate-limited channel before Retry-After, whatever the message's target", async () => {
+    // Found by bench:slack-faults (#7): thread replies and updates have no outbox target, so
+    // holdTarget did not hold them, and they went to the channel right after its 429.
+    const clock = { now: () => new Date() };
+    const w = worker(clock);
+    slack.fail("chat.postMessage", { status: 429, retryAfter: 1 });
+    await enqueue(
+      "slack.post",
+      { channel: "C0HOLD0001", text: "card", record: { leadId: lead.id, kind: "card" } },
+      { orderingKey: lead.id, target: "C0HOLD0001" },
+      new Date(Date.now() - 1000),
+    );
+    await w.drain();
+    const refused = slack.callsTo("chat.postMessage")[0]!;
+    expect(refused.failed).toBe("ratelimited");
+    // A reply in another lead's thread and an update, neither with a target, come right after.
+    await enqueue(
+      "slack.post",
+      { channel: "C0HOLD0001", text: "reply" },
+      {},
+      new Date(Date.now() - 1000),
+    );
+    await enqueue(
+      "slack.update",
+      { leadId: lead.id, kind: "card", text: "card, updated" },
+      {},
+      new Date(Date.now() - 1000),
+    );
+    await database.current.prisma.slackMessage.create({
+      data: { leadId: lead.id, kind: "card", channelId: "C0HOLD0001", ts: "1795000000.000001" },
+    });
+    await w.drain();
+    const later = slack.calls.filter((c) => c.at > refused.at && c.method.startsWith("chat."));
+    // The reply, the update, and the card's own retry (its row is due again after 1 s).
+    expect(later.map((c) => String(c.args.text)).sort()).toEqual([
+      "card",
+      "card, updated",
+      "reply",
+    ]);
+    for (const call of later) expect(call.at - refused.at).toBeGreaterThanOrEqual(990);
+  });
+
   it("backs off on server errors and network failures without a hot loop", async () => {
     const clock = new TestClock();
     slack.fail("chat.postMessage", { status: 503, times: 3 });
@@ -192,6 +237,38 @@ describe("outbox worker", () => {
     expect(texts).toHaveLength(40);
     expect(new Set(texts).size).toBe(40);
     if (testDatabaseUrl()) expect(Math.min(...handled)).toBeGreaterThan(0);
+  });
+
+  it("in the background, a Slack call that hangs holds up only its own channel", async () => {
+    // Found by bench:slack-faults (#7): the loop waited for a whole batch, so one call hanging
+    // until its timeout (15 s) stopped every other channel's messages for that long.
+    const w = worker({ now: () => new Date() });
+    slack.fail("chat.postMessage", { delayMs: 3000 });
+    await enqueue(
+      "slack.post",
+      { channel: "C0SLOW0001", text: "slow" },
+      { target: "C0SLOW0001" },
+      new Date(Date.now() - 1000),
+    );
+    w.start();
+    try {
+      const slow = await slack.waitFor(() => slack.callsTo("chat.postMessage")[0]);
+      await enqueue(
+        "slack.post",
+        { channel: "C0FAST0001", text: "fast" },
+        { target: "C0FAST0001" },
+        new Date(Date.now() - 1000),
+      );
+      w.wake();
+      const fast = await slack.waitFor(() => slack.visible("C0FAST0001")[0]);
+      expect(fast.text).toBe("fast");
+      // Delivered while the slow call was still waiting for its answer.
+      expect(slack.visible("C0SLOW0001")).toHaveLength(0);
+      expect(slack.callsTo("chat.postMessage")[1]!.at - slow.at).toBeLessThan(2000);
+      await slack.waitFor(() => slack.visible("C0SLOW0001")[0]);
+    } finally {
+      await w.stop();
+    }
   });
 
   it("runs in the background and stops cleanly", async () => {
