@@ -4,6 +4,7 @@
 // with its error.
 import { randomBytes } from "node:crypto";
 import type { Clock } from "#src/clock.ts";
+import { isDatabaseUnavailable } from "#src/db/connection-errors.ts";
 import type { Database } from "#src/db/database.ts";
 import { errorMessage } from "#src/errors.ts";
 import type { Worker } from "#src/lib/worker.ts";
@@ -103,18 +104,34 @@ export class OutboxWorker implements Worker {
    * target, not every other message leased with it (#7, bench:slack-faults).
    */
   private async run(): Promise<void> {
+    let failures = 0;
     while (this.running) {
       const room = this.batchSize - this.inFlight;
       let leased = 0;
       if (room > 0) {
         try {
           leased = await this.leaseAndStart(room);
+          if (failures > 0) this.options.logger.info({ failures }, "outbox: leasing again");
+          failures = 0;
         } catch (error) {
-          this.options.logger.error({ err: error }, "outbox: could not lease messages; retrying");
+          failures += 1;
+          // While the database is away this fails every poll: say so once, then every 20th.
+          if (failures === 1 || failures % 20 === 0) {
+            const down = isDatabaseUnavailable(error);
+            this.options.logger[down ? "warn" : "error"](
+              { err: error, failures },
+              down
+                ? "outbox: database unavailable; retrying"
+                : "outbox: could not lease messages; retrying",
+            );
+          }
         }
       }
-      // Full, or nothing more is due: wait for a settled group, new work (wake) or the poll.
-      if ((room <= 0 || leased < room) && this.running) await this.sleep(this.pollMs);
+      // Full, or nothing more is due: wait for a settled group, new work (wake) or the poll
+      // (longer after failures, up to 2 s).
+      const wait =
+        failures > 0 ? Math.min(2000, this.pollMs * 2 ** Math.min(failures, 4)) : this.pollMs;
+      if ((room <= 0 || leased < room) && this.running) await this.sleep(wait);
     }
     await Promise.all(this.groups);
   }
@@ -125,7 +142,14 @@ export class OutboxWorker implements Worker {
       this.inFlight += group.length;
       const running: Promise<void> = this.deliverGroup(group)
         .catch((error: unknown) => {
-          this.options.logger.error({ err: error }, "outbox: delivery failed unexpectedly");
+          // The message stays leased and is taken up again when its lease runs out.
+          const down = isDatabaseUnavailable(error);
+          this.options.logger[down ? "warn" : "error"](
+            { err: error },
+            down
+              ? "outbox: database unavailable while recording a delivery; retried after the lease"
+              : "outbox: delivery failed unexpectedly",
+          );
         })
         .finally(() => {
           this.inFlight -= group.length;
