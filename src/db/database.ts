@@ -76,12 +76,33 @@ export async function openPostgres(
     );
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // A client checked out of the pool has no pool listener for 'error': if the server ends the
+  // connection between two of our queries (shutdown, failover, restart), the client would
+  // emit an unhandled 'error' and kill the process (#7, bench:db-restart). Listen while it is
+  // out; the next query on it fails, and a broken client is not put back in the pool.
+  const checkout = async () => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+      const { message, code } = error as Error & { code?: string };
+      logger.warn({ err: { message, code } }, "PostgreSQL connection lost during a session");
+    };
+    client.on("error", onError);
+    return {
+      client,
+      release() {
+        client.removeListener("error", onError);
+        client.release(broken);
+      },
+    };
+  };
   return {
     kind: "postgres",
     prisma,
     location,
     async withSession(fn) {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
       try {
         return await fn({
           query: async (sql, params) => (await client.query(sql, params)).rows,
@@ -90,11 +111,11 @@ export async function openPostgres(
           },
         });
       } finally {
-        client.release();
+        release();
       }
     },
     async transaction(fn) {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
       try {
         await client.query("BEGIN");
         const result = await fn({
@@ -109,7 +130,7 @@ export async function openPostgres(
         await client.query("ROLLBACK").catch(() => {});
         throw error;
       } finally {
-        client.release();
+        release();
       }
     },
     async ping() {

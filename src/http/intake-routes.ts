@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { Deps } from "#src/context.ts";
-import { Prisma } from "#src/db/generated/client.ts";
+import { isDatabaseUnavailable } from "#src/db/connection-errors.ts";
 import { AppError } from "#src/errors.ts";
 import { readJson } from "#src/http/read-json.ts";
 import { type HttpServer, sendJson } from "#src/http/server.ts";
@@ -233,7 +233,7 @@ export function sendError(res: ServerResponse, error: unknown, deps: Deps): void
     sendJson(res, error.status, body);
     return;
   }
-  if (isDatabaseDown(error)) {
+  if (isDatabaseUnavailable(error)) {
     deps.logger.warn({ err: error }, "intake refused: database unavailable");
     res.setHeader("Retry-After", "5");
     sendJson(res, 503, {
@@ -247,14 +247,6 @@ export function sendError(res: ServerResponse, error: unknown, deps: Deps): void
     error: "internal",
     message: "Baton could not process this request. It has been logged.",
   });
-}
-
-function isDatabaseDown(error: unknown): boolean {
-  if (error instanceof Prisma.PrismaClientInitializationError) return true;
-  if (error instanceof Prisma.PrismaClientKnownRequestError)
-    return ["P1001", "P1002", "P1017", "P2024"].includes(error.code);
-  const code = (error as { code?: string } | null)?.code;
-  return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "57P01" || code === "57P03";
 }
 
 function sha256(value: string | Buffer): Buffer {

@@ -4,6 +4,7 @@
 // with its error.
 import { randomBytes } from "node:crypto";
 import type { Clock } from "#src/clock.ts";
+import { isDatabaseUnavailable } from "#src/db/connection-errors.ts";
 import type { Database } from "#src/db/database.ts";
 import { errorMessage } from "#src/errors.ts";
 import type { Worker } from "#src/lib/worker.ts";
@@ -133,6 +134,7 @@ export class OutboxWorker implements Worker {
    * GroupDelivery) runs alongside as one task.
    */
   private async run(): Promise<void> {
+    let failures = 0;
     while (this.running) {
       let room = 0;
       let leased = 0;
@@ -142,11 +144,26 @@ export class OutboxWorker implements Worker {
         for (const { group, rows } of bursts) this.track(1, this.deliverBurst(group, rows));
         room = this.batchSize - this.inFlight;
         if (room > 0) leased = await this.leaseAndStart(room, held);
+        if (failures > 0) this.options.logger.info({ failures }, "outbox: leasing again");
+        failures = 0;
       } catch (error) {
-        this.options.logger.error({ err: error }, "outbox: could not lease messages; retrying");
+        failures += 1;
+        // While the database is away this fails every poll: say so once, then every 20th.
+        if (failures === 1 || failures % 20 === 0) {
+          const down = isDatabaseUnavailable(error);
+          this.options.logger[down ? "warn" : "error"](
+            { err: error, failures },
+            down
+              ? "outbox: database unavailable; retrying"
+              : "outbox: could not lease messages; retrying",
+          );
+        }
       }
-      // Full, or nothing more is due: wait for a settled task, new work (wake) or the poll.
-      if ((room <= 0 || leased < room) && this.running) await this.sleep(this.pollMs);
+      // Full, or nothing more is due: wait for a settled task, new work (wake) or the poll
+      // (longer after failures, up to 2 s).
+      const wait =
+        failures > 0 ? Math.min(2000, this.pollMs * 2 ** Math.min(failures, 4)) : this.pollMs;
+      if ((failures > 0 || room <= 0 || leased < room) && this.running) await this.sleep(wait);
     }
     await Promise.all(this.tasks);
   }
@@ -157,7 +174,14 @@ export class OutboxWorker implements Worker {
     const running: Promise<void> = work
       .then(() => undefined)
       .catch((error: unknown) => {
-        this.options.logger.error({ err: error }, "outbox: delivery failed unexpectedly");
+        // The message stays leased and is taken up again when its lease runs out.
+        const down = isDatabaseUnavailable(error);
+        this.options.logger[down ? "warn" : "error"](
+          { err: error },
+          down
+            ? "outbox: database unavailable while recording a delivery; retried after the lease"
+            : "outbox: delivery failed unexpectedly",
+        );
       })
       .finally(() => {
         this.inFlight -= weight;
