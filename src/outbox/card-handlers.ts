@@ -114,7 +114,12 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
           data: { aiBrief: JSON.parse(JSON.stringify(outcome.brief)), aiBriefAt: now },
         });
         if (!onlyInBurst) {
-          await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+          await enqueue(tx, {
+            now: deps.clock.now(),
+            kind: "lead.card.update",
+            payload: { leadId },
+            orderingKey: leadId,
+          });
         }
       });
       return { brief: "added" };
@@ -302,6 +307,7 @@ async function enqueueReviewUpdates(deps: Deps, leadId: string): Promise<void> {
   await deps.db.prisma.$transaction(async (tx) => {
     for (const page of pages) {
       await enqueue(tx, {
+        now: deps.clock.now(),
         kind: "review.update",
         payload: { pageId: page.id },
         orderingKey: `review:${page.id}`,
@@ -326,7 +332,12 @@ async function enqueueHomeRefresh(deps: Deps, leadId: string): Promise<void> {
   if (users.size === 0) return;
   await deps.db.prisma.$transaction(async (tx) => {
     for (const user of users) {
-      await enqueue(tx, { kind: "home.publish", payload: { user }, orderingKey: `home:${user}` });
+      await enqueue(tx, {
+        now: deps.clock.now(),
+        kind: "home.publish",
+        payload: { user },
+        orderingKey: `home:${user}`,
+      });
     }
   });
 }

@@ -49,6 +49,7 @@ export function leadHandlers(deps: Deps): Record<string, OutboxHandler> {
       });
       await deps.db.prisma.$transaction((tx) =>
         enqueue(tx, {
+          now: deps.clock.now(),
           kind: "slack.post",
           payload: JSON.parse(JSON.stringify({ channel, ...feed })),
           target: channel,

@@ -37,6 +37,7 @@ export async function enqueueWebhooks(
 ): Promise<void> {
   for (const url of config.urls) {
     await enqueue(tx, {
+      now: at,
       kind: "webhook",
       payload: { url, event, data: { leadId, ...data }, occurredAt: at.toISOString() },
       // One lead's events reach each receiver in order, without waiting on Slack.

@@ -75,12 +75,9 @@ export async function claimLead(options: ClaimLeadOptions): Promise<ClaimLeadRes
       toStatus: "CLAIMED",
       at: now,
     });
+    await enqueue(tx, { now, kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
     await enqueue(tx, {
-      kind: "lead.card.update",
-      payload: { leadId },
-      orderingKey: leadId,
-    });
-    await enqueue(tx, {
+      now,
       kind: "lead.feed",
       payload: { leadId, event: "claimed" },
       orderingKey: `feed:${leadId}`,

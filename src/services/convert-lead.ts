@@ -53,8 +53,9 @@ export async function convertLead(options: ConvertLeadOptions): Promise<{ number
       },
       at: now,
     });
-    await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+    await enqueue(tx, { now, kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
     await enqueue(tx, {
+      now,
       kind: "lead.feed",
       payload: { leadId, event: "converted" },
       orderingKey: `feed:${leadId}`,

@@ -106,8 +106,9 @@ export async function disposeLead(options: DisposeLeadOptions): Promise<{ number
       },
       at: now,
     });
-    await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+    await enqueue(tx, { now, kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
     await enqueue(tx, {
+      now,
       kind: "lead.feed",
       payload: { leadId, event: effect.event },
       orderingKey: `feed:${leadId}`,

@@ -148,6 +148,7 @@ async function offer(
     at: now,
   });
   await enqueue(tx, {
+    now,
     ...(rep
       ? {
           kind: "lead.card.dm",
@@ -164,6 +165,7 @@ async function offer(
   });
   // The AI brief comes after the card, on its own key so a slow model holds nothing up.
   await enqueue(tx, {
+    now,
     kind: "lead.brief",
     payload: { leadId },
     orderingKey: `brief:${leadId}`,

@@ -47,13 +47,19 @@ export interface OutboxInput {
   target?: string;
   /** Enqueueing twice with one key writes one row. */
   dedupeKey?: string;
+  /** The caller's clock: the row's creation time, and when it is due unless availableAt is later. */
+  now: Date;
   availableAt?: Date;
 }
 
 export async function enqueue(tx: Tx, message: OutboxInput): Promise<void> {
+  // Times come from the app's clock, never the database's default: the worker compares them
+  // with its own clock, and two clocks that disagree would hold messages back.
+  const { now, ...fields } = message;
+  const data = { ...fields, createdAt: now, availableAt: fields.availableAt ?? now };
   if (message.dedupeKey) {
-    await tx.outboxMessage.createMany({ data: [message], skipDuplicates: true });
+    await tx.outboxMessage.createMany({ data: [data], skipDuplicates: true });
   } else {
-    await tx.outboxMessage.create({ data: message });
+    await tx.outboxMessage.create({ data });
   }
 }

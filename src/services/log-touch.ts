@@ -74,7 +74,7 @@ export async function logTouch(
       data: { kind: options.kind, note: options.note ?? null, touch: updated.touchCount },
       at: now,
     });
-    await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+    await enqueue(tx, { now, kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
     await scheduleSla(tx, playbook, leadId);
     return { number: lead.number, touchCount: updated.touchCount };
   });

@@ -31,7 +31,7 @@ export async function offerToNext(
     data: { repId },
     at: now,
   });
-  await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+  await enqueue(tx, { now, kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
   await tx.lead.update({ where: { id: leadId }, data: { status: "QUALIFIED", offeredToId: null } });
   return handOff(tx, options, await repsWhoLetGo(tx, leadId));
 }

@@ -43,7 +43,12 @@ export async function passLead(options: PassLeadOptions): Promise<HandOffResult>
         at: now,
       });
       // The card the rep saw now says where the lead went.
-      await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+      await enqueue(tx, {
+        now,
+        kind: "lead.card.update",
+        payload: { leadId },
+        orderingKey: leadId,
+      });
       await tx.lead.update({
         where: { id: leadId },
         data: { status: "QUALIFIED", offeredToId: null },

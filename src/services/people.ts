@@ -131,6 +131,7 @@ export async function deactivateRep(
         const lines = mine.map((m) => `• L-${m.number} → ${m.to}`).join("\n");
         for (const manager of team.managers) {
           await enqueue(tx, {
+            now,
             kind: "slack.dm",
             payload: {
               user: manager,

@@ -88,9 +88,10 @@ export async function reassignLead(
       data: { fromRepId: lead.ownerId, from: lead.ownerSlackId, to: toSlackUserId, repId: rep.id },
       at: now,
     });
-    await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+    await enqueue(tx, { now, kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
     const where = team.channel ? ` Its card is in <#${team.channel}>.` : "";
     await enqueue(tx, {
+      now,
       kind: "slack.dm",
       payload: {
         user: toSlackUserId,
@@ -101,6 +102,7 @@ export async function reassignLead(
     });
     if (lead.ownerSlackId) {
       await enqueue(tx, {
+        now,
         kind: "slack.dm",
         payload: {
           user: lead.ownerSlackId,
@@ -111,6 +113,7 @@ export async function reassignLead(
       });
     }
     await enqueue(tx, {
+      now,
       kind: "lead.feed",
       payload: { leadId, event: "reassigned" },
       orderingKey: `feed:${leadId}`,

@@ -97,6 +97,7 @@ export async function recallLead(
         at: now,
       });
       await enqueue(tx, {
+        now,
         kind: "lead.feed",
         payload: { leadId, event: "recalled" },
         orderingKey: `feed:${leadId}`,
@@ -113,6 +114,7 @@ export async function recallLead(
       const said = note ? `: ${safeText(note, 500)}` : ".";
       if (lead.ownerSlackId) {
         await enqueue(tx, {
+          now,
           kind: "slack.dm",
           payload: {
             user: lead.ownerSlackId,
@@ -123,7 +125,12 @@ export async function recallLead(
         });
       }
       if (action === "nurture") {
-        await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+        await enqueue(tx, {
+          now,
+          kind: "lead.card.update",
+          payload: { leadId },
+          orderingKey: leadId,
+        });
       } else {
         await returnToPool(
           tx,

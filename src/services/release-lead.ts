@@ -87,6 +87,7 @@ export async function returnToPool(
 ): Promise<ReleaseResult> {
   const { playbook, leadId, now } = options;
   await enqueue(tx, {
+    now,
     kind: "lead.feed",
     payload: { leadId, event: "released" },
     orderingKey: `feed:${leadId}`,
@@ -116,8 +117,9 @@ export async function returnToPool(
       data: { team: team.key, mode: "claim" },
       at: now,
     });
-    await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+    await enqueue(tx, { now, kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
     await enqueue(tx, {
+      now,
       kind: "slack.post",
       payload: {
         channel: team.channelId,
@@ -133,7 +135,7 @@ export async function returnToPool(
   }
 
   // Assign mode (or a card that lived in a DM): the next rep, never the one who let go.
-  await enqueue(tx, { kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
+  await enqueue(tx, { now, kind: "lead.card.update", payload: { leadId }, orderingKey: leadId });
   const result = await handOff(tx, options, await repsWhoLetGo(tx, leadId));
   return { number: lead.number, ...result };
 }

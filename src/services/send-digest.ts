@@ -82,6 +82,7 @@ export async function sendDigest(
     for (const channel of channels) {
       const key = `digest:${scope}:${options.period}:${channel}`;
       await enqueue(tx, {
+        now: options.now,
         kind: "slack.post",
         payload: { channel, text: message.text, blocks: message.blocks } as never,
         orderingKey: key,
@@ -96,6 +97,7 @@ export async function sendDigest(
           bars,
         };
         await enqueue(tx, {
+          now: options.now,
           kind: "digest.chart",
           payload: chart as never,
           orderingKey: key,

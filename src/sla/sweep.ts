@@ -132,12 +132,13 @@ async function act(
       await offerToNext(tx, options, lead.offeredToId, "offer_timed_out", "the offer timed out");
       return;
     case stage === "offered.remind": {
-      await threadReply(tx, lead.id, view.channelId, offerReminder(view));
-      if (view.offeredToSlackId) await dm(tx, lead.id, view.offeredToSlackId, offerReminder(view));
+      await threadReply(tx, now, lead.id, view.channelId, offerReminder(view));
+      if (view.offeredToSlackId)
+        await dm(tx, now, lead.id, view.offeredToSlackId, offerReminder(view));
       return;
     }
     case stage === "offered.escalate":
-      await alertManagers(tx, lead.id, managers, view, "unclaimed");
+      await alertManagers(tx, now, lead.id, managers, view, "unclaimed");
       return;
     case stage === "offered.reassign": {
       const overflow = team?.overflow;
@@ -157,6 +158,7 @@ async function act(
           at: now,
         });
         await enqueue(tx, {
+          now,
           kind: "lead.card.update",
           payload: { leadId: lead.id },
           orderingKey: lead.id,
@@ -182,24 +184,24 @@ async function act(
         );
         return;
       }
-      await alertManagers(tx, lead.id, managers, view, "nobody-left");
+      await alertManagers(tx, now, lead.id, managers, view, "nobody-left");
       return;
     }
     case stage === "claimed.nudge":
-      if (view.ownerSlackId) await dm(tx, lead.id, view.ownerSlackId, claimNudge(view));
+      if (view.ownerSlackId) await dm(tx, now, lead.id, view.ownerSlackId, claimNudge(view));
       // An owner who is away cannot act on it: their manager sees it now, not at the escalation.
       if (await ownerAway(tx, lead.id, now))
-        await alertManagers(tx, lead.id, managers, view, "untouched");
+        await alertManagers(tx, now, lead.id, managers, view, "untouched");
       return;
     case stage === "claimed.escalate":
-      await alertManagers(tx, lead.id, managers, view, "untouched");
+      await alertManagers(tx, now, lead.id, managers, view, "untouched");
       return;
     case stage === "claimed.release":
       await releaseUnworked(tx, deps, lead, view, managers, options, now, false);
       return;
     case stage.startsWith("working.escalate."): {
       const since = sinceLastTouch(playbook, lead, now);
-      await alertManagers(tx, lead.id, managers, { ...view, age: since }, "stalled");
+      await alertManagers(tx, now, lead.id, managers, { ...view, age: since }, "stalled");
       return;
     }
     case stage.startsWith("working.release."): {
@@ -210,11 +212,12 @@ async function act(
     case stage.startsWith("working.followup."): {
       if (!view.ownerSlackId) return;
       const since = sinceLastTouch(playbook, lead, now);
-      await dm(tx, lead.id, view.ownerSlackId, followUpNudge(view, since));
+      await dm(tx, now, lead.id, view.ownerSlackId, followUpNudge(view, since));
       if (await ownerAway(tx, lead.id, now)) {
         for (const manager of managers) {
           await dm(
             tx,
+            now,
             lead.id,
             manager,
             `(<@${view.ownerSlackId}> is away) ${followUpNudge(view, since)}`,
@@ -296,9 +299,16 @@ async function ownerAway(tx: Tx, leadId: string, now: Date): Promise<boolean> {
   return row?.away ?? false;
 }
 
-async function threadReply(tx: Tx, leadId: string, channel: string | null, text: string) {
+async function threadReply(
+  tx: Tx,
+  now: Date,
+  leadId: string,
+  channel: string | null,
+  text: string,
+) {
   if (!channel) return;
   await enqueue(tx, {
+    now,
     kind: "slack.post",
     payload: { channel, text, threadOf: { leadId, kind: "card" } },
     orderingKey: leadId,
@@ -306,8 +316,9 @@ async function threadReply(tx: Tx, leadId: string, channel: string | null, text:
   });
 }
 
-async function dm(tx: Tx, leadId: string, user: string, text: string) {
+async function dm(tx: Tx, now: Date, leadId: string, user: string, text: string) {
   await enqueue(tx, {
+    now,
     kind: "slack.dm",
     payload: { user, text },
     orderingKey: leadId,
@@ -366,8 +377,8 @@ async function releaseUnworked(
     { by: "sla", owner, reason: "no touch" },
     now,
   );
-  if (owner) await dm(tx, lead.id, owner, text);
-  for (const manager of managers) await dm(tx, lead.id, manager, text);
+  if (owner) await dm(tx, now, lead.id, owner, text);
+  for (const manager of managers) await dm(tx, now, lead.id, manager, text);
   await returnToPool(tx, options, {
     number: view.number,
     teamKey: lead.teamKey,
@@ -386,6 +397,7 @@ function sinceLastTouch(playbook: Playbook, lead: SlaLeadRow, now: Date): string
 
 async function alertManagers(
   tx: Tx,
+  now: Date,
   leadId: string,
   managers: string[],
   view: SlaLeadView,
@@ -394,6 +406,7 @@ async function alertManagers(
   const alert = ghostAlert(view, reason);
   for (const manager of managers) {
     await enqueue(tx, {
+      now,
       kind: "slack.dm",
       payload: JSON.parse(
         JSON.stringify({ user: manager, ...alert, record: { leadId, kind: "ghost_alert" } }),
