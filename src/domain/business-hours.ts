@@ -16,7 +16,7 @@ interface LocalParts {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function partsIn(date: Date, timeZone: string): LocalParts {
+function formatter(timeZone: string): Intl.DateTimeFormat {
   let format = formatters.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-US", {
@@ -27,18 +27,50 @@ function partsIn(date: Date, timeZone: string): LocalParts {
       day: "numeric",
       hour: "numeric",
       minute: "numeric",
-      weekday: "short",
     });
     formatters.set(timeZone, format);
   }
-  const parts = Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
+  return format;
+}
+
+// Intl formatting costs microseconds per call and an SLA schedule walks weeks of days, so
+// the zone's UTC offset is asked once per quarter hour and cached. Offsets are whole quarter
+// hours and zones change them at whole local quarter hours, so an offset holds for a whole
+// UTC-aligned quarter hour.
+const QUARTER_HOUR = 900_000;
+const offsets = new Map<string, Map<number, number>>();
+
+function offsetAt(instant: number, timeZone: string): number {
+  let zone = offsets.get(timeZone);
+  if (!zone) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
+  const bucket = Math.floor(instant / QUARTER_HOUR);
+  let offset = zone.get(bucket);
+  if (offset === undefined) {
+    const at = bucket * QUARTER_HOUR;
+    const parts = Object.fromEntries(
+      formatter(timeZone)
+        .formatToParts(new Date(at))
+        .map((p) => [p.type, Number(p.value)]),
+    );
+    offset = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!) - at;
+    if (zone.size >= 100_000) zone.clear(); // bounded: about three years of quarter hours
+    zone.set(bucket, offset);
+  }
+  return offset;
+}
+
+function partsIn(date: Date, timeZone: string): LocalParts {
+  const local = new Date(date.getTime() + offsetAt(date.getTime(), timeZone));
   return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    weekday: String(parts.weekday).toLowerCase().slice(0, 3) as LocalParts["weekday"],
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    weekday: DAYS[local.getUTCDay()]!,
   };
 }
 
@@ -63,32 +95,51 @@ const toMinutes = (hhmm: string) => {
   return h! * 60 + m!;
 };
 
-/** The working interval of the local day containing `date`, or undefined on a day off. */
-function workingDay(
-  date: Date,
-  hours: BusinessHours,
-  timeZone: string,
-): { start: Date; end: Date } | undefined {
-  const local = partsIn(date, timeZone);
-  const iso = `${local.year}-${String(local.month).padStart(2, "0")}-${String(local.day).padStart(2, "0")}`;
-  if (!hours.days.includes(local.weekday) || hours.holidays.includes(iso)) return undefined;
-  const day = { year: local.year, month: local.month, day: local.day };
-  const start = toMinutes(hours.start);
-  const end = toMinutes(hours.end);
-  return {
-    start: zonedTime({ ...day, hour: Math.floor(start / 60), minute: start % 60 }, timeZone),
-    end: zonedTime({ ...day, hour: Math.floor(end / 60), minute: end % 60 }, timeZone),
-  };
+interface LocalDay {
+  /** The working interval, or undefined on a day off. */
+  work: { start: Date; end: Date } | undefined;
+  /** Midnight that starts the next local day. */
+  next: Date;
 }
 
-/** Noon of the next local day: a safe point to look at "tomorrow" whatever DST does. */
-function nextDay(date: Date, timeZone: string): Date {
+// SLA schedules walk the same days again and again (every lead of a team, several steps
+// each), so each local day's record is kept per calendar (the playbook's hours object).
+const dayCache = new WeakMap<BusinessHours, Map<string, LocalDay>>();
+
+/** The local day containing `date` in the team's calendar. */
+function localDay(date: Date, hours: BusinessHours, timeZone: string): LocalDay {
   const local = partsIn(date, timeZone);
-  const noon = zonedTime(
-    { year: local.year, month: local.month, day: local.day, hour: 12, minute: 0 },
+  const iso = `${local.year}-${String(local.month).padStart(2, "0")}-${String(local.day).padStart(2, "0")}`;
+  let days = dayCache.get(hours);
+  if (!days) {
+    days = new Map();
+    dayCache.set(hours, days);
+  }
+  const key = `${timeZone} ${iso}`;
+  const cached = days.get(key);
+  if (cached) return cached;
+
+  const day = { year: local.year, month: local.month, day: local.day };
+  let work: LocalDay["work"];
+  if (hours.days.includes(local.weekday) && !hours.holidays.includes(iso)) {
+    const start = toMinutes(hours.start);
+    const end = toMinutes(hours.end);
+    work = {
+      start: zonedTime({ ...day, hour: Math.floor(start / 60), minute: start % 60 }, timeZone),
+      end: zonedTime({ ...day, hour: Math.floor(end / 60), minute: end % 60 }, timeZone),
+    };
+  }
+  // Noon of the next day is a safe point to find "tomorrow" whatever DST does.
+  const noon = zonedTime({ ...day, hour: 12, minute: 0 }, timeZone);
+  const tomorrow = partsIn(new Date(noon.getTime() + 24 * 3_600_000), timeZone);
+  const next = zonedTime(
+    { year: tomorrow.year, month: tomorrow.month, day: tomorrow.day, hour: 0, minute: 0 },
     timeZone,
   );
-  return new Date(noon.getTime() + 24 * 3_600_000);
+  const record = { work, next };
+  if (days.size >= 20_000) days.clear(); // bounded: decades of days per zone
+  days.set(key, record);
+  return record;
 }
 
 /**
@@ -104,19 +155,14 @@ export function addBusinessTime(
   let remaining = durationMs;
   let cursor = from;
   for (let guard = 0; guard < 3660; guard++) {
-    const day = workingDay(cursor, hours, timeZone);
-    if (day && cursor < day.end) {
-      const start = cursor > day.start ? cursor : day.start;
-      const available = day.end.getTime() - start.getTime();
+    const { work, next } = localDay(cursor, hours, timeZone);
+    if (work && cursor < work.end) {
+      const start = cursor > work.start ? cursor : work.start;
+      const available = work.end.getTime() - start.getTime();
       if (remaining <= available) return new Date(start.getTime() + remaining);
       remaining -= available;
     }
-    const next = nextDay(cursor, timeZone);
-    const nextLocal = partsIn(next, timeZone);
-    cursor = zonedTime(
-      { year: nextLocal.year, month: nextLocal.month, day: nextLocal.day, hour: 0, minute: 0 },
-      timeZone,
-    );
+    cursor = next;
   }
   throw new Error("business hours: no working time in ten years (check days and holidays)");
 }
@@ -132,24 +178,19 @@ export function businessTimeBetween(
   let total = 0;
   let cursor = from;
   for (let guard = 0; guard < 3660 && cursor < to; guard++) {
-    const day = workingDay(cursor, hours, timeZone);
-    if (day) {
-      const start = Math.max(cursor.getTime(), day.start.getTime());
-      const end = Math.min(to.getTime(), day.end.getTime());
+    const { work, next } = localDay(cursor, hours, timeZone);
+    if (work) {
+      const start = Math.max(cursor.getTime(), work.start.getTime());
+      const end = Math.min(to.getTime(), work.end.getTime());
       if (end > start) total += end - start;
     }
-    const next = nextDay(cursor, timeZone);
-    const nextLocal = partsIn(next, timeZone);
-    cursor = zonedTime(
-      { year: nextLocal.year, month: nextLocal.month, day: nextLocal.day, hour: 0, minute: 0 },
-      timeZone,
-    );
+    cursor = next;
   }
   return total;
 }
 
 /** Whether the team is at work at `at`. */
 export function isBusinessTime(at: Date, hours: BusinessHours, timeZone: string): boolean {
-  const day = workingDay(at, hours, timeZone);
-  return day !== undefined && at >= day.start && at < day.end;
+  const { work } = localDay(at, hours, timeZone);
+  return work !== undefined && at >= work.start && at < work.end;
 }
