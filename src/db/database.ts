@@ -37,6 +37,12 @@ export interface Database {
 }
 
 /** Opens the database the configuration names; throws FatalError with the fix when it cannot. */
+// Prisma's defaults fail a transaction that waits 2 s for a connection or runs 5 s. Under a
+// burst (fifty reps clicking, a trade-show import, a busy two-core machine) that turned a
+// claim into "Sorry, Baton could not do that" although nothing was wrong; a click is acked
+// before its transaction starts, so waiting longer costs the user nothing they see.
+const transactionOptions = { maxWait: 10_000, timeout: 20_000 };
+
 export async function openDatabase(config: Config["database"], logger: Logger): Promise<Database> {
   return config.kind === "postgres"
     ? openPostgres(config.url, config.poolSize, logger)
@@ -75,7 +81,7 @@ export async function openPostgres(
       { cause: error },
     );
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions });
   // A client checked out of the pool has no pool listener for 'error': if the server ends the
   // connection between two of our queries (shutdown, failover, restart), the client would
   // emit an unhandled 'error' and kill the process (#7, bench:db-restart). Listen while it is
@@ -166,7 +172,7 @@ export async function openPglite(dataDir: string, logger: Logger): Promise<Datab
 
 /** Wraps an open PGlite instance (also used by tests with an in-memory one). */
 export function wrapPglite(pglite: PGlite, location: string, close: () => Promise<void>): Database {
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), transactionOptions });
   return {
     kind: "pglite",
     prisma,
