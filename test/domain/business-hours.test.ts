@@ -104,4 +104,35 @@ describe("business hours", () => {
     const due = addBusinessTime(from, 75 * MIN, week, "Europe/Berlin");
     expect(businessTimeBetween(from, due, week, "Europe/Berlin")).toBe(75 * MIN);
   });
+
+  it("agrees with Intl in zones with odd offsets and half-hour daylight saving", () => {
+    // The offset cache assumes zones change offset only at UTC quarter hours: check it minute
+    // by minute across a year's transitions in Kathmandu (+5:45), Chatham (+12:45/+13:45),
+    // Lord Howe (30-minute DST) and Kolkata (+5:30) against Intl itself.
+    for (const timeZone of [
+      "Asia/Kathmandu",
+      "Pacific/Chatham",
+      "Australia/Lord_Howe",
+      "Asia/Kolkata",
+    ]) {
+      const format = new Intl.DateTimeFormat("en-US", {
+        timeZone,
+        hourCycle: "h23",
+        weekday: "short",
+        hour: "numeric",
+        minute: "numeric",
+      });
+      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 7 * H + 13 * MIN) {
+        const parts = Object.fromEntries(format.formatToParts(t).map((p) => [p.type, p.value]));
+        const minutes = Number(parts.hour) * 60 + Number(parts.minute);
+        const weekday = String(parts.weekday).toLowerCase().slice(0, 3);
+        const expected =
+          (week.days as string[]).includes(weekday) && minutes >= 9 * 60 && minutes < 17 * 60;
+        expect(
+          isBusinessTime(new Date(t), week, timeZone),
+          `${timeZone} ${new Date(t).toISOString()}`,
+        ).toBe(expected);
+      }
+    }
+  });
 });
