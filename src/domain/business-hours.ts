@@ -5,7 +5,7 @@ import type { BusinessHours } from "#src/playbook/schema.ts";
 
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 
-interface LocalParts {
+export interface LocalParts {
   year: number;
   month: number;
   day: number;
@@ -62,7 +62,8 @@ function offsetAt(instant: number, timeZone: string): number {
   return offset;
 }
 
-function partsIn(date: Date, timeZone: string): LocalParts {
+/** The wall-clock date and time in `timeZone` at `date`. */
+export function localParts(date: Date, timeZone: string): LocalParts {
   const local = new Date(date.getTime() + offsetAt(date.getTime(), timeZone));
   return {
     year: local.getUTCFullYear(),
@@ -83,7 +84,7 @@ export function zonedTime(
   // Correct by the zone's offset at the guess, twice to settle across DST changes.
   let instant = guess;
   for (let i = 0; i < 2; i++) {
-    const seen = partsIn(new Date(instant), timeZone);
+    const seen = localParts(new Date(instant), timeZone);
     const seenUtc = Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute);
     instant += guess - seenUtc;
   }
@@ -108,7 +109,7 @@ const dayCache = new WeakMap<BusinessHours, Map<string, LocalDay>>();
 
 /** The local day containing `date` in the team's calendar. */
 function localDay(date: Date, hours: BusinessHours, timeZone: string): LocalDay {
-  const local = partsIn(date, timeZone);
+  const local = localParts(date, timeZone);
   const iso = `${local.year}-${String(local.month).padStart(2, "0")}-${String(local.day).padStart(2, "0")}`;
   let days = dayCache.get(hours);
   if (!days) {
@@ -131,7 +132,7 @@ function localDay(date: Date, hours: BusinessHours, timeZone: string): LocalDay 
   }
   // Noon of the next day is a safe point to find "tomorrow" whatever DST does.
   const noon = zonedTime({ ...day, hour: 12, minute: 0 }, timeZone);
-  const tomorrow = partsIn(new Date(noon.getTime() + 24 * 3_600_000), timeZone);
+  const tomorrow = localParts(new Date(noon.getTime() + 24 * 3_600_000), timeZone);
   const next = zonedTime(
     { year: tomorrow.year, month: tomorrow.month, day: tomorrow.day, hour: 0, minute: 0 },
     timeZone,
