@@ -164,18 +164,22 @@ export async function createLeads(
     return { decision, lead, activities };
   });
   const rows = await db.withSession((sql) =>
-    sql.query<{ id: string; number: number }>(CREATE_LEADS, [
-      JSON.stringify(decided.map((d) => d.lead)),
-      JSON.stringify(decided.flatMap((d) => d.activities)),
-      JSON.stringify(numbered(decided.flatMap((d) => d.decision.events))),
-      JSON.stringify(
-        numbered(
-          decided.flatMap((d) => d.decision.outbox.map((o) => ({ ...o, leadId: d.lead.id }))),
+    sql.query<{ id: string; number: number }>(
+      CREATE_LEADS,
+      [
+        JSON.stringify(decided.map((d) => d.lead)),
+        JSON.stringify(decided.flatMap((d) => d.activities)),
+        JSON.stringify(numbered(decided.flatMap((d) => d.decision.events))),
+        JSON.stringify(
+          numbered(
+            decided.flatMap((d) => d.decision.outbox.map((o) => ({ ...o, leadId: d.lead.id }))),
+          ),
         ),
-      ),
-      at,
-      context.accountMatching,
-    ]),
+        at,
+        context.accountMatching,
+      ],
+      "baton_create_leads",
+    ),
   );
   const numbers = new Map(rows.map((row) => [row.id, row.number]));
   return decided.map(({ decision: { result } }) => {
