@@ -159,7 +159,6 @@ export async function createLeads(
       qualifiedAt: update.qualified ? at : null,
       trigger: update.trigger,
       nurturedAt: update.nurtured ? at : null,
-      n: index,
     };
     return { decision, lead, activities };
   });
@@ -214,7 +213,7 @@ WITH x AS (
     "companySize" int, "industry" text, "country" text, "region" text, "city" text, "phone" text,
     "linkedinUrl" text, "website" text, "source" text, "campaign" text, "externalIds" jsonb,
     "attributes" jsonb, "score" int, "fitScore" int, "behaviorScore" int, "scoreBreakdown" jsonb,
-    "status" text, "qualifiedAt" timestamp(3), "trigger" jsonb, "nurturedAt" timestamp(3), "n" int)
+    "status" text, "qualifiedAt" timestamp(3), "trigger" jsonb, "nurturedAt" timestamp(3))
 ), lead AS (
   INSERT INTO "Lead" (${LEAD_COLUMNS}, "accountOwnerId", "score", "fitScore", "behaviorScore",
     "scoreBreakdown", "scoredAt", "status", "version", "qualifiedAt", "trigger", "nurturedAt",
@@ -226,7 +225,8 @@ WITH x AS (
     $5::timestamp(3), $5::timestamp(3)
     FROM x
    WHERE NOT EXISTS (SELECT 1 FROM "Lead" l WHERE l."email" = x."email")
-   ORDER BY x."n"
+   -- Two batches inserting the same emails wait on each other in one order, never in a cycle.
+   ORDER BY x."email"
   ON CONFLICT ("email") DO NOTHING
   RETURNING "id", "number"
 ), activity AS (

@@ -192,29 +192,45 @@ describe("captureEach", () => {
     expect(outbox.map((o) => o.kind)).toEqual(["lead.handoff"]);
   });
 
-  it("lets two concurrent batches race to create one email: one creates, the other merges", async () => {
-    const address = email();
-    const [a, b] = await Promise.all(
-      ["https://a.io/1", "https://a.io/2"].map((url) =>
-        captureEach(
-          database.current,
-          [
-            lead({ email: email() }),
-            lead({ email: address, activities: [{ type: "page_view", occurredAt: at, url }] }),
-          ],
-          context,
+  it("lets concurrent batches race to create the same emails: one creates each, the other merges", async () => {
+    const shared = [email("shared"), email("shared")];
+    // Ten rounds of two batches naming both emails in opposite orders (inserted in email order
+    // they do not deadlock; if they did, the batch would be retried one by one, a second later).
+    for (let round = 0; round < 10; round++) {
+      const emails = shared.map((address) => address.replace("@", `.${round}@`));
+      const outcomes = await Promise.all(
+        [emails, [...emails].reverse()].map((order, k) =>
+          captureEach(
+            database.current,
+            [
+              lead({ email: email() }),
+              ...order.map((address) =>
+                lead({
+                  email: address,
+                  activities: [{ type: "page_view", occurredAt: at, url: `https://a.io/${k}` }],
+                }),
+              ),
+            ],
+            context,
+          ),
         ),
-      ),
-    );
-    const results = [a![1]!, b![1]!].map((o) => (o.ok ? o.value : undefined));
-    expect(new Set(results.map((r) => r?.leadId)).size).toBe(1);
-    expect(results.map((r) => r?.created).sort()).toEqual([false, true]);
-    expect([a![0]!.ok, b![0]!.ok]).toEqual([true, true]);
-    const { events, activities } = await stored(results[0]!.leadId);
-    expect(activities).toHaveLength(2);
-    expect(events.filter((e) => e.type === "captured")).toHaveLength(1);
-    expect(events.filter((e) => e.type === "merged")).toHaveLength(1);
-    expect(await database.current.prisma.lead.count({ where: { email: address } })).toBe(1);
+      );
+      expect(outcomes.flat().every((o) => o.ok)).toBe(true);
+      for (const address of emails) {
+        const results = outcomes.flatMap((batch) =>
+          batch.flatMap((o) => (o.ok && o.value.leadId ? [o.value] : [])),
+        );
+        const row = await database.current.prisma.lead.findUniqueOrThrow({
+          where: { email: address },
+        });
+        const mine = results.filter((r) => r.leadId === row.id);
+        expect(mine.map((r) => r.created).sort()).toEqual([false, true]);
+        const { events, activities } = await stored(row.id);
+        expect(activities).toHaveLength(2);
+        expect(events.filter((e) => e.type === "captured")).toHaveLength(1);
+        expect(events.filter((e) => e.type === "merged")).toHaveLength(1);
+      }
+    }
   });
 
   it.runIf(testDatabaseUrl())(
