@@ -287,7 +287,7 @@ try {
     "intake-throughput",
     `## Intake throughput (\`npm run bench:intake\`)
 
-${REQUESTS} \`POST /api/v1/leads\` requests, each a new lead with 3 activities, from ${CONCURRENCY} concurrent clients to a Baton process (pool of ${POOL} connections), against raw \`pg\` inserts of the same rows (lead upsert + activities, one transaction per lead, same pool and concurrency) in the same run. Baton does more per lead than the raw insert: validation, dedupe, scoring, the audit trail and the outbox row.
+${REQUESTS} \`POST /api/v1/leads\` requests, each a new lead with 3 activities, from ${CONCURRENCY} concurrent clients to a Baton process (pool of ${POOL} connections), against raw \`pg\` inserts of the same rows in the same run, from the same number of concurrent tasks on a pool of the same size. Raw: per lead, BEGIN, an \`INSERT … ON CONFLICT (email) DO UPDATE\` of the lead, one multi-row \`INSERT\` of its 3 activities, COMMIT; no HTTP. Baton: each request over HTTP (keep-alive; the load generator's HTTP client shares the two cores), token check, JSON parse and validation, then the intake batcher writes the requests that arrived together in one statement: dedupe on the normalized email, account-owner match, the lead with its score and status, its activities, 2 audit-trail events and (had any qualified) the handoff outbox row; one commit per batch where raw commits per lead.
 
 | database | Baton leads/s | p50 ms | p95 ms | raw pg leads/s | Baton / raw |
 |---|---|---|---|---|---|
