@@ -15,7 +15,15 @@ export type Prisma = PrismaClient;
 
 /** A raw connection for work Prisma does not do: migrations and session advisory locks. */
 export interface SqlSession {
-  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * `name` makes it a prepared statement on PostgreSQL: parsed and planned once per
+   * connection, then only bound and run (hot paths; one name, one text).
+   */
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    name?: string,
+  ): Promise<Row[]>;
   /** Sends a whole script as one simple-protocol query: atomic, like Prisma's own migrate. */
   exec(script: string): Promise<void>;
 }
@@ -111,7 +119,8 @@ export async function openPostgres(
       const { client, release } = await checkout();
       try {
         return await fn({
-          query: async (sql, params) => (await client.query(sql, params)).rows,
+          query: async (sql, params, name) =>
+            (await client.query({ text: sql, values: params, name })).rows,
           exec: async (script) => {
             await client.query(script);
           },
@@ -125,7 +134,8 @@ export async function openPostgres(
       try {
         await client.query("BEGIN");
         const result = await fn({
-          query: async (sql, params) => (await client.query(sql, params)).rows,
+          query: async (sql, params, name) =>
+            (await client.query({ text: sql, values: params, name })).rows,
           exec: async (script) => {
             await client.query(script);
           },

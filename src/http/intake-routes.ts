@@ -15,16 +15,23 @@ import {
   type LeadRequest,
   leadRequestSchema,
 } from "#src/intake/schemas.ts";
-import { captureLeads } from "#src/services/capture-lead.ts";
+import { captureLeads, queuedOutbox } from "#src/services/capture-lead.ts";
 import { getLeadDetail } from "#src/services/get-lead-detail.ts";
 
 interface Client {
   name: string;
 }
 
+interface Answer {
+  status: number;
+  body: unknown;
+  replayed?: boolean;
+}
+
 export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
   const { tokens, maxBodyBytes } = deps.config.intake;
   const hashed = tokens.map((t) => ({ name: t.name, digest: sha256(t.token) }));
+  const keysInFlight = new Map<string, Promise<Answer>>();
   const batcher = new CaptureBatcher({
     db: deps.db,
     context: () => ({
@@ -84,37 +91,57 @@ export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
       const { value, raw } = await readJson(req, maxBodyBytes);
       const input = parse(leadRequestSchema, value);
       const idempotencyKey = headerKey(req, client, input.externalId);
+      const capture = async (): Promise<Answer> => {
+        const result = await batcher.capture(input, { type: "API", id: client.name });
+        // Only when there is something to deliver: each wake costs the worker a lease query.
+        if (queuedOutbox(result)) deps.wakeOutbox?.();
+        const status = result.created ? 201 : 200;
+        return {
+          status,
+          body: { lead: { id: result.leadId, ref: `L-${result.number}`, ...result } },
+        };
+      };
+      if (!idempotencyKey) {
+        const { status, body } = await capture();
+        sendJson(res, status, body);
+        return;
+      }
+      // Requests with one key run one after the other in this process: a retry sent while the
+      // first is still being written (they may even share a batch) waits for it and gets its
+      // answer, instead of being captured a second time.
+      const { key, strict } = idempotencyKey;
       const requestHash = sha256(raw).toString("hex");
-      if (idempotencyKey) {
-        const previous = await deps.db.prisma.idempotencyKey.findUnique({
-          where: { key: idempotencyKey.key },
-        });
+      const before = keysInFlight.get(key);
+      const answer = (async (): Promise<Answer> => {
+        await before?.catch(() => {});
+        const previous = await deps.db.prisma.idempotencyKey.findUnique({ where: { key } });
         if (previous) {
           if (previous.requestHash === requestHash) {
-            res.setHeader("Idempotent-Replayed", "true");
-            sendJson(res, previous.statusCode, previous.response);
-            return;
+            return { status: previous.statusCode, body: previous.response, replayed: true };
           }
-          if (idempotencyKey.strict) {
+          if (strict) {
             throw new AppError(
               "unprocessable",
               "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
             );
           }
         }
-      }
-      const result = await batcher.capture(input, { type: "API", id: client.name });
-      deps.wakeOutbox?.();
-      const status = result.created ? 201 : 200;
-      const body = { lead: { id: result.leadId, ref: `L-${result.number}`, ...result } };
-      if (idempotencyKey) {
+        const fresh = await capture();
         await deps.db.prisma.idempotencyKey.upsert({
-          where: { key: idempotencyKey.key },
-          create: { key: idempotencyKey.key, requestHash, statusCode: status, response: body },
-          update: { requestHash, statusCode: status, response: body },
+          where: { key },
+          create: { key, requestHash, statusCode: fresh.status, response: fresh.body as object },
+          update: { requestHash, statusCode: fresh.status, response: fresh.body as object },
         });
+        return fresh;
+      })();
+      keysInFlight.set(key, answer);
+      try {
+        const { status, body, replayed } = await answer;
+        if (replayed) res.setHeader("Idempotent-Replayed", "true");
+        sendJson(res, status, body);
+      } finally {
+        if (keysInFlight.get(key) === answer) keysInFlight.delete(key);
       }
-      sendJson(res, status, body);
     }),
   );
 
@@ -158,7 +185,7 @@ export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
         actor: { type: "API", id: client.name },
         now: deps.clock.now(),
       });
-      deps.wakeOutbox?.();
+      if (results.some(queuedOutbox)) deps.wakeOutbox?.();
       sendJson(res, 200, {
         accepted: results.reduce((sum, r) => sum + r.activitiesAdded, 0),
         duplicates: results.reduce((sum, r) => sum + r.activitiesDuplicate, 0),

@@ -1,14 +1,12 @@
 // Group commit for intake: requests that arrive while earlier ones are being written are
-// captured together, in one transaction with set-based statements, so throughput grows with
+// captured together with set-based statements (captureEach: new leads in one statement, known
+// ones in one transaction, each request all-or-nothing on its own), so throughput grows with
 // load instead of being capped by per-query overhead. Under light load a request is written
 // at once, alone: batching adds no wait.
 import type { Database } from "#src/db/database.ts";
 import type { LeadRequest } from "#src/intake/schemas.ts";
-import {
-  type CaptureContext,
-  type CaptureLeadResult,
-  captureLeads,
-} from "#src/services/capture-lead.ts";
+import { captureEach } from "#src/services/capture-each.ts";
+import type { CaptureContext, CaptureLeadResult } from "#src/services/capture-lead.ts";
 import type { Actor } from "#src/services/lead-journal.ts";
 
 interface Pending {
@@ -68,26 +66,18 @@ export class CaptureBatcher {
   private async write(batch: Pending[], actor: Actor): Promise<void> {
     const context = { ...this.options.context(), actor, now: this.options.now() };
     try {
-      const results = await captureLeads(
+      const outcomes = await captureEach(
         this.options.db,
         batch.map((item) => item.input),
         context,
       );
-      for (const [i, item] of batch.entries()) item.resolve(results[i]!);
+      for (const [i, item] of batch.entries()) {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      }
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
-        return;
-      }
-      // One lead's failure must not fail the others: write them one by one.
-      for (const item of batch) {
-        try {
-          const [result] = await captureLeads(this.options.db, [item.input], context);
-          item.resolve(result!);
-        } catch (itemError) {
-          item.reject(itemError);
-        }
-      }
+      for (const item of batch) item.reject(error);
     }
   }
 }

@@ -41,7 +41,9 @@ const FREE_MAIL = new Set([
 const WITH_SALES: LeadStatus[] = ["OFFERED", "CLAIMED", "WORKING"];
 
 type Field = (typeof LEAD_FIELDS)[number];
-type Fields = Partial<Record<Exclude<Field, "companySize">, string>> & { companySize?: number };
+export type Fields = Partial<Record<Exclude<Field, "companySize">, string>> & {
+  companySize?: number;
+};
 
 export interface CaptureContext {
   scoring: Scoring;
@@ -90,7 +92,7 @@ export async function captureLeads(
 
 class CreateRace extends Error {}
 
-interface LeadRow {
+export interface LeadRow {
   id: string;
   number: number;
   email: string;
@@ -120,7 +122,9 @@ async function captureBatch(
     const seen = new Set<string>();
     const round = rest.filter(({ input }) => !seen.has(input.email) && seen.add(input.email));
     rest = rest.filter((item) => !round.includes(item));
-    for (const result of await captureRound(sql, round, context)) results[result.index] = result;
+    for (const { index, ...result } of await captureRound(sql, round, context)) {
+      results[index] = result;
+    }
   }
   return results;
 }
@@ -130,7 +134,7 @@ async function captureRound(
   items: { input: LeadRequest; index: number }[],
   context: CaptureContext,
 ): Promise<(CaptureLeadResult & { index: number })[]> {
-  const { now, actor, scoring } = context;
+  const { now, scoring } = context;
   const emails = items.map(({ input }) => input.email);
 
   const existing = await sql.query<{
@@ -274,124 +278,24 @@ async function captureRound(
     : [];
   const storedByLead = groupBy(stored, (row) => row.leadId);
 
-  const leadUpdates: Record<string, unknown>[] = [];
-  const events: Record<string, unknown>[] = [];
-  const outbox: Record<string, unknown>[] = [];
-  const results: (CaptureLeadResult & { index: number })[] = [];
-  for (const w of work) {
-    const { lead, input } = w;
-    const added = addedByLead.get(lead.id) ?? [];
-    const activities = w.created ? added : (storedByLead.get(lead.id) ?? []);
-    const facts = { ...(storedFields.get(lead.id) ?? lead.fields), email: input.email };
-    const score = scoreLead(
-      {
-        ...facts,
-        emailDomain: input.email.split("@")[1],
-        attributes: { ...lead.attributes, ...(input.attributes ?? {}) },
-      },
-      activities.map((a) => ({ type: a.type, occurredAt: new Date(a.occurredAt) })),
-      scoring,
-      now,
-    );
-    // Only activities stored now can raise a hand: a retried request re-sends old ones.
-    const newHandRaise =
-      added.length > 0 ? latestHandRaise(input.activities ?? [], scoring.handRaises) : undefined;
-    const decision = decideQualification({
-      status: lead.status,
-      score: score.total,
-      threshold: scoring.threshold,
-      newHandRaise,
-      resurfaceAt: lead.resurfaceAt,
-      now,
-    });
-    const qualified = decision.status === "QUALIFIED" && lead.status !== "QUALIFIED";
-    const trigger = qualified
-      ? decision.trigger === "hand_raise"
-        ? { kind: "hand_raise", activityType: decision.handRaise, score: score.total }
-        : {
-            kind: "score",
-            score: score.total,
-            threshold: scoring.threshold,
-            top: score.breakdown.slice(0, 3).map((line) => line.label),
-          }
-      : null;
-    leadUpdates.push({
-      id: lead.id,
-      score: score.total,
-      fitScore: score.fit,
-      behaviorScore: score.behavior,
-      scoreBreakdown: score.breakdown,
-      status: decision.status,
-      qualified,
-      trigger,
-      nurtured: decision.status === "NURTURE" && lead.status === "CAPTURED",
-    });
-
-    const event = (type: string, extra: Record<string, unknown>) =>
-      events.push({
-        leadId: lead.id,
-        type,
-        actorType: actor.type,
-        actorId: actor.id ?? null,
-        fromStatus: null,
-        toStatus: null,
-        reason: null,
-        data: {},
-        ...extra,
-        n: events.length,
-      });
-    event(w.created ? "captured" : "merged", {
-      toStatus: w.created ? "CAPTURED" : null,
-      data: {
-        activitiesAdded: added.length,
-        activitiesDuplicate: w.activities.length - added.length,
-        source: input.source ?? null,
-        campaign: input.campaign ?? null,
-      },
-    });
-    if (decision.status !== lead.status) {
-      event(qualified ? "qualified" : "nurtured", {
-        fromStatus: lead.status,
-        toStatus: decision.status,
-        reason: qualified
-          ? decision.trigger === "hand_raise"
-            ? `hand-raise: ${decision.handRaise}`
-            : `score ${score.total} reached the threshold ${scoring.threshold}`
-          : `score ${score.total} is below the threshold ${scoring.threshold}`,
-        data: trigger ?? {},
-      });
-    }
-    if (qualified) {
-      outbox.push({
-        kind: "lead.handoff",
-        payload: { leadId: lead.id },
-        orderingKey: lead.id,
-        dedupeKey: `handoff:${lead.id}:${now.toISOString()}`,
-        n: outbox.length,
-      });
-    } else if (added.length > 0 && WITH_SALES.includes(decision.status)) {
-      outbox.push({
-        kind: "lead.activity",
-        // The ids, not just a count: the reply is built when delivered, and by then newer
-        // activities may be stored (they get their own reply).
-        payload: { leadId: lead.id, activities: added.length, activityIds: added.map((a) => a.id) },
-        orderingKey: lead.id,
-        dedupeKey: null,
-        n: outbox.length,
-      });
-    }
-    results.push({
-      index: w.index,
-      leadId: lead.id,
-      number: lead.number,
+  const decided = work.map((w) => {
+    const added = addedByLead.get(w.lead.id) ?? [];
+    return decideCapture({
+      lead: w.lead,
       created: w.created,
-      status: decision.status,
-      score: score.total,
-      qualified,
-      activitiesAdded: added.length,
-      activitiesDuplicate: w.activities.length - added.length,
+      input: w.input,
+      index: w.index,
+      facts: storedFields.get(w.lead.id) ?? w.lead.fields,
+      added,
+      scored: w.created ? added : (storedByLead.get(w.lead.id) ?? []),
+      sent: w.activities.length,
+      context,
     });
-  }
+  });
+  const leadUpdates = decided.map((d) => d.update);
+  const events = numbered(decided.flatMap((d) => d.events));
+  const outbox = numbered(decided.flatMap((d) => d.outbox));
+  const results = decided.map((d) => ({ ...d.result, index: d.index }));
 
   await sql.query(
     `UPDATE "Lead" AS l SET
@@ -430,6 +334,190 @@ async function captureRound(
   return results;
 }
 
+export interface LeadScoreUpdate {
+  id: string;
+  score: number;
+  fitScore: number;
+  behaviorScore: number;
+  scoreBreakdown: unknown;
+  status: LeadStatus;
+  qualified: boolean;
+  trigger: Record<string, unknown> | null;
+  nurtured: boolean;
+}
+
+export interface EventRow {
+  leadId: string;
+  type: string;
+  actorType: Actor["type"];
+  actorId: string | null;
+  fromStatus: LeadStatus | null;
+  toStatus: LeadStatus | null;
+  reason: string | null;
+  data: unknown;
+}
+
+export interface OutboxRow {
+  kind: string;
+  payload: unknown;
+  orderingKey: string;
+  dedupeKey: string | null;
+}
+
+export interface DecidedCapture {
+  index: number;
+  update: LeadScoreUpdate;
+  events: EventRow[];
+  outbox: OutboxRow[];
+  result: CaptureLeadResult;
+}
+
+/**
+ * Scores one captured lead and decides what changes: its score and status, the audit-trail
+ * events, and the outbox rows (handoff when it qualifies, a thread reply when a lead with sales
+ * did something new). Pure: every write is the caller's.
+ */
+export function decideCapture(options: {
+  lead: LeadRow;
+  created: boolean;
+  input: LeadRequest;
+  index: number;
+  /** The lead's fields after this capture: fit scoring looks at the whole lead. */
+  facts: Fields;
+  /** Activities stored by this capture. */
+  added: { id: string; type: string; occurredAt: number }[];
+  /** Activities the behaviour score counts. */
+  scored: { type: string; occurredAt: number }[];
+  /** Activities sent in the request, duplicates included. */
+  sent: number;
+  context: CaptureContext;
+}): DecidedCapture {
+  const { lead, input, added, context } = options;
+  const { scoring, actor, now } = context;
+  const score = scoreLead(
+    {
+      ...options.facts,
+      email: input.email,
+      emailDomain: input.email.split("@")[1],
+      attributes: { ...lead.attributes, ...(input.attributes ?? {}) },
+    },
+    options.scored.map((a) => ({ type: a.type, occurredAt: new Date(a.occurredAt) })),
+    scoring,
+    now,
+  );
+  // Only activities stored now can raise a hand: a retried request re-sends old ones.
+  const newHandRaise =
+    added.length > 0 ? latestHandRaise(input.activities ?? [], scoring.handRaises) : undefined;
+  const decision = decideQualification({
+    status: lead.status,
+    score: score.total,
+    threshold: scoring.threshold,
+    newHandRaise,
+    resurfaceAt: lead.resurfaceAt,
+    now,
+  });
+  const qualified = decision.status === "QUALIFIED" && lead.status !== "QUALIFIED";
+  const trigger = qualified
+    ? decision.trigger === "hand_raise"
+      ? { kind: "hand_raise", activityType: decision.handRaise, score: score.total }
+      : {
+          kind: "score",
+          score: score.total,
+          threshold: scoring.threshold,
+          top: score.breakdown.slice(0, 3).map((line) => line.label),
+        }
+    : null;
+
+  const events: EventRow[] = [];
+  const event = (type: string, extra: Partial<EventRow>) =>
+    events.push({
+      leadId: lead.id,
+      type,
+      actorType: actor.type,
+      actorId: actor.id ?? null,
+      fromStatus: null,
+      toStatus: null,
+      reason: null,
+      data: {},
+      ...extra,
+    });
+  event(options.created ? "captured" : "merged", {
+    toStatus: options.created ? "CAPTURED" : null,
+    data: {
+      activitiesAdded: added.length,
+      activitiesDuplicate: options.sent - added.length,
+      source: input.source ?? null,
+      campaign: input.campaign ?? null,
+    },
+  });
+  if (decision.status !== lead.status) {
+    event(qualified ? "qualified" : "nurtured", {
+      fromStatus: lead.status,
+      toStatus: decision.status,
+      reason: qualified
+        ? decision.trigger === "hand_raise"
+          ? `hand-raise: ${decision.handRaise}`
+          : `score ${score.total} reached the threshold ${scoring.threshold}`
+        : `score ${score.total} is below the threshold ${scoring.threshold}`,
+      data: trigger ?? {},
+    });
+  }
+  const outbox: OutboxRow[] = [];
+  if (qualified) {
+    outbox.push({
+      kind: "lead.handoff",
+      payload: { leadId: lead.id },
+      orderingKey: lead.id,
+      dedupeKey: `handoff:${lead.id}:${now.toISOString()}`,
+    });
+  } else if (added.length > 0 && WITH_SALES.includes(decision.status)) {
+    outbox.push({
+      kind: "lead.activity",
+      // The ids, not just a count: the reply is built when delivered, and by then newer
+      // activities may be stored (they get their own reply).
+      payload: { leadId: lead.id, activities: added.length, activityIds: added.map((a) => a.id) },
+      orderingKey: lead.id,
+      dedupeKey: null,
+    });
+  }
+  return {
+    index: options.index,
+    update: {
+      id: lead.id,
+      score: score.total,
+      fitScore: score.fit,
+      behaviorScore: score.behavior,
+      scoreBreakdown: score.breakdown,
+      status: decision.status,
+      qualified,
+      trigger,
+      nurtured: decision.status === "NURTURE" && lead.status === "CAPTURED",
+    },
+    events,
+    outbox,
+    result: {
+      leadId: lead.id,
+      number: lead.number,
+      created: options.created,
+      status: decision.status,
+      score: score.total,
+      qualified,
+      activitiesAdded: added.length,
+      activitiesDuplicate: options.sent - added.length,
+    },
+  };
+}
+
+/** Whether this capture queued a message for the outbox (a handoff or a thread reply). */
+export function queuedOutbox(result: CaptureLeadResult): boolean {
+  return result.qualified || (result.activitiesAdded > 0 && WITH_SALES.includes(result.status));
+}
+
+/** Rows with their position, so a set-based insert keeps their order (ids, audit trail). */
+export function numbered<T extends object>(rows: T[]): (T & { n: number })[] {
+  return rows.map((row, n) => ({ ...row, n }));
+}
+
 function latestHandRaise(activities: ActivityInput[], handRaises: string[]): string | undefined {
   return activities
     .filter((a) => handRaises.includes(a.type))
@@ -456,13 +544,13 @@ async function accountOwners(sql: SqlSession, domains: string[]): Promise<Map<st
   return new Map(rows.map((row) => [row.domain, row.ownerId]));
 }
 
-function companyDomainOf(input: LeadRequest): string | undefined {
+export function companyDomainOf(input: LeadRequest): string | undefined {
   const emailDomain = input.email.split("@")[1] ?? "";
   return input.companyDomain ?? (FREE_MAIL.has(emailDomain) ? undefined : emailDomain);
 }
 
 /** The fields this request sets; absent ones leave the stored value alone. */
-function leadFields(input: LeadRequest): Fields {
+export function leadFields(input: LeadRequest): Fields {
   const [first, ...rest] = input.name?.split(/\s+/) ?? [];
   const fields: Fields = {
     firstName: input.firstName ?? (input.name ? first : undefined),
@@ -490,7 +578,7 @@ function leadFields(input: LeadRequest): Fields {
  * An activity without the sender's id gets one derived from its content, so sending the same
  * activity twice (a retried request, a re-imported file) stores it once.
  */
-function activityRow(leadId: string, activity: ActivityInput) {
+export function activityRow(leadId: string, activity: ActivityInput) {
   const { data, externalId, occurredAt, ...rest } = activity;
   const derived =
     externalId ??

@@ -188,6 +188,48 @@ describe("POST /api/v1/leads", () => {
     expect(other.status).toBe(422);
   });
 
+  it.each([
+    ["an Idempotency-Key", { "idempotency-key": "same-batch-1" }, {}],
+    ["an externalId", {}, { externalId: "crm-same-batch" }],
+  ])(
+    "answers a retry sent while the first is still being written (%s) with the first answer",
+    async (_name, headers, extra) => {
+      const body = {
+        email: `same-batch-${Object.keys(headers).length}@example.com`,
+        ...extra,
+        activities: [{ type: "pricing_page", occurredAt: at, url: "https://x.io/pricing" }],
+      };
+      // Sent together while the database is held, so that none of them is answered before the
+      // others arrive: without care, each would be captured (created, then merged twice).
+      let sent: Promise<Awaited<ReturnType<typeof call>>[]> | undefined;
+      await database.current.transaction(async (sql) => {
+        if (database.current.kind === "postgres") {
+          await sql.query('LOCK TABLE "Lead" IN SHARE ROW EXCLUSIVE MODE');
+        }
+        sent = Promise.all([
+          call("POST", "/api/v1/leads", body, headers),
+          call("POST", "/api/v1/leads", body, headers),
+          call("POST", "/api/v1/leads", { email: `bystander-${Object.keys(headers).length}@x.io` }),
+          call("POST", "/api/v1/leads", body, headers),
+        ]);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      });
+      const responses = await sent!;
+      const first = responses[0]!;
+      const retries = [responses[1]!, responses[3]!];
+      expect(first.status).toBe(201);
+      for (const retry of retries) {
+        expect(retry.status).toBe(201);
+        expect(retry.body).toEqual(first.body);
+        expect(retry.headers.get("idempotent-replayed")).toBe("true");
+      }
+      const events = await database.current.prisma.leadEvent.findMany({
+        where: { leadId: first.body.lead.id },
+      });
+      expect(events.map((e) => e.type)).toEqual(["captured", "nurtured"]);
+    },
+  );
+
   it("treats a retried request with the same externalId as a replay", async () => {
     const body = {
       email: "ext@example.com",

@@ -4,6 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { isDatabaseUnavailable } from "#src/db/connection-errors.ts";
 import { Prisma } from "#src/db/generated/client.ts";
+import { leadRequestSchema } from "#src/intake/schemas.ts";
+import { captureEach } from "#src/services/capture-each.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 import { testDatabaseUrl } from "#test/setup/test-database.ts";
 
@@ -87,5 +89,57 @@ describe.runIf(testDatabaseUrl())("a connection the server ends while Baton hold
     expect(isDatabaseUnavailable(failure)).toBe(true);
     const again = await db.withSession((sql) => sql.query<{ one: number }>("SELECT 1 AS one"));
     expect(again).toEqual([{ one: 1 }]);
+  });
+});
+
+describe.runIf(testDatabaseUrl())("an intake batch whose connection the server ends", () => {
+  it("fails every request of the batch as 'unavailable' (503), without retrying them one by one", async () => {
+    const db = database.current;
+    const context = {
+      scoring: {
+        threshold: 40,
+        handRaises: [],
+        fit: [],
+        behavior: { weights: {}, halfLife: 86_400_000, window: 86_400_000 },
+      },
+      accountMatching: true,
+      actor: { type: "API" as const, id: "test" },
+      now: new Date("2026-11-20T15:00:00Z"),
+    };
+    const emails = ["held@loss.io", "other-1@loss.io", "other-2@loss.io"];
+    let pending: ReturnType<typeof captureEach> | undefined;
+    const held = db.transaction(async (sql) => {
+      // An uncommitted lead with the first email: the batch's insert waits on it...
+      await sql.query(
+        `INSERT INTO "Lead" ("id", "email", "emailDomain", "updatedAt")
+         VALUES (gen_random_uuid(), $1, 'loss.io', now())`,
+        [emails[0]],
+      );
+      pending = captureEach(
+        db,
+        emails.map((email) => leadRequestSchema.parse({ email })),
+        context,
+      );
+      // ...and is ended by the server while it waits.
+      for (let tries = 0; tries < 50; tries++) {
+        const [ended] = await db.withSession((other) =>
+          other.query<{ count: number }>(
+            `SELECT count(pg_terminate_backend(pid))::int AS count FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          ),
+        );
+        if (ended!.count > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error("rolled back on purpose");
+    });
+    await expect(held).rejects.toThrow("rolled back on purpose");
+    const outcomes = await pending!;
+    expect(outcomes.map((o) => o.ok)).toEqual([false, false, false]);
+    for (const outcome of outcomes) {
+      if (outcome.ok) throw new Error("expected a failure");
+      expect(isDatabaseUnavailable(outcome.error)).toBe(true);
+    }
+    expect(await db.prisma.lead.count({ where: { email: { in: emails } } })).toBe(0);
   });
 });
