@@ -93,10 +93,10 @@ async function openDatabase(
   target.pathname = `/${name}`;
   const db = await openPostgres(target.toString(), 4, silent);
   await applyMigrations(db, silent);
-  const { rows } = await admin.query<{ version: string }>("SHOW server_version");
+  const { rows } = await admin.query<{ server_version: string }>("SHOW server_version");
   return {
     db,
-    engine: `PostgreSQL ${rows[0]?.version.split(" ")[0] ?? ""} (local)`,
+    engine: `PostgreSQL ${rows[0]?.server_version.split(" ")[0] ?? ""} (local)`,
     async dispose() {
       await db.close();
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

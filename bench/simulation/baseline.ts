@@ -18,7 +18,7 @@ import {
   type RepProfile,
   type SimLead,
 } from "#bench/simulation/model.ts";
-import type { Random } from "#bench/simulation/random.ts";
+import { type Random, stream } from "#bench/simulation/random.ts";
 
 export interface BaselineLead {
   lead: SimLead;
@@ -30,6 +30,7 @@ export interface BaselineLead {
   lastTouchAt?: number;
   decision?: Decision;
   decidedAt?: number;
+  random: Random;
 }
 
 export function runBaseline(options: {
@@ -37,9 +38,9 @@ export function runBaseline(options: {
   reps: RepProfile[];
   calendars: Map<string, Calendar>;
   end: number;
-  random: Random;
+  seed: number;
 }): BaselineLead[] {
-  const { leads, reps, calendars, end, random } = options;
+  const { leads, reps, calendars, end, seed } = options;
   const agenda = new Agenda();
   const turn = new Map<string, number>();
   const results: BaselineLead[] = [];
@@ -67,7 +68,7 @@ export function runBaseline(options: {
     whenAtWork(state.rep, after(state.rep, time, step.afterMinutes), () => {
       state.touches += 1;
       state.lastTouchAt = time;
-      follow(state, afterTouch(state.rep, state.lead, state.touches, state.touches, random));
+      follow(state, afterTouch(state.rep, state.lead, state.touches, state.touches, state.random));
     });
   }
 
@@ -80,11 +81,12 @@ export function runBaseline(options: {
       const i = turn.get(lead.team) ?? 0;
       turn.set(lead.team, i + 1);
       const rep = roster[i % roster.length]!;
-      const state: BaselineLead = { lead, rep, assignedAt: time, touches: 0 };
+      const random = stream(seed, `baseline:${lead.index}`);
+      const state: BaselineLead = { lead, rep, assignedAt: time, touches: 0, random };
       results.push(state);
-      whenAtWork(rep, after(rep, time, lookDelay(rep, random)), () => {
+      whenAtWork(rep, after(rep, time, lookDelay(rep, state.random)), () => {
         state.claimedAt = time;
-        follow(state, firstStep(rep, random));
+        follow(state, firstStep(rep, state.random));
       });
     });
   }

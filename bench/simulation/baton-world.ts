@@ -1,6 +1,7 @@
 // The quarter with Baton: every lead goes through Baton's real use cases on a virtual clock.
 // Leads are captured by the intake use case, routed by the real `lead.handoff` outbox handler,
-// chased by the real SLA sweep (run by the SLA scheduler every whole minute something is due).
+// chased by the real SLA sweep (`runSweep`, at every whole minute something is due, as the
+// SLA scheduler's per-minute cron would).
 // Slack is not needed: after each step the new outbox rows are read in order and each
 // simulated person reacts to what Baton sent them (a card in their channel, an offer by DM, a
 // reminder, a nudge, a ghost alert), then the rows are marked delivered. The people act only
@@ -29,14 +30,13 @@ import {
   type SimLead,
   teamCalendar,
 } from "#bench/simulation/model.ts";
-import type { Random } from "#bench/simulation/random.ts";
+import { type Random, stream } from "#bench/simulation/random.ts";
 import type { Clock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
 import type { Database } from "#src/db/database.ts";
 import { AppError } from "#src/errors.ts";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
-import { SlaScheduler } from "#src/jobs/sla-scheduler.ts";
 import { createLogger } from "#src/logger.ts";
 import { leadHandlers } from "#src/outbox/lead-handlers.ts";
 import type { OutboxRow } from "#src/outbox/outbox-store.ts";
@@ -51,6 +51,7 @@ import { passLead } from "#src/services/pass-lead.ts";
 import { deactivateRep, setAway } from "#src/services/people.ts";
 import { reassignLead } from "#src/services/reassign-lead.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
+import { runSweep } from "#src/sla/sweep.ts";
 
 const MINUTE = 60_000;
 
@@ -64,6 +65,9 @@ export interface BatonActivity {
   nudgesToReps: number;
   ghostAlerts: number;
   managerReassignments: number;
+  /** Reps who went to claim a card and found it taken (or offered to someone else). */
+  cardsAlreadyTaken: number;
+  /** Claims Baton refused (a race lost between the look and the click). */
   claimsRefused: number;
   passes: number;
 }
@@ -83,13 +87,14 @@ export interface BatonWorldOptions {
   leads: SimLead[];
   reps: RepProfile[];
   end: number;
-  random: Random;
+  /** Every draw about a lead comes from that lead's own stream: runs repeat exactly. */
+  seed: number;
   /** Progress lines (simulated day reached, wall time). */
   progress?: (line: string) => void;
 }
 
 export async function runBatonQuarter(options: BatonWorldOptions): Promise<BatonActivity> {
-  const { db, playbook, leads, reps, end, random } = options;
+  const { db, playbook, leads, reps, end, seed } = options;
   await syncPlaybook(db, playbook);
 
   const clock = new VirtualClock(leads[0]?.arrivesAt ?? end);
@@ -104,7 +109,6 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     playbook: PlaybookStore.of(playbook),
   } as unknown as Deps;
   const handOff = leadHandlers(deps)["lead.handoff"]!;
-  const scheduler = new SlaScheduler(deps);
   const agenda = new Agenda();
   const activity: BatonActivity = {
     outboxRows: 0,
@@ -115,6 +119,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     nudgesToReps: 0,
     ghostAlerts: 0,
     managerReassignments: 0,
+    cardsAlreadyTaken: 0,
     claimsRefused: 0,
     passes: 0,
   };
@@ -127,6 +132,15 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   const calendars = new Map(playbook.teams.map((t) => [t.key, teamCalendar(playbook, t.key)]));
   const calendarOf = (team: string): Calendar => calendars.get(team)!;
   const plans = new Map<string, Plan>();
+  const streams = new Map<string, Random>();
+  const randomOf = (leadId: string): Random => {
+    let random = streams.get(leadId);
+    if (!random) {
+      random = stream(seed, `baton:${leadById.get(leadId)?.index ?? leadId}`);
+      streams.set(leadId, random);
+    }
+    return random;
+  };
   const now = () => clock.now();
   const use = (leadId: string) => ({ db, playbook, webhooks, leadId, now: now() });
 
@@ -151,6 +165,15 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   }
 
   async function claim(rep: RepProfile, leadId: string) {
+    // The card shows whether the lead is still to be taken: nobody clicks a claimed card.
+    const card = await db.prisma.lead.findUnique({
+      where: { id: leadId },
+      select: { status: true, offeredTo: { select: { slackUserId: true } } },
+    });
+    if (card?.status !== "OFFERED" || (card.offeredTo && card.offeredTo.slackUserId !== rep.user)) {
+      activity.cardsAlreadyTaken += 1;
+      return;
+    }
     const claimed = await attempt(() => claimLead({ ...use(leadId), userId: rep.user }));
     if (!claimed) {
       activity.claimsRefused += 1;
@@ -172,7 +195,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   function startOwning(rep: RepProfile, leadId: string) {
     const plan = planOf(rep, leadId);
     plan.active = true;
-    if (!plan.planned) follow(plan, firstStep(rep, random));
+    if (!plan.planned) follow(plan, firstStep(rep, randomOf(leadId)));
   }
 
   function follow(plan: Plan, step: Step) {
@@ -207,7 +230,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
       return;
     }
     plan.own += 1;
-    follow(plan, afterTouch(plan.rep, plan.lead, plan.own, touched.touchCount, random));
+    follow(plan, afterTouch(plan.rep, plan.lead, plan.own, touched.touchCount, randomOf(leadId)));
   }
 
   async function decide(plan: Plan, decision: Decision) {
@@ -253,7 +276,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   }
 
   async function offered(rep: RepProfile, leadId: string) {
-    const roll = random.next();
+    const roll = randomOf(leadId).next();
     if (roll < OFFER.accepts) await claim(rep, leadId);
     else if (roll < OFFER.accepts + OFFER.passes) {
       const passed = await attempt(() => passLead({ ...use(leadId), userId: rep.user }));
@@ -296,7 +319,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
       repIds.map((r) => [r.slackUserId, load.find((l) => l.ownerId === r.id)?._count ?? 0]),
     );
     // Managers know their people: the reliable ones with room get the lead more often.
-    const to = random.weighted(
+    const to = randomOf(leadId).weighted(
       candidates.map((c) => ({
         value: c,
         weight: PERSISTENCE[c.persistence].reliability / (1 + (open.get(c.user) ?? 0) / 20),
@@ -314,9 +337,9 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
 
   function cardInChannel(team: string, leadId: string) {
     for (const rep of channelReps(team)) {
-      if (!available(rep, clock.time) || !takesCard(rep, random)) continue;
+      if (!available(rep, clock.time) || !takesCard(rep, randomOf(leadId))) continue;
       activity.cardsSeen += 1;
-      later(rep, lookDelay(rep, random), () => claim(rep, leadId));
+      later(rep, lookDelay(rep, randomOf(leadId)), () => claim(rep, leadId));
     }
   }
 
@@ -326,12 +349,12 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
       const isAlert = payload.record?.kind === "ghost_alert" || payload.text.includes("is away)");
       if (!isAlert || !leadId) return;
       activity.ghostAlerts += 1;
-      if (!random.chance(MANAGER.acts)) return;
+      if (!randomOf(leadId).chance(MANAGER.acts)) return;
       const alertedAt = clock.time;
       const at = businessAfter(
         calendarOf(managed),
         clock.time,
-        random.logNormal(MANAGER.delayMedian, 0.8),
+        randomOf(leadId).logNormal(MANAGER.delayMedian, 0.8),
       );
       agenda.at(at, () => reassign(user, leadId, alertedAt));
       return;
@@ -348,7 +371,8 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
       return;
     }
     activity.nudgesToReps += 1;
-    if (answersNudge(rep, random)) later(rep, lookDelay(rep, random), () => answer(rep, leadId));
+    if (answersNudge(rep, randomOf(leadId)))
+      later(rep, lookDelay(rep, randomOf(leadId)), () => answer(rep, leadId));
   }
 
   async function deliver(row: OutboxRow) {
@@ -367,7 +391,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
         activity.offersByDm += 1;
         if (rep && available(rep, clock.time)) {
           const leadId = String(payload.leadId);
-          later(rep, lookDelay(rep, random), () => offered(rep, leadId));
+          later(rep, lookDelay(rep, randomOf(leadId)), () => offered(rep, leadId));
         }
         return;
       }
@@ -390,20 +414,26 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   }
 
   let lastRow = 0n;
+  let delivered = 0n;
   /** Delivers every outbox row written since the last call, in order (a hand-off writes more). */
   async function dispatch() {
     for (;;) {
       const rows = await db.prisma.$queryRaw<OutboxRow[]>`
         SELECT "id", "kind", "orderingKey", "target", "payload", "attempts" FROM "OutboxMessage"
          WHERE "id" > ${lastRow} ORDER BY "id"`;
-      if (rows.length === 0) return;
+      if (rows.length === 0) break;
       for (const row of rows) await deliver(row);
       lastRow = rows.at(-1)!.id;
       activity.outboxRows += rows.length;
-      await db.prisma.$executeRaw`
-        UPDATE "OutboxMessage" SET "status" = 'DONE', "deliveredAt" = ${now()}, "attempts" = 1
-         WHERE "id" <= ${lastRow} AND "status" = 'PENDING'`;
     }
+    // Marked delivered a few hundred at a time: one statement instead of one per step.
+    if (lastRow - delivered >= 500n) await markDelivered();
+  }
+  async function markDelivered() {
+    await db.prisma.$executeRaw`
+      UPDATE "OutboxMessage" SET "status" = 'DONE', "deliveredAt" = ${now()}, "attempts" = 1
+       WHERE "id" > ${delivered} AND "id" <= ${lastRow} AND "status" = 'PENDING'`;
+    delivered = lastRow;
   }
 
   function idOf(lead: SimLead): string {
@@ -489,7 +519,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     const windowEnd = Math.floor(first / MINUTE) * MINUTE + MINUTE;
     if (sweepAt <= first) {
       clock.time = sweepAt;
-      await scheduler.sweep();
+      await runSweep(deps, clock.now());
       activity.sweeps += 1;
       lastSweep = sweepAt;
       await dispatch();
@@ -509,6 +539,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     lastDay = day;
   }
   clock.time = end;
+  await markDelivered();
   return activity;
 }
 

@@ -5,7 +5,7 @@
 // 80% of sales need 5 to 12 contacts, a reminded rep acts more often than a forgotten one.
 
 import { type Random, stream } from "#bench/simulation/random.ts";
-import { addBusinessTime, businessTimeBetween } from "#src/domain/business-hours.ts";
+import { addBusinessTime, businessTimeBetween, zonedTime } from "#src/domain/business-hours.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 
 const MINUTE = 60_000;
@@ -222,13 +222,20 @@ const REGIONS: { value: { region: SimLead["region"]; team: string }; weight: num
 /** `options.leads` leads arriving at random business minutes of their team over the quarter. */
 export function generateLeads(playbook: Playbook, options: SimulationOptions): SimLead[] {
   const random = stream(options.seed, "leads");
+  const days = new Map<string, { start: number; end: number }[]>();
   const drafts = Array.from({ length: options.leads }, () => {
     const { region, team } = random.weighted(REGIONS);
-    const calendar = teamCalendar(playbook, team);
-    const end = QUARTER_START.getTime() + options.weeks * WEEK;
-    const open = businessMinutes(calendar, QUARTER_START.getTime(), end);
-    // The last minute of a business day is still an arrival in business hours.
-    const arrivesAt = businessAfter(calendar, QUARTER_START, random.uniform(0, open - 1));
+    if (!days.has(team)) days.set(team, workingDays(teamCalendar(playbook, team), options.weeks));
+    const open = days.get(team)!;
+    // A uniformly random business minute of the quarter: a day weighted by its length.
+    const total = open.reduce((sum, d) => sum + (d.end - d.start), 0);
+    let offset = random.uniform(0, total - MINUTE);
+    let day = open[0]!;
+    for (day of open) {
+      if (offset < day.end - day.start) break;
+      offset -= day.end - day.start;
+    }
+    const arrivesAt = day.start + offset;
     const truth = random.weighted(OUTCOMES);
     return {
       region,
@@ -245,6 +252,31 @@ export function generateLeads(playbook: Playbook, options: SimulationOptions): S
   return drafts
     .sort((a, b) => a.arrivesAt - b.arrivesAt)
     .map((draft, index) => ({ ...draft, index, email: `lead${index}@company${index}.example` }));
+}
+
+/** The team's working hours on each day of the quarter, as instants. */
+function workingDays(calendar: Calendar, weeks: number): { start: number; end: number }[] {
+  const days: { start: number; end: number }[] = [];
+  const names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+  const [startH, startM] = calendar.hours.start.split(":").map(Number) as [number, number];
+  const [endH, endM] = calendar.hours.end.split(":").map(Number) as [number, number];
+  for (let i = 0; i < weeks * 7; i++) {
+    // Local dates from the quarter's first Monday; the quarter starts before any team opens.
+    const date = new Date(Date.UTC(2026, 0, 5 + i));
+    const local = {
+      year: date.getUTCFullYear(),
+      month: date.getUTCMonth() + 1,
+      day: date.getUTCDate(),
+    };
+    const iso = date.toISOString().slice(0, 10);
+    if (!calendar.hours.days.includes(names[i % 7]!) || calendar.hours.holidays.includes(iso))
+      continue;
+    days.push({
+      start: zonedTime({ ...local, hour: startH, minute: startM }, calendar.timeZone).getTime(),
+      end: zonedTime({ ...local, hour: endH, minute: endM }, calendar.timeZone).getTime(),
+    });
+  }
+  return days;
 }
 
 export function quarterEnd(options: SimulationOptions): number {

@@ -16,7 +16,6 @@ import {
   type SimulationOptions,
   teamCalendar,
 } from "#bench/simulation/model.ts";
-import { stream } from "#bench/simulation/random.ts";
 import type { Database } from "#src/db/database.ts";
 import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
@@ -52,7 +51,7 @@ export async function runSimulation(
     reps,
     calendars,
     end,
-    random: stream(options.seed, "baseline"),
+    seed: options.seed,
   });
   const baseline = baselineFigures(results, calendars, end);
   const baselineSeconds = (performance.now() - started) / 1000;
@@ -64,7 +63,7 @@ export async function runSimulation(
     leads,
     reps,
     end,
-    random: stream(options.seed, "baton"),
+    seed: options.seed,
     progress,
   });
   const baton = await batonFigures(db, playbook, end);
