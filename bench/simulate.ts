@@ -62,6 +62,11 @@ console.log(`\n${table(report)}\n`);
 console.log(`SLA steps fired: ${JSON.stringify(report.slaSteps)}`);
 console.log(`Lead events: ${JSON.stringify(report.events)}`);
 console.log(`Simulated people: ${JSON.stringify(report.activity)}`);
+if (report.undecided.length > 0) {
+  console.log(
+    `Baton's leads not decided or ghosts (last events first):\n  ${report.undecided.slice(0, 20).join("\n  ")}`,
+  );
+}
 console.log(
   `Wall time: Baton ${report.seconds.baton.toFixed(0)} s, baseline ${report.seconds.baseline.toFixed(1)} s`,
 );
@@ -139,7 +144,10 @@ What Baton did over the quarter (SLA steps fired, from \`SlaNotice\`): ${Object.
 
 ### Definitions
 
-- **Decided**: at quarter end the lead is converted, disqualified (with a reason) or back in
+- **When**: leads arrive during the ${report.options.weeks} weeks; the figures are read at the close of the next
+  business day (the Monday after the last week), so that leads which arrived on the last
+  Friday afternoon have had a working day, as they would before a quarter's lead review.
+- **Decided**: when the figures are read, the lead is converted, disqualified (with a reason) or back in
   nurture (with a reason), or it is in active hands: its owner logged a touch in the last 14
   days, or claimed it themselves in the last 14 days. A lead a manager handed to a rep who has
   not touched it yet is not decided.

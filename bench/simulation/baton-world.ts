@@ -155,6 +155,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   // ---- what reps and managers do, through the services a Slack click calls ----------------
 
   async function attempt<T>(work: () => Promise<T>): Promise<T | undefined> {
+    changed();
     try {
       return await work();
     } catch (error) {
@@ -413,18 +414,30 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     }
   }
 
+  // Only a call into Baton writes outbox rows or moves SLA due times: the harness reads the
+  // outbox and the next due time again only after one.
+  let outboxDirty = true;
+  let dueDirty = true;
+  const changed = () => {
+    outboxDirty = true;
+    dueDirty = true;
+  };
   let lastRow = 0n;
   let delivered = 0n;
   /** Delivers every outbox row written since the last call, in order (a hand-off writes more). */
   async function dispatch() {
+    if (!outboxDirty) return;
+    outboxDirty = false;
     for (;;) {
       const rows = await db.prisma.$queryRaw<OutboxRow[]>`
         SELECT "id", "kind", "orderingKey", "target", "payload", "attempts" FROM "OutboxMessage"
-         WHERE "id" > ${lastRow} ORDER BY "id"`;
+         WHERE "id" > ${lastRow}::bigint ORDER BY "id"`;
       if (rows.length === 0) break;
       for (const row of rows) await deliver(row);
       lastRow = rows.at(-1)!.id;
       activity.outboxRows += rows.length;
+      // Only a hand-off writes more rows while being delivered.
+      if (!rows.some((row) => row.kind === "lead.handoff")) break;
     }
     // Marked delivered a few hundred at a time: one statement instead of one per step.
     if (lastRow - delivered >= 500n) await markDelivered();
@@ -432,7 +445,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   async function markDelivered() {
     await db.prisma.$executeRaw`
       UPDATE "OutboxMessage" SET "status" = 'DONE', "deliveredAt" = ${now()}, "attempts" = 1
-       WHERE "id" > ${delivered} AND "id" <= ${lastRow} AND "status" = 'PENDING'`;
+       WHERE "id" > ${delivered}::bigint AND "id" <= ${lastRow}::bigint AND "status" = 'PENDING'`;
     delivered = lastRow;
   }
 
@@ -447,6 +460,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
 
   for (const lead of leads) {
     agenda.at(lead.arrivesAt, async () => {
+      changed();
       const { leadId } = await captureLead({
         db,
         input: leadRequestSchema.parse({
@@ -475,6 +489,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     const away = rep.away;
     if (away) {
       agenda.at(away.from, async () => {
+        changed();
         await setAway({
           db,
           playbook,
@@ -487,6 +502,7 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     }
     if (rep.leaves !== undefined) {
       agenda.at(rep.leaves, async () => {
+        changed();
         await deactivateRep({
           db,
           playbook,
@@ -503,24 +519,32 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   // ---- the clock -------------------------------------------------------------------------
 
   let lastSweep = Number.NEGATIVE_INFINITY;
+  let due: number | undefined;
   let lastDay = -1;
   const started = performance.now();
   for (;;) {
-    const [next] = await db.prisma.$queryRaw<{ due: Date | null }[]>`
-      SELECT LEAST(
-        (SELECT min("slaDueAt") FROM "Lead"),
-        (SELECT min("resurfaceAt") FROM "Lead" WHERE "status" = 'NURTURE')) AS "due"`;
+    if (dueDirty) {
+      const [next] = await db.prisma.$queryRaw<{ due: Date | null }[]>`
+        SELECT LEAST(
+          (SELECT min("slaDueAt") FROM "Lead"),
+          (SELECT min("resurfaceAt") FROM "Lead" WHERE "status" = 'NURTURE')) AS "due"`;
+      due = next?.due?.getTime();
+      dueDirty = false;
+    }
     // The sweep runs every whole minute (SLA_SWEEP_CRON); only the minutes with work matter.
-    const sweepAt = next?.due
-      ? Math.max(Math.ceil(next.due.getTime() / MINUTE) * MINUTE, lastSweep + MINUTE)
-      : Number.POSITIVE_INFINITY;
+    const sweepAt =
+      due === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.max(Math.ceil(due / MINUTE) * MINUTE, lastSweep + MINUTE);
     const first = Math.min(agenda.peek(), sweepAt);
     if (first > end) break;
     const windowEnd = Math.floor(first / MINUTE) * MINUTE + MINUTE;
     if (sweepAt <= first) {
       clock.time = sweepAt;
-      await runSweep(deps, clock.now());
+      const swept = await runSweep(deps, clock.now());
       activity.sweeps += 1;
+      dueDirty = true;
+      if (Object.keys(swept.fired).length > 0 || swept.resurfaced > 0) outboxDirty = true;
       lastSweep = sweepAt;
       await dispatch();
     }

@@ -1,4 +1,5 @@
-// The quarter's figures, computed the same way for both worlds, as of the quarter's end:
+// The quarter's figures, computed the same way for both worlds, when they are read (the close
+// of the first business day after the quarter's last arrivals):
 //   decided   an outcome is recorded (converted, disqualified, or back to nurture with a
 //             reason), or the lead is in active hands: its owner touched it in the last 14
 //             days, or claimed it themselves in the last 14 days;

@@ -20,6 +20,8 @@ import type { Database } from "#src/db/database.ts";
 import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 
+const DAY = 24 * 3_600_000;
+
 export const PLAYBOOK = fileURLToPath(new URL("./playbook.yml", import.meta.url));
 
 export interface SimulationReport {
@@ -31,6 +33,8 @@ export interface SimulationReport {
   slaSteps: Record<string, number>;
   /** Manager reassignments, SLA releases and offer time-outs, from Baton's audit trail. */
   events: Record<string, number>;
+  /** Baton's leads without a decision at the end, with their last audit-trail events. */
+  undecided: string[];
   seconds: { baton: number; baseline: number };
 }
 
@@ -42,7 +46,9 @@ export async function runSimulation(
   const playbook: Playbook = await loadPlaybook(PLAYBOOK);
   const leads = generateLeads(playbook, options);
   const reps = repProfiles(options);
-  const end = quarterEnd(options);
+  // Leads arrive during the quarter's weeks; the figures are read at the close of the next
+  // business day (the Monday after), so the last Friday's leads have had a working day too.
+  const end = quarterEnd(options) + DAY;
   const calendars = new Map(playbook.teams.map((t) => [t.key, teamCalendar(playbook, t.key)]));
 
   let started = performance.now();
@@ -85,7 +91,9 @@ export async function runSimulation(
   const events: Record<string, number> = {};
   for (const g of grouped) events[`${g.type} (${g.actorType.toLowerCase()})`] = g._count;
 
+  const undecided = await undecidedLeads(db, end);
   return {
+    undecided,
     options,
     baton,
     baseline,
@@ -146,4 +154,43 @@ export function table(report: SimulationReport): string {
     row("never claimed", (f) => count(claim(f).never)),
     row("**touches per lead**", (f) => `**${(f.touches / Math.max(1, f.leads)).toFixed(2)}**`),
   ].join("\n");
+}
+
+/** Leads that are neither closed nor worked in the last 14 days, and what last happened. */
+async function undecidedLeads(db: Database, end: number): Promise<string[]> {
+  const since = new Date(end - 14 * DAY);
+  const leads = await db.prisma.lead.findMany({
+    where: {
+      status: { notIn: ["CONVERTED", "DISQUALIFIED", "NURTURE"] },
+      NOT: { lastTouchAt: { gte: since } },
+    },
+    select: {
+      number: true,
+      status: true,
+      claimedAt: true,
+      owner: { select: { slackUserId: true } },
+      team: { select: { key: true } },
+      events: {
+        orderBy: { id: "desc" },
+        take: 3,
+        select: { type: true, actorId: true, createdAt: true },
+      },
+    },
+    take: 200,
+  });
+  return leads
+    .filter(
+      (l) =>
+        !(
+          l.claimedAt &&
+          l.claimedAt >= since &&
+          l.events.some((e) => e.type === "claimed" && e.actorId === l.owner?.slackUserId)
+        ),
+    )
+    .map(
+      (l) =>
+        `L-${l.number} ${l.status} ${l.team?.key ?? ""}${l.owner ? ` owner ${l.owner.slackUserId}` : ""}: ${l.events
+          .map((e) => `${e.type} ${e.createdAt.toISOString().slice(0, 16)}`)
+          .join(" ← ")}`,
+    );
 }
