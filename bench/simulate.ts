@@ -123,7 +123,9 @@ something is due). Slack is replaced by reading the outbox: each simulated rep a
 reacts to what Baton wrote for them (a card in their channel, an offer by DM, a reminder, a
 nudge, a ghost alert), through the same services a click would call. The baseline is the
 same leads and the same reps with static round-robin assignment at arrival and nothing else:
-no reminders, no nudges, no reassignment (a pure model in \`bench/simulation/baseline.ts\`).
+no reminders, no nudges, no reassignment (a pure model in \`bench/simulation/baseline.ts\`):
+the assigned rep opens the lead after the same look delay as a card (or on return from leave)
+and then works it exactly as in Baton's world (\`bench/simulation/behaviour.ts\`).
 Goals for Baton: 100% of leads decided, 0 ghosts, median time to claim under 15 business
 minutes.
 
@@ -181,7 +183,8 @@ What Baton did over the quarter (SLA steps fired, from \`SlaNotice\`): ${Object.
   log-normal (σ 0.9). Persistence — 3 reps *never* follow up (claim, then log nothing; answer
   a nudge 25% of the time), 6 stop after *two* contacts (answer a nudge 55%; 25% then give up
   with "no response"), 3 are *persistent* (up to 8 contacts, then "no response"; answer a nudge
-  90%). Contacts come 4–21 business hours apart; a first contact a median 45 (two) or 20
+  90%); a rep who never follows up gives up with "no response" 10% of the times a nudge makes
+  them act. Contacts come 4–21 business hours apart; a first contact a median 45 (two) or 20
   (persistent) business minutes after claiming. In assign mode the offered rep accepts 80%,
   passes 10%, or lets the offer time out.
 - **Absences**: Blake (NA East) is away two weeks from week 4, Hana (EMEA) one week from week
@@ -191,7 +194,8 @@ What Baton did over the quarter (SLA steps fired, from \`SlaNotice\`): ${Object.
   leaver's leads stay his; he is taken off the rotation when he leaves.
 - **Managers** act on 90% of ghost alerts (and on follow-up nudges Baton copies to them while
   the owner is away), a median 20 business minutes later: they hand the lead to a rep of the
-  team who is at work, picked with weight persistence (1, 2, 3) over open leads.
+  team who is at work, picking reliable reps more often (weight 1, 2, 3 for never, two,
+  persistent) and reps with many open leads less often.
 - **Not modelled**: reps' capacity limits or fatigue (persistent reps get more and more
   reassigned leads), leads resurfacing from nurture, duplicate leads and account matching
   (off in this playbook), Slack delivery itself (see the other benchmarks).

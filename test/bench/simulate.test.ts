@@ -10,21 +10,21 @@ const database = useTestDatabase();
 
 describe("the outcome simulation", () => {
   it("runs a small quarter in both worlds and reports them side by side", async () => {
-    const report = await runSimulation(database.current, { leads: 36, weeks: 3, seed: 11 });
+    const report = await runSimulation(database.current, { leads: 24, weeks: 3, seed: 11 });
 
     for (const world of [report.baton, report.baseline]) {
-      expect(world.leads).toBe(36);
+      expect(world.leads).toBe(24);
       // Every lead is decided, a ghost, or waiting: nothing is counted twice or lost.
       expect(decided(world) + world.ghosts + world.waiting).toBe(world.leads);
       expect(world.claimMinutes).toHaveLength(world.leads);
     }
     // Baton's figures come from its database: every lead was captured and handed off there.
-    expect(await database.current.prisma.lead.count()).toBe(36);
+    expect(await database.current.prisma.lead.count()).toBe(24);
     expect(
       await database.current.prisma.leadEvent.count({ where: { type: "offered" } }),
-    ).toBeGreaterThanOrEqual(36);
+    ).toBeGreaterThanOrEqual(24);
     // The people reacted to what Baton sent, and Baton chased what they left alone.
-    expect(report.activity.outboxRows).toBeGreaterThan(36);
+    expect(report.activity.outboxRows).toBeGreaterThan(24);
     expect(report.slaSteps["offered.remind"]).toBeGreaterThan(0);
     expect(report.slaSteps["working.followup"]).toBeGreaterThan(0);
     expect(
