@@ -7,6 +7,7 @@
 //   npm run bench:simulate -- [--leads 5000] [--weeks 13] [--seed 5]
 // PGlite in memory by default; on PostgreSQL (a fresh database, dropped afterwards) when
 // DATABASE_URL or TEST_DATABASE_URL is set, or with --database-url.
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -68,7 +69,7 @@ if (report.undecided.length > 0) {
   );
 }
 console.log(
-  `Wall time: Baton ${report.seconds.baton.toFixed(0)} s, baseline ${report.seconds.baseline.toFixed(1)} s`,
+  `Wall time: Baton ${report.seconds.baton.toFixed(0)} s (${report.seconds.batonCpu.toFixed(0)} s of CPU in this process), baseline ${report.seconds.baseline.toFixed(1)} s`,
 );
 console.log(missed.length ? `Goals missed:\n  ${missed.join("\n  ")}` : "All goals met.");
 
@@ -200,6 +201,7 @@ What Baton did over the quarter (SLA steps fired, from \`SlaNotice\`): ${Object.
   reassigned leads), leads resurfacing from nurture, duplicate leads and account matching
   (off in this playbook), Slack delivery itself (see the other benchmarks).
 
-Seed ${report.options.seed}; Baton's world ran in ${report.seconds.baton.toFixed(0)} s of wall time on ${engine}. Measured
+Seed ${report.options.seed}; Baton's world ran in ${report.seconds.baton.toFixed(0)} s of wall time (${report.seconds.batonCpu.toFixed(0)} s of CPU in the
+bench's process) on ${engine}, load average ${loadavg()[0]?.toFixed(1)} at the end. Measured
 ${today()} on ${machine()}.`;
 }

@@ -35,7 +35,8 @@ export interface SimulationReport {
   events: Record<string, number>;
   /** Baton's leads without a decision at the end, with their last audit-trail events. */
   undecided: string[];
-  seconds: { baton: number; baseline: number };
+  /** Wall time of each world, and CPU time of this process for Baton's (the database server's not included). */
+  seconds: { baton: number; batonCpu: number; baseline: number };
 }
 
 export async function runSimulation(
@@ -63,6 +64,7 @@ export async function runSimulation(
   const baselineSeconds = (performance.now() - started) / 1000;
 
   started = performance.now();
+  const cpu = process.cpuUsage();
   const activity = await runBatonQuarter({
     db,
     playbook,
@@ -74,6 +76,8 @@ export async function runSimulation(
   });
   const baton = await batonFigures(db, playbook, end);
   const batonSeconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const batonCpu = (used.user + used.system) / 1e6;
 
   const notices = await db.prisma.slaNotice.findMany({ select: { stage: true } });
   const slaSteps: Record<string, number> = {};
@@ -100,7 +104,7 @@ export async function runSimulation(
     activity,
     slaSteps,
     events,
-    seconds: { baton: batonSeconds, baseline: baselineSeconds },
+    seconds: { baton: batonSeconds, batonCpu, baseline: baselineSeconds },
   };
 }
 
