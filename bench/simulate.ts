@@ -170,7 +170,9 @@ What Baton did over the quarter (SLA steps fired, from \`SlaNotice\`): ${Object.
   New York, 09:00–17:30), EMEA (4 reps, assign mode with a 15-minute offer time-out, Berlin,
   08:30–17:00), NA West (3 reps, claim mode, Los Angeles, 08:00–16:30); one manager each.
   SLAs in business time: offered — reminder 5 min, ghost alert 20 min (30 in assign mode),
-  reassign 1 h; claimed without a touch — nudge 2 h, ghost alert 1 business day, release 2;
+  reassign 1 h (next rep in assign mode; in a claim team with no overflow, a ghost alert that
+  nobody is left, then channel reminder and ghost alert again every hour until someone has
+  it); claimed without a touch — nudge 2 h, ghost alert 1 business day, release 2;
   working with no new touch — follow-up nudge after 2 business days, ghost alert after 4,
   back to the pool after 6 (about 8 calendar days, before the 14-day ghost line).
 - **Leads**: 45% NA East, 33% EMEA, 22% NA West, each arriving at a uniformly random business
@@ -197,6 +199,9 @@ What Baton did over the quarter (SLA steps fired, from \`SlaNotice\`): ${Object.
   the owner is away), a median 20 business minutes later: they hand the lead to a rep of the
   team who is at work, picking reliable reps more often (weight 1, 2, 3 for never, two,
   persistent) and reps with many open leads less often.
+- **Durations**: Baton counts a playbook's \`d\` as 24 *business* hours, so this playbook
+  writes one business day as \`8h30m\` (\`manifests/playbook.yml\`'s \`working: { release: 8d }\`
+  is about 22 business days, past the 14-day ghost line).
 - **Not modelled**: reps' capacity limits or fatigue (persistent reps get more and more
   reassigned leads), leads resurfacing from nurture, duplicate leads and account matching
   (off in this playbook), Slack delivery itself (see the other benchmarks).
