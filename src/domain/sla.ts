@@ -11,6 +11,7 @@ export type SlaStage =
   | "offered.remind"
   | "offered.escalate"
   | "offered.reassign"
+  | `offered.realert.${number}`
   | "claimed.nudge"
   | "claimed.escalate"
   | "claimed.release"
@@ -86,5 +87,22 @@ export function nextSlaStep(
   calendar: SlaCalendar,
   done: ReadonlySet<string>,
 ): SlaStep | undefined {
-  return slaSteps(lead, policy, calendar).find((step) => !done.has(step.stage));
+  const step = slaSteps(lead, policy, calendar).find((s) => !done.has(s.stage));
+  if (step || lead.status !== "OFFERED" || !lead.offeredAt || !done.has("offered.reassign")) {
+    return step;
+  }
+  // Every step has fired and the lead is still open, in the same cycle: there was nobody to
+  // move it to (no overflow team, nobody left to offer it to) and the alerts went unanswered.
+  // It must not go quiet: the channel and the managers hear of it again every `reassign`.
+  let k = 1;
+  while (done.has(`offered.realert.${k}`)) k += 1;
+  return {
+    stage: `offered.realert.${k}`,
+    dueAt: addBusinessTime(
+      lead.offeredAt,
+      policy.offered.reassign * (k + 1),
+      calendar.hours,
+      calendar.timeZone,
+    ),
+  };
 }

@@ -187,6 +187,12 @@ async function act(
       await alertManagers(tx, now, lead.id, managers, view, "nobody-left");
       return;
     }
+    case stage.startsWith("offered.realert."):
+      // Nobody took it and nobody answered the alerts: the card comes up again in its
+      // channel, and the managers are alerted again, until someone has it.
+      await threadReply(tx, now, lead.id, view.channelId, offerReminder(view));
+      await alertManagers(tx, now, lead.id, managers, view, "nobody-left");
+      return;
     case stage === "claimed.nudge":
       if (view.ownerSlackId) await dm(tx, now, lead.id, view.ownerSlackId, claimNudge(view));
       // An owner who is away cannot act on it: their manager sees it now, not at the escalation.

@@ -91,6 +91,23 @@ describe("SLA steps", () => {
     ).toBe("working.followup.3");
   });
 
+  it("keeps chasing a lead still unclaimed after every step, each reassign interval", () => {
+    const done = new Set(["offered.remind", "offered.escalate", "offered.reassign"]);
+    // Offered Friday 16:30, reassign after 4 business hours: again at 8 and 12.
+    expect(nextSlaStep(base, policy, calendar, done)).toEqual({
+      stage: "offered.realert.1",
+      dueAt: new Date("2026-11-23T16:30:00.000Z"),
+    });
+    done.add("offered.realert.1");
+    expect(nextSlaStep(base, policy, calendar, done)).toEqual({
+      stage: "offered.realert.2",
+      dueAt: new Date("2026-11-24T12:30:00.000Z"),
+    });
+    // Claimed in the meantime: no more alerts about an unclaimed lead.
+    const claimed = { ...base, status: "CLAIMED" as const, claimedAt: base.offeredAt };
+    expect(nextSlaStep(claimed, policy, calendar, done)?.stage).toBe("claimed.nudge");
+  });
+
   it("skips steps already done and stops for closed leads", () => {
     expect(nextSlaStep(base, policy, calendar, new Set(["offered.remind"]))?.stage).toBe(
       "offered.escalate",

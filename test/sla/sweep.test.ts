@@ -291,3 +291,36 @@ describe("two sweeps at once", () => {
     for (const id of ids) expect(await outbox(id)).toHaveLength(1);
   });
 });
+
+describe("a lead nobody takes, with no team to overflow to", () => {
+  it("comes back to the channel and the managers until someone claims it", async () => {
+    const id = await offeredLead({ country: "BR", companySize: 5 });
+    expect((await lead(id)).team?.key).toBe("inbound-sales");
+    const alerts = async () =>
+      (await outbox(id)).filter((m) => m.user === "U0MGRDANA1" && m.text.includes("Ghost alert"));
+    const reminders = async () =>
+      (await outbox(id)).filter((m) => m.channel === "C0INBOUND1" && m.text.includes("has waited"));
+
+    // Reminder at 5 minutes, ghost alert at 30, and at 2 hours nobody to reassign it to.
+    await runSweep(deps, at(121));
+    expect((await alerts()).at(-1)?.text).toContain("there is no overflow team");
+    expect(await alerts()).toHaveLength(2);
+    expect(await reminders()).toHaveLength(1);
+    // The managers did nothing: it is not left there quietly.
+    expect((await lead(id)).slaStage).toBe("offered.realert.1");
+    await runSweep(deps, at(241));
+    expect(await alerts()).toHaveLength(3);
+    expect(await reminders()).toHaveLength(2);
+
+    // Claimed at last: the chase of an unclaimed lead stops.
+    await claimLead({
+      db: database.current,
+      playbook,
+      webhooks,
+      leadId: id,
+      userId: "U0REPKIM01",
+      now: at(250),
+    });
+    expect((await lead(id)).slaStage).toBe("claimed.nudge");
+  });
+});
