@@ -66,16 +66,19 @@ describe("a burst of qualified leads for one channel", () => {
     // The list arrives while the worker is between polls: it finds 30 cards due at once.
     await app.current.outbox.stop();
     const leads = await importBoothList("burst", 30, "<!channel> Eve");
-    const before = fakeSlack.current.callsTo("chat.postMessage").length;
     frozenAt = new Date();
     await app.current.outbox.drain();
     frozenAt = undefined;
     app.current.outbox.start();
 
-    // Two messages (23 + 7) instead of 30 cards; every lead on exactly one of them.
-    const summaries = topLevel().filter((m) => String(m.text).startsWith("30 new leads for"));
+    // Two messages (23 + 7) instead of 30 cards; every lead on exactly one of them. (On a
+    // loaded machine a post can fail at the socket, "fetch failed"; the worker posts it again.)
+    const summaries = await fakeSlack.current.waitFor(() => {
+      const found = topLevel().filter((m) => String(m.text).startsWith("30 new leads for"));
+      return found.length >= 2 ? found : undefined;
+    });
     expect(summaries).toHaveLength(2);
-    expect(fakeSlack.current.callsTo("chat.postMessage").length - before).toBe(2);
+    expect(topLevel()).toHaveLength(2);
     for (const lead of leads) {
       expect(summaries.filter((m) => mentions(m, lead.id))).toHaveLength(1);
     }
