@@ -199,9 +199,8 @@ What Baton did over the quarter (SLA steps fired, from \`SlaNotice\`): ${Object.
   the owner is away), a median 20 business minutes later: they hand the lead to a rep of the
   team who is at work, picking reliable reps more often (weight 1, 2, 3 for never, two,
   persistent) and reps with many open leads less often.
-- **Durations**: Baton counts a playbook's \`d\` as 24 *business* hours, so this playbook
-  writes one business day as \`8h30m\` (\`manifests/playbook.yml\`'s \`working: { release: 8d }\`
-  is about 22 business days, past the 14-day ghost line).
+- **Durations**: the policies are written in business hours (\`8h30m\` is one working day of
+  these teams); Baton counts a playbook's \`d\` as one working day, so \`1d\` would be the same.
 - **Not modelled**: reps' capacity limits or fatigue (persistent reps get more and more
   reassigned leads), leads resurfacing from nurture, duplicate leads and account matching
   (off in this playbook), Slack delivery itself (see the other benchmarks).

@@ -168,6 +168,59 @@ export function addBusinessTime(
   throw new Error("business hours: no working time in ten years (check days and holidays)");
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * A playbook duration after `from`, in the team's business time. Whole days (`3d`) are
+ * working days: the same point of the working day, that many working days later (so `1d`
+ * from Friday 10:00 is Monday 10:00). The rest (`4h`, `30m`) is business hours. Starting
+ * outside business hours, the clock starts at the next opening.
+ */
+export function addBusinessDuration(
+  from: Date,
+  durationMs: number,
+  hours: BusinessHours,
+  timeZone: string,
+): Date {
+  const days = Math.floor(durationMs / DAY_MS);
+  let cursor = addBusinessTime(from, 0, hours, timeZone);
+  if (days > 0) {
+    const today = localDay(cursor, hours, timeZone);
+    const into = cursor.getTime() - (today.work?.start.getTime() ?? cursor.getTime());
+    let probe = today.next;
+    for (let counted = 0, guard = 0; guard < 3660; guard++) {
+      const day = localDay(probe, hours, timeZone);
+      if (day.work && ++counted === days) {
+        cursor = new Date(Math.min(day.work.start.getTime() + into, day.work.end.getTime()));
+        break;
+      }
+      probe = day.next;
+    }
+  }
+  return addBusinessTime(cursor, durationMs - days * DAY_MS, hours, timeZone);
+}
+
+/**
+ * The business time between two instants as a playbook duration: whole working days (in
+ * `DAY_MS` units, so formatDuration prints "5d") and the business time left over. The
+ * inverse of addBusinessDuration: a step due `5d` after a touch reports "5d" at its time.
+ */
+export function businessDurationBetween(
+  from: Date,
+  to: Date,
+  hours: BusinessHours,
+  timeZone: string,
+): number {
+  let days = 0;
+  let cursor = addBusinessDuration(from, 0, hours, timeZone);
+  for (; days < 3660; days++) {
+    const next = addBusinessDuration(cursor, DAY_MS, hours, timeZone);
+    if (next > to) break;
+    cursor = next;
+  }
+  return days * DAY_MS + businessTimeBetween(cursor, to, hours, timeZone);
+}
+
 /** Business time between two instants, in milliseconds (0 when `to` is before `from`). */
 export function businessTimeBetween(
   from: Date,

@@ -3,7 +3,7 @@
 // reads only leads that are due, and records each step once per offer cycle.
 
 import type { LeadStatus } from "#src/db/generated/enums.ts";
-import { addBusinessTime } from "#src/domain/business-hours.ts";
+import { addBusinessDuration } from "#src/domain/business-hours.ts";
 import type { BusinessHours, SlaPolicy } from "#src/playbook/schema.ts";
 
 export type SlaStage =
@@ -42,7 +42,7 @@ export interface SlaStep {
 /** Every step the lead's current state calls for, earliest first. */
 export function slaSteps(lead: SlaLead, policy: SlaPolicy, calendar: SlaCalendar): SlaStep[] {
   const after = (from: Date, ms: number) =>
-    addBusinessTime(from, ms, calendar.hours, calendar.timeZone);
+    addBusinessDuration(from, ms, calendar.hours, calendar.timeZone);
   const steps: SlaStep[] = [];
   if (lead.status === "OFFERED" && lead.offeredAt) {
     if (lead.offeredToOne && policy.offerTimeout !== undefined) {
@@ -98,7 +98,7 @@ export function nextSlaStep(
   while (done.has(`offered.realert.${k}`)) k += 1;
   return {
     stage: `offered.realert.${k}`,
-    dueAt: addBusinessTime(
+    dueAt: addBusinessDuration(
       lead.offeredAt,
       policy.offered.reassign * (k + 1),
       calendar.hours,

@@ -4,7 +4,7 @@
 // cycle and stage, so it fires once even across restarts and replicas), act, write the
 // messages to the outbox, and store the next step. A crash leaves each lead done or untouched.
 import type { Deps } from "#src/context.ts";
-import { businessTimeBetween } from "#src/domain/business-hours.ts";
+import { businessDurationBetween } from "#src/domain/business-hours.ts";
 import { formatDuration } from "#src/domain/duration.ts";
 import { enqueueWebhooks } from "#src/outbox/webhooks.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
@@ -281,7 +281,7 @@ async function leadView(
   const { calendar } = slaContext(playbook, lead.teamKey);
   const from = lead.status === "OFFERED" ? lead.offeredAt : (lead.claimedAt ?? lead.offeredAt);
   const age = from
-    ? formatDuration(businessTimeBetween(from, now, calendar.hours, calendar.timeZone))
+    ? formatDuration(businessDurationBetween(from, now, calendar.hours, calendar.timeZone))
     : "a while";
   const name = [row.firstName, row.lastName].filter(Boolean).join(" ") || null;
   return {
@@ -397,7 +397,7 @@ function sinceLastTouch(playbook: Playbook, lead: SlaLeadRow, now: Date): string
   if (!lead.lastTouchAt) return "a while";
   const { calendar } = slaContext(playbook, lead.teamKey);
   return formatDuration(
-    businessTimeBetween(lead.lastTouchAt, now, calendar.hours, calendar.timeZone),
+    businessDurationBetween(lead.lastTouchAt, now, calendar.hours, calendar.timeZone),
   );
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  addBusinessDuration,
   addBusinessTime,
+  businessDurationBetween,
   businessTimeBetween,
   isBusinessTime,
   localParts,
@@ -140,5 +142,34 @@ describe("business hours", () => {
       }
       expect(mismatches, timeZone).toBe(0);
     }
+  });
+
+  it("counts a playbook day as a working day, at the same point of the day", () => {
+    const ny = "America/New_York";
+    const hours = { ...week, holidays: ["2026-11-26"] }; // Thanksgiving
+    const friday10 = at("2026-11-20T15:00:00Z");
+    // 1d from Friday 10:00 is Monday 10:00; 3d skips the holiday Thursday.
+    expect(addBusinessDuration(friday10, 24 * H, hours, ny)).toEqual(at("2026-11-23T15:00:00Z"));
+    expect(addBusinessDuration(friday10, 72 * H, hours, ny)).toEqual(at("2026-11-25T15:00:00Z"));
+    expect(addBusinessDuration(friday10, 96 * H, hours, ny)).toEqual(at("2026-11-27T15:00:00Z"));
+    // From a closed time, the day starts at the next opening: Saturday + 1d is Tuesday 09:00.
+    expect(addBusinessDuration(at("2026-11-21T15:00:00Z"), 24 * H, hours, ny)).toEqual(
+      at("2026-11-24T14:00:00Z"),
+    );
+    // Days, then business hours: Thursday 16:00 + 1d4h = Friday 16:00 + 4h = Monday 12:00.
+    expect(addBusinessDuration(at("2026-11-19T21:00:00Z"), 28 * H, hours, ny)).toEqual(
+      at("2026-11-23T17:00:00Z"),
+    );
+    // Under a day it is plain business time.
+    expect(addBusinessDuration(friday10, 8 * H, hours, ny)).toEqual(
+      addBusinessTime(friday10, 8 * H, hours, ny),
+    );
+    // And back: the age of a step due "5d" after a touch reads "5d".
+    const due = addBusinessDuration(friday10, 5 * 24 * H, hours, ny);
+    expect(businessDurationBetween(friday10, due, hours, ny)).toBe(5 * 24 * H);
+    expect(businessDurationBetween(friday10, new Date(due.getTime() + 2 * H), hours, ny)).toBe(
+      5 * 24 * H + 2 * H,
+    );
+    expect(businessDurationBetween(friday10, at("2026-11-20T16:30:00Z"), hours, ny)).toBe(90 * MIN);
   });
 });

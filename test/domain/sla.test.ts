@@ -68,11 +68,11 @@ describe("SLA steps", () => {
       lastTouchAt: new Date("2026-11-23T10:00:00Z"),
       touchCount: 2,
     };
-    // Then the manager (by default at twice the follow-up wait); no release unless the policy
-    // sets one.
+    // A day is a working day: touched Monday 10:00, followUp 1d is Tuesday 10:00. Then the
+    // manager (by default at twice the follow-up wait); no release unless the policy sets one.
     expect(iso(slaSteps(working, policy, calendar))).toEqual([
-      ["working.followup.2", "2026-11-26T10:00:00.000Z"],
-      ["working.escalate.2", "2026-12-01T10:00:00.000Z"],
+      ["working.followup.2", "2026-11-24T10:00:00.000Z"],
+      ["working.escalate.2", "2026-11-25T10:00:00.000Z"],
     ]);
     expect(nextSlaStep(working, policy, calendar, new Set(["working.followup.2"]))?.stage).toBe(
       "working.escalate.2",
@@ -83,7 +83,7 @@ describe("SLA steps", () => {
     const releasing = { ...policy, working: { ...policy.working, release: 72 * H } };
     expect(iso(slaSteps(working, releasing, calendar)).at(-1)).toEqual([
       "working.release.2",
-      "2026-12-04T10:00:00.000Z",
+      "2026-11-26T10:00:00.000Z",
     ]);
     expect(
       nextSlaStep({ ...working, touchCount: 3 }, policy, calendar, new Set(["working.followup.2"]))

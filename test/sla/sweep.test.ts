@@ -167,8 +167,9 @@ describe("a claimed lead with no touch", () => {
     expect(nudge).toHaveLength(1);
     expect(nudge[0]?.text).toContain("no touch is logged yet");
 
-    // Durations count business time: "1d" is 24 business hours after the claim.
+    // A day is a working day: "1d" after a claim on Friday 10:00 is Monday 10:00.
     const escalateAt = (await lead(id)).slaDueAt!;
+    expect(escalateAt).toEqual(new Date("2026-11-23T15:00:00Z"));
     expect((await lead(id)).slaStage).toBe("claimed.escalate");
     await runSweep(deps, new Date(escalateAt.getTime() - 60_000));
     expect((await outbox(id)).filter((m) => m.user === "U0MGRDANA1")).toHaveLength(0);
