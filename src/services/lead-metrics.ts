@@ -96,7 +96,8 @@ export async function digestSummary(db: Database, window: MetricsWindow): Promis
          (SELECT count(*) FROM "SlaNotice" x ${teamJoin} WHERE ${inWindow("x")})::int AS "slaBreaches",
          (SELECT count(*) FROM "SlaNotice" x ${teamJoin}
            WHERE ${inWindow("x")}
-             AND (x."stage" LIKE '%.escalate' OR x."stage" LIKE 'offered.realert.%'))::int AS "ghostAlerts",
+             AND (x."stage" LIKE '%.escalate' OR x."stage" LIKE 'working.escalate.%'
+                  OR x."stage" LIKE 'offered.realert.%'))::int AS "ghostAlerts",
          (SELECT count(*) FROM "LeadEvent" x ${teamJoin}
            WHERE x."type" = 'reassigned' AND ${inWindow("x")})::int AS "reassigned",
          t."touches", t."leadsTouched"

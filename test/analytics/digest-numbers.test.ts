@@ -173,12 +173,14 @@ beforeAll(async () => {
   });
   await event("i", "nurtured", at("2026-11-19T12:00:00Z"), { actorType: "SYSTEM" });
   await event("f", "disqualified", at("2026-10-02T10:00:00Z"), { data: { reasonKey: "student" } });
-  // SLA: e reminded, escalated (a ghost) and reassigned; c nudged; h (EMEA) escalated.
+  // SLA: e reminded, escalated (a ghost) and reassigned; c nudged, then worked and gone quiet
+  // (a ghost alert on a worked lead); h (EMEA) escalated.
   const notices: [string, string, string][] = [
     ["e", "offered.remind", "2026-11-18T10:15:00Z"],
     ["e", "offered.escalate", "2026-11-18T11:00:00Z"],
     ["e", "offered.reassign", "2026-11-18T14:00:00Z"],
     ["c", "claimed.nudge", "2026-11-18T14:05:00Z"],
+    ["c", "working.escalate.2", "2026-11-20T14:05:00Z"],
     ["h", "claimed.escalate", "2026-11-19T11:00:00Z"],
     ["f", "offered.escalate", "2026-10-01T10:30:00Z"],
   ];
@@ -206,8 +208,8 @@ describe("the digest's numbers", () => {
       nurtured: 1,
       medianClaimSeconds: 210,
       p90ClaimSeconds: 510,
-      slaBreaches: 4,
-      ghostAlerts: 1,
+      slaBreaches: 5,
+      ghostAlerts: 2,
       reassigned: 1,
       touches: 6,
       leadsTouched: 3,
@@ -263,8 +265,8 @@ describe("the digest's numbers", () => {
       accepted: 5,
       medianClaimSeconds: 300,
       p90ClaimSeconds: 2400,
-      slaBreaches: 5,
-      ghostAlerts: 2,
+      slaBreaches: 6,
+      ghostAlerts: 3,
       touches: 7,
       leadsTouched: 4,
     });

@@ -38,8 +38,8 @@ const OPEN: LeadStatus[] = ["QUALIFIED", "OFFERED", "CLAIMED", "WORKING"];
 /** On track, due (a reminder went out) or breached (the manager was alerted). */
 export function slaState(lead: Pick<ReviewLead, "slaStage" | "slaDueAt">, now: Date): SlaState {
   const stage = lead.slaStage ?? "";
-  if (/\.(reassign|release)$|^offered\.realert\./.test(stage)) return "breached";
-  if (/\.escalate$/.test(stage)) return "due";
+  if (/\.(reassign|release)(\.\d+)?$|^offered\.realert\./.test(stage)) return "breached";
+  if (/\.escalate(\.\d+)?$/.test(stage)) return "due";
   if (lead.slaDueAt && lead.slaDueAt <= now) return "due";
   return "on track";
 }
