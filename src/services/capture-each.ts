@@ -17,9 +17,9 @@ import {
   type CaptureContext,
   type CaptureLeadResult,
   captureLeads,
-  companyDomainOf,
   decideCapture,
   leadFields,
+  newLeadRow,
   numbered,
 } from "#src/services/capture-lead.ts";
 
@@ -142,15 +142,8 @@ export async function createLeads(
       context,
     });
     const { update } = decision;
-    const companyDomain = companyDomainOf(input);
     const lead = {
-      ...fields,
-      id,
-      email: input.email,
-      emailDomain: input.email.split("@")[1] ?? "",
-      companyDomain: companyDomain ?? null,
-      externalIds: input.externalIds ?? {},
-      attributes: input.attributes ?? {},
+      ...newLeadRow(input, id),
       score: update.score,
       fitScore: update.fitScore,
       behaviorScore: update.behaviorScore,

@@ -163,16 +163,10 @@ async function captureRound(
     ? await accountOwners(sql, fresh.map(({ input }) => companyDomainOf(input)).filter(isString))
     : new Map<string, string>();
   const newRows = fresh.map(({ input }) => {
-    const companyDomain = companyDomainOf(input);
+    const row = newLeadRow(input, uuidv7(now.getTime()));
     return {
-      ...leadFields(input),
-      id: uuidv7(now.getTime()),
-      email: input.email,
-      emailDomain: input.email.split("@")[1] ?? "",
-      companyDomain: companyDomain ?? null,
-      externalIds: input.externalIds ?? {},
-      attributes: input.attributes ?? {},
-      accountOwnerId: companyDomain ? (owners.get(companyDomain) ?? null) : null,
+      ...row,
+      accountOwnerId: row.companyDomain ? (owners.get(row.companyDomain) ?? null) : null,
       createdAt: now.toISOString(),
     };
   });
@@ -542,6 +536,20 @@ async function accountOwners(sql: SqlSession, domains: string[]): Promise<Map<st
     [[...new Set(domains)]],
   );
   return new Map(rows.map((row) => [row.domain, row.ownerId]));
+}
+
+/** A new lead's stored columns from its request (score and status are decided apart). */
+export function newLeadRow(input: LeadRequest, id: string) {
+  const companyDomain = companyDomainOf(input);
+  return {
+    ...leadFields(input),
+    id,
+    email: input.email,
+    emailDomain: input.email.split("@")[1] ?? "",
+    companyDomain: companyDomain ?? null,
+    externalIds: input.externalIds ?? {},
+    attributes: input.attributes ?? {},
+  };
 }
 
 export function companyDomainOf(input: LeadRequest): string | undefined {
