@@ -83,11 +83,7 @@ export function zonedTime(
   const guess = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute);
   // Correct by the zone's offset at the guess, twice to settle across DST changes.
   let instant = guess;
-  for (let i = 0; i < 2; i++) {
-    const seen = localParts(new Date(instant), timeZone);
-    const seenUtc = Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute);
-    instant += guess - seenUtc;
-  }
+  for (let i = 0; i < 2; i++) instant = guess - offsetAt(instant, timeZone);
   return new Date(instant);
 }
 
