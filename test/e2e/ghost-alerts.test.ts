@@ -76,6 +76,11 @@ async function claimedLead(email: string, owner: string) {
   };
   await handOffLead(options);
   await claimLead({ ...options, userId: owner });
+  // The card's deliveries lock the lead while they run, and a sweep skips a locked lead (SKIP
+  // LOCKED: the next minute's sweep takes it). Let them finish before the test sweeps.
+  await app.current.outbox.stop();
+  await app.current.outbox.drain();
+  app.current.outbox.start();
   return leadId;
 }
 
