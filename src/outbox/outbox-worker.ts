@@ -18,6 +18,7 @@ import {
   markDone,
   markRetry,
   type OutboxRow,
+  renewLeases,
 } from "#src/outbox/outbox-store.ts";
 
 /** Try again later: after `afterMs`, or Slack's Retry-After for the whole target. */
@@ -74,6 +75,11 @@ export interface OutboxWorkerOptions {
   /** How often to look for work when idle; `wake()` skips the wait. */
   pollMs?: number;
   batchSize?: number;
+  /**
+   * How long a leased message stays this worker's. The worker renews the leases of messages
+   * it is still delivering every third of this, so only a dead worker's messages run out
+   * and are taken up by another (at most this long after the crash).
+   */
   leaseMs?: number;
   /** Most time between two attempts of one message. */
   maxBackoffMs?: number;
@@ -87,6 +93,9 @@ export class OutboxWorker implements Worker {
   /** Messages leased by the background loop and not settled yet (a burst counts as one). */
   private inFlight = 0;
   private readonly tasks = new Set<Promise<void>>();
+  /** Messages leased by this worker and not settled yet: their leases are renewed. */
+  private readonly holding = new Set<bigint>();
+  private renewer?: NodeJS.Timeout;
   private sleeper?: { timer: NodeJS.Timeout; wake: () => void };
   private readonly pollMs: number;
   private readonly batchSize: number;
@@ -96,13 +105,14 @@ export class OutboxWorker implements Worker {
   constructor(private readonly options: OutboxWorkerOptions) {
     this.pollMs = options.pollMs ?? 250;
     this.batchSize = options.batchSize ?? 20;
-    this.leaseMs = options.leaseMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? 30_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.renewer = setInterval(() => void this.renew(), this.leaseMs / 3);
     this.loop = this.run();
   }
 
@@ -110,6 +120,7 @@ export class OutboxWorker implements Worker {
     this.running = false;
     this.wake();
     await this.loop;
+    clearInterval(this.renewer);
   }
 
   /** New work was enqueued in this process: look now instead of at the next poll. */
@@ -141,7 +152,7 @@ export class OutboxWorker implements Worker {
       try {
         await this.options.gate?.quiet();
         const { held, bursts } = await this.leaseBursts();
-        for (const { group, rows } of bursts) this.track(1, this.deliverBurst(group, rows));
+        for (const { group, rows } of bursts) this.track(1, rows, this.deliverBurst(group, rows));
         room = this.batchSize - this.inFlight;
         if (room > 0) leased = await this.leaseAndStart(room, held);
         if (failures > 0) this.options.logger.info({ failures }, "outbox: leasing again");
@@ -168,10 +179,13 @@ export class OutboxWorker implements Worker {
     await Promise.all(this.tasks);
   }
 
-  /** Runs delivery work in the background, counted against batchSize while it runs. */
-  private track(weight: number, work: Promise<unknown>): void {
+  /**
+   * Runs delivery work on leased `rows` in the background, counted as `weight` against
+   * batchSize while it runs, with the rows' leases renewed until it settles.
+   */
+  private track(weight: number, rows: OutboxRow[], work: Promise<unknown>): void {
     this.inFlight += weight;
-    const running: Promise<void> = work
+    const running: Promise<void> = this.hold(rows, work)
       .then(() => undefined)
       .catch((error: unknown) => {
         // The message stays leased and is taken up again when its lease runs out.
@@ -194,7 +208,7 @@ export class OutboxWorker implements Worker {
   private async leaseAndStart(limit: number, held: Set<string>): Promise<number> {
     const messages = await this.lease(limit, held);
     for (const group of groupByTarget(messages)) {
-      this.track(group.length, this.deliverInOrder(group));
+      this.track(group.length, group, this.deliverInOrder(group));
     }
     return messages.length;
   }
@@ -212,11 +226,41 @@ export class OutboxWorker implements Worker {
 
   private async deliverBatch(): Promise<number> {
     const { held, bursts } = await this.leaseBursts();
-    await Promise.all(bursts.map(({ group, rows }) => this.deliverBurst(group, rows)));
+    await Promise.all(
+      bursts.map(({ group, rows }) => this.hold(rows, this.deliverBurst(group, rows))),
+    );
     const messages = await this.lease(this.batchSize, held);
     // Messages for different targets go out side by side; one target's in order.
-    await Promise.all(groupByTarget(messages).map((group) => this.deliverInOrder(group)));
+    await Promise.all(
+      groupByTarget(messages).map((group) => this.hold(group, this.deliverInOrder(group))),
+    );
     return bursts.reduce((n, b) => n + b.rows.length, 0) + messages.length;
+  }
+
+  /** Keeps renewing the leases of `rows` until `work` settles. */
+  private async hold<T>(rows: OutboxRow[], work: Promise<T>): Promise<T> {
+    for (const row of rows) this.holding.add(row.id);
+    try {
+      return await work;
+    } finally {
+      for (const row of rows) this.holding.delete(row.id);
+    }
+  }
+
+  private async renew(): Promise<void> {
+    if (this.holding.size === 0) return;
+    try {
+      await renewLeases(this.options.db, {
+        ids: [...this.holding],
+        worker: this.id,
+        now: this.options.clock.now(),
+        leaseMs: this.leaseMs,
+      });
+    } catch (error) {
+      // The next renewal tries again; if none succeeds before the leases run out, another
+      // worker may deliver these messages too (the at-least-once window of a database outage).
+      this.options.logger.warn({ err: error }, "outbox: could not renew leases; retrying");
+    }
   }
 
   /**

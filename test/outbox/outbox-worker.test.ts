@@ -2,7 +2,7 @@ import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "#src/clock.ts";
 import { createLogger } from "#src/logger.ts";
-import type { OutboxRow } from "#src/outbox/outbox-store.ts";
+import { groupStillArriving, leaseBurst, type OutboxRow } from "#src/outbox/outbox-store.ts";
 import { OutboxWorker, RetryLater } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
 import { slackHandlers, slackSender } from "#src/outbox/slack-handlers.ts";
@@ -271,6 +271,51 @@ describe("outbox worker", () => {
     }
   });
 
+  it("keeps the lease of a message it is still delivering, so no other worker posts it too", async () => {
+    // Found by bench:burst (#13): a burst's parts, paced at one a second, outlived the lease,
+    // and the same leads were leased again and listed on a second summary.
+    const slow = new OutboxWorker({
+      db: database.current,
+      logger,
+      clock: { now: () => new Date() },
+      leaseMs: 600,
+      handlers: {
+        "test.slow": async () => {
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          return { by: "slow" };
+        },
+      },
+    });
+    const made = await enqueue("test.slow", {}, {}, new Date(Date.now() - 1000));
+    let takenByOther = 0;
+    const other = new OutboxWorker({
+      db: database.current,
+      logger,
+      clock: { now: () => new Date() },
+      leaseMs: 600,
+      handlers: {
+        "test.slow": async () => {
+          takenByOther += 1;
+        },
+      },
+    });
+    slow.start();
+    try {
+      await expect.poll(async () => (await row(made.id)).attempts).toBe(1);
+      // Three times the lease: the other worker looks for due work all along.
+      const until = Date.now() + 1800;
+      while (Date.now() < until) {
+        await other.drain();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await expect.poll(async () => (await row(made.id)).status, { timeout: 5000 }).toBe("DONE");
+      expect(takenByOther).toBe(0);
+      expect((await row(made.id)).attempts).toBe(1);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it("runs in the background and stops cleanly", async () => {
     const w = worker({ now: () => new Date() });
     await enqueue(
@@ -361,6 +406,41 @@ describe("outbox worker groups (burst summaries)", () => {
     const all = delivered.flatMap((d) => d.ids);
     expect(all).toEqual(ids);
     expect(delivered.slice(1).map((d) => d.total)).toEqual([7, 7]);
+  });
+
+  it("keeps gathering a list while the first burst of it is being delivered", async () => {
+    // Found by bench:burst (#13): the rows of a burst being delivered counted as cards that
+    // had waited long enough, so every later card of the list went out in a small burst of its
+    // own as soon as five were due (68 summaries for 500 leads instead of 22).
+    const clock = new TestClock();
+    const db = database.current;
+    const arriving = () =>
+      groupStillArriving(db, {
+        kind: "test.item",
+        waitFor: ["test.make"],
+        now: clock.now(),
+        maxWaitMs: 3000,
+      });
+    await enqueue("test.make", {}, {}, clock.now());
+    for (let i = 0; i < 6; i++) {
+      await enqueue("test.item", { i }, { target: "C0LIST0001" }, new Date(clock.time - 5000));
+    }
+    expect(await arriving()).toBe(false);
+    const first = await leaseBurst(db, {
+      kind: "test.item",
+      threshold: 5,
+      worker: "w-first",
+      now: clock.now(),
+      leaseMs: 30_000,
+      limit: 100,
+    });
+    expect(first).toHaveLength(6);
+    for (let i = 6; i < 12; i++) {
+      await enqueue("test.item", { i }, { target: "C0LIST0001" }, clock.now());
+    }
+    expect(await arriving()).toBe(true);
+    clock.advance(3000);
+    expect(await arriving()).toBe(false);
   });
 
   it("lets two workers share a burst without delivering any message twice", async () => {
