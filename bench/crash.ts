@@ -1,13 +1,15 @@
 // Crash in the middle of a burst (#7): Baton runs as a child process (`node --import tsx
 // src/main.ts`, HTTP mode, a fresh PostgreSQL database, the fake Slack of this script). 1,000
-// intake requests (each a new lead that raises a hand, so it qualifies and gets a card) go out
-// 20 at a time; after 400 answers the child is killed with SIGKILL and started again, and the
-// clients retry whatever got no answer, as an intake client would. Goals: every request ends
-// with a 2xx, every 2xx lead is in the database and has its card posted at Slack, and no lead
-// is posted more than once per crash, no more leads twice than outbox rows were leased (in
-// flight) when the process died; no 500, and no 404 while the restarted process starts.
-// Slack answers each post after 150 ms (as the real one roughly does), so a kill can land
-// between Slack taking a post and Baton marking its outbox row done.
+// intake requests (each a new lead that raises a hand, so it qualifies and is shown in its
+// team's channel) go out 20 at a time; after 400 answers the child is killed with SIGKILL and
+// started again, and the clients retry whatever got no answer, as an intake client would.
+// Goals: every request ends with a 2xx, every 2xx lead is in the database and shown in its
+// channel (on its card, or on a burst summary when several arrive at once), no lead is shown
+// more than once per crash, no more leads twice than card posts were leased (in flight) when
+// the process died; no 500, and no 404 while the restarted process starts.
+// Slack answers each post after 150 ms (as the real one roughly does), and the kill comes as
+// the first post after the 400th answer reaches Slack: it lands between Slack taking a post
+// and Baton marking its outbox row done, the moment a duplicate can be born.
 //   npm run bench:crash -- [--requests 1000] [--concurrency 20] [--kill-after 400] [--shards 50]
 //                          [--slack-latency-ms 150]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +20,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import {
   batonEnv,
-  buttonValue,
+  channelShows,
   freshDatabase,
   type IntakeAnswer,
   postLead,
@@ -31,7 +33,6 @@ import {
   waitUntil,
 } from "#bench/reliability-support.ts";
 import { machine, recordReliability, summarize, today } from "#bench/report.ts";
-import { ACTIONS } from "#src/slack/ids.ts";
 import { startFakeSlack } from "#test/fakes/fake-slack.ts";
 
 const { values } = parseArgs({
@@ -49,8 +50,6 @@ const KILL_AFTER = Number(values["kill-after"]);
 const SHARDS = Number(values.shards);
 /** Slack takes this long to answer a post (it is recorded, i.e. posted, on arrival). */
 const SLACK_LATENCY_MS = Number(values["slack-latency-ms"]);
-/** The outbox worker's batch: at most this many rows are leased by one process at a time. */
-const OUTBOX_BATCH = 20;
 
 const started = performance.now();
 const slack = await startFakeSlack();
@@ -95,7 +94,7 @@ try {
         acked.set(i, answer.leadId);
         latencies.push(answer.ms);
         answered += 1;
-        if (answered === KILL_AFTER && !crash) crash = killAndRestart();
+        if (answered === KILL_AFTER && !crash) crash = killWhilePosting();
         return;
       }
       if (answer.status === 0) tally.noAnswer += 1;
@@ -110,14 +109,25 @@ try {
   await crash;
   const burstSeconds = (performance.now() - started) / 1000;
 
+  /** Kills Baton as its next post reaches Slack (or after 5 s if none comes). */
+  async function killWhilePosting(): Promise<void> {
+    const posts = () => slack.callsTo("chat.postMessage").length;
+    const before = posts();
+    const until = Date.now() + 5000;
+    while (posts() === before && Date.now() < until) await sleep(2);
+    await killAndRestart();
+  }
+
   async function killAndRestart(): Promise<void> {
     const killedAt = Date.now();
     baton.child.kill("SIGKILL");
     await baton.exited;
-    // What the dead process held: outbox rows leased to it, still pending.
+    // What the dead process held: card posts leased to it, still pending (one burst summary
+    // part in flight lists up to 23 of them).
     const { rows } = await db.query<{ leased: string }>(
       `SELECT count(*) AS leased FROM "OutboxMessage"
-        WHERE "status" = 'PENDING' AND "lockedUntil" > now() AT TIME ZONE 'UTC'`,
+        WHERE "status" = 'PENDING' AND "kind" = 'lead.card.post'
+          AND "lockedUntil" > now() AT TIME ZONE 'UTC'`,
     );
     leasedAtCrash = Number(rows[0]?.leased ?? 0);
     const restart: { killedAt: number; readyAt?: number } = { killedAt };
@@ -127,21 +137,17 @@ try {
     restart.readyAt = Date.now();
   }
 
-  // Every acknowledged lead's card at Slack, and nothing left to deliver (rows leased by the
-  // dead process wait for their lease, 60 s, to run out).
-  const postsByLead = () => {
-    const counts = new Map<string, number>();
-    for (const call of slack.callsTo("chat.postMessage")) {
-      const leadId = buttonValue(call.args.blocks, ACTIONS.claim);
-      if (leadId) counts.set(leadId, (counts.get(leadId) ?? 0) + 1);
-    }
-    return counts;
-  };
+  // Every acknowledged lead shown in its channel (on its card, or on a burst summary when
+  // many arrived at once), and nothing left to deliver (rows leased by the dead process wait
+  // for their lease to run out).
+  const postsByLead = () => channelShows(slack.calls);
   const ackedIds = [...acked.values()];
+  let allShownAt: number | undefined;
   await waitUntil(
     async () => {
       const posts = postsByLead();
       if (!ackedIds.every((id) => (posts.get(id) ?? 0) >= 1)) return false;
+      allShownAt ??= Date.now();
       const { rows } = await db.query<{ pending: string }>(
         `SELECT count(*) AS pending FROM "OutboxMessage"
           WHERE "status" = 'PENDING' AND "kind" IN ('lead.handoff', 'lead.card.post')`,
@@ -149,7 +155,7 @@ try {
       return Number(rows[0]?.pending) === 0;
     },
     Math.max(30_000, deadline + 30_000 - Date.now()),
-    "every acknowledged lead's card and an empty outbox",
+    "every acknowledged lead shown in its channel and an empty outbox",
     250,
   ).catch((error: Error) => console.error(error.message));
   await sleep(2000);
@@ -168,12 +174,17 @@ try {
   const postedTwice = ackedIds.filter((id) => posts.get(id) === 2).length;
   const postedMore = ackedIds.filter((id) => (posts.get(id) ?? 0) > 2).length;
   const crashes = restarts.length;
-  const duplicateBound = Math.min(leasedAtCrash, OUTBOX_BATCH) * crashes;
+  const duplicateBound = leasedAtCrash;
 
   // A clean stop after the run: SIGTERM, exit code 0.
   baton.child.kill("SIGTERM");
   const stop = await baton.exited;
   const downMs = restarts.map((r) => (r.readyAt ?? Number.NaN) - r.killedAt);
+  const lastReady = restarts.at(-1)?.readyAt ?? Number.NaN;
+  const shownAfterRestart =
+    allShownAt === undefined
+      ? "never"
+      : `${(Math.max(0, allShownAt - lastReady) / 1000).toFixed(1)} s`;
   const latency = summarize(latencies);
   const seconds = (performance.now() - started) / 1000;
   const ok =
@@ -191,11 +202,12 @@ try {
 
   console.log(
     [
-      `crash: ${REQUESTS} intake requests, ${CONCURRENCY} at a time, kill -9 after ${KILL_AFTER} answers, restart; Slack answers posts in ${SLACK_LATENCY_MS} ms (${seconds.toFixed(1)} s; burst ${burstSeconds.toFixed(1)} s)`,
+      `crash: ${REQUESTS} intake requests, ${CONCURRENCY} at a time, kill -9 at the first post after ${KILL_AFTER} answers, restart; Slack answers posts in ${SLACK_LATENCY_MS} ms (${seconds.toFixed(1)} s; burst ${burstSeconds.toFixed(1)} s)`,
       `  acknowledged (2xx): ${acked.size}/${REQUESTS}; in the database: ${stored.length}/${acked.size} (leads in the database: ${total[0]?.count})`,
       `  retries: ${tally.retried} (no answer ${tally.noAnswer}, 503 ${tally.s503}, 404 ${tally.s404}); 500s ${tally.s500}; other ${tally.other}`,
       `  down for ${downMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")} (kill to ready); outbox rows leased by the killed process: ${leasedAtCrash}`,
-      `  cards at Slack: ${ackedIds.length - withoutCard}/${ackedIds.length}; posted twice ${postedTwice} (bound ${duplicateBound}); more than twice ${postedMore}; DEAD rows ${dead[0]?.count}`,
+      `  shown in their channel (card or burst summary): ${ackedIds.length - withoutCard}/${ackedIds.length}; shown twice ${postedTwice} (bound ${duplicateBound}); more than twice ${postedMore}; DEAD rows ${dead[0]?.count}`,
+      `  every acknowledged lead shown ${shownAfterRestart} after the restarted process was ready`,
       `  2xx latency p50 ${Math.round(latency.p50)} ms, p99 ${Math.round(latency.p99)} ms; clean stop exit code ${stop.code}`,
       ok ? "  all goals met" : `  GOAL MISSED\n${baton.output.slice(-20).join("\n")}`,
     ].join("\n"),
@@ -208,11 +220,12 @@ try {
 |---|---|---|
 | requests acknowledged (2xx) in the end | ${acked.size}/${REQUESTS} | all |
 | acknowledged leads in the database | ${stored.length}/${acked.size} | all |
-| acknowledged leads with their card at Slack | ${ackedIds.length - withoutCard}/${ackedIds.length} | all |
-| leads whose card was posted twice | ${postedTwice} | ≤ rows leased at the crash (${leasedAtCrash}, at most ${OUTBOX_BATCH}) |
-| leads posted more than twice | ${postedMore} | 0 |
+| acknowledged leads shown in their channel (card or burst summary) | ${ackedIds.length - withoutCard}/${ackedIds.length} | all |
+| leads shown twice | ${postedTwice} | ≤ card posts leased at the crash (${leasedAtCrash}) |
+| leads shown more than twice | ${postedMore} | 0 |
 | 500 / 404 answers, DEAD outbox rows | ${tally.s500} / ${tally.s404}, ${dead[0]?.count} | 0 / 0, 0 |
 | retried requests (no answer ${tally.noAnswer}, 503 while starting ${tally.s503}) | ${tally.retried} | — |
+| every acknowledged lead shown, after the restart was ready | ${shownAfterRestart} | — |
 | kill -9 to ready again | ${downMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")} | — |
 | clean stop after the run (SIGTERM) | exit code ${stop.code} | 0 |`,
   );

@@ -10,6 +10,8 @@ import { loadConfig } from "#src/config.ts";
 import { createLogger } from "#src/logger.ts";
 import { parsePlaybook } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
+import { ACTIONS } from "#src/slack/ids.ts";
+import type { SlackCall } from "#test/fakes/fake-slack.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const ADMIN_URL =
@@ -265,6 +267,43 @@ export function buttonValue(blocks: unknown, actionId: string): string | undefin
     if (found) return found;
   }
   return undefined;
+}
+
+/** Every lead a message lists: the values of its Claim buttons, in order, once each. */
+export function leadsListed(blocks: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
+    if (typeof node !== "object" || node === null) return;
+    const record = node as Record<string, unknown>;
+    if (record.action_id === ACTIONS.claim && typeof record.value === "string") {
+      found.add(record.value);
+    }
+    for (const value of Object.values(record)) walk(value);
+  };
+  walk(blocks);
+  return [...found];
+}
+
+/**
+ * How many channel messages show each lead as it was posted: its card, or a burst summary that
+ * lists it (a summary lists up to 23). Counts the top-level posts Slack accepted (not thread
+ * replies, not refused calls): this is what a rep scrolling the channel sees, so a lead counted
+ * twice was shown twice and a lead not counted was never shown (#13; the scripts first counted
+ * only cards, and took a summary for the card of the first lead it lists).
+ */
+export function channelShows(calls: SlackCall[]): Map<string, number> {
+  const shows = new Map<string, number>();
+  for (const call of calls) {
+    if (call.method !== "chat.postMessage" || call.failed || call.args.thread_ts) continue;
+    for (const leadId of leadsListed(call.args.blocks)) {
+      shows.set(leadId, (shows.get(leadId) ?? 0) + 1);
+    }
+  }
+  return shows;
 }
 
 /**
