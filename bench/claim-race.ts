@@ -14,6 +14,7 @@
 import { parseArgs } from "node:util";
 import {
   batonEnv,
+  claimShown,
   freshDatabase,
   leadsListed,
   playbookWithReps,
@@ -184,41 +185,6 @@ try {
   });
   let onCards = 0;
   let onSummaries = 0;
-  /** Whether the channel shows the lead claimed by `owner` where it was shown; else why not. */
-  const reflected = (lead: (typeof leads)[number], owner: string | undefined): string | null => {
-    const ts = shownOn.get(lead.id);
-    const shown = slack.visible(CHANNEL).find((m) => m.ts === ts);
-    if (!ts || !shown || !owner) return "never shown, or nobody owns it";
-    const updates = slack
-      .callsTo("chat.update")
-      .filter((call) => !call.failed && call.args.ts === ts);
-    if (!shown.text?.includes(" new leads for ")) {
-      onCards += 1;
-      if (updates.length !== 1) return `${updates.length} chat.update calls for its card`;
-      if (!JSON.stringify(shown.blocks).includes(`<@${owner}>`))
-        return "card does not name the owner";
-      return null;
-    }
-    onSummaries += 1;
-    const blocks = (shown.blocks ?? []).map((block) => JSON.stringify(block));
-    const at = blocks.findIndex((block) => block.includes(`L-${lead.number} `));
-    if (at < 0 || !blocks[at + 1]?.includes(`claimed by <@${owner}>`)) {
-      return "summary does not show it claimed by the owner";
-    }
-    const inThread = slack
-      .callsTo("chat.postMessage")
-      .filter(
-        (call) =>
-          !call.failed &&
-          call.args.thread_ts === ts &&
-          JSON.stringify(call.args.blocks).includes(`"value":"${lead.id}"`),
-      );
-    if (inThread.length !== 1) return `${inThread.length} cards in the summary's thread`;
-    if (!JSON.stringify(inThread[0]!.args.blocks).includes(`<@${owner}>`)) {
-      return "card in the thread does not name the owner";
-    }
-    return null;
-  };
   const claimedEvents = await prisma.leadEvent.groupBy({
     by: ["leadId"],
     where: { leadId: { in: leadIds }, type: "claimed" },
@@ -231,7 +197,7 @@ try {
   let othersToldOwner = 0;
   let wrongAnswers = 0;
   let missingAnswers = 0;
-  let claimShown = 0;
+  let claimsShown = 0;
   const winsByInstance = [0, 0];
   const problems: string[] = [];
   for (const lead of leads) {
@@ -242,8 +208,11 @@ try {
       problems.push(
         `lead ${lead.id}: status ${lead.status}, owner ${owner}, ${events} claimed events`,
       );
-    const problem = reflected(lead, owner);
-    if (problem === null) claimShown += 1;
+    const shown = claimShown(slack, CHANNEL, shownOn.get(lead.id), lead, owner);
+    if (shown.on === "card") onCards += 1;
+    if (shown.on === "summary") onSummaries += 1;
+    const problem = shown.problem;
+    if (problem === null) claimsShown += 1;
     else problems.push(`lead ${lead.id}: ${problem}`);
     for (const click of clicks.filter((c) => c.leadId === lead.id)) {
       const answer = answerOf(click);
@@ -281,7 +250,7 @@ try {
     othersToldOwner === expectedOthers &&
     wrongAnswers === 0 &&
     missingAnswers === 0 &&
-    claimShown === LEADS &&
+    claimsShown === LEADS &&
     notAcked === 0 &&
     ack.p99 <= ACK_GOAL_MS;
 
@@ -292,7 +261,7 @@ try {
       `  exactly one owner and one claimed event: ${oneOwner}/${LEADS}`,
       `  winner told "is yours": ${winnersTold}/${LEADS} (won through instance A ${winsByInstance[0]}, B ${winsByInstance[1]})`,
       `  others told who owns it (ephemeral): ${othersToldOwner}/${expectedOthers}; wrong answers ${wrongAnswers}; no answer ${missingAnswers}`,
-      `  claim shown where the lead is shown: ${claimShown}/${LEADS} (${onCards} on their own card: one chat.update; ${onSummaries} on a burst summary: redrawn, card once in its thread)`,
+      `  claim shown where the lead is shown: ${claimsShown}/${LEADS} (${onCards} on their own card: one chat.update; ${onSummaries} on a burst summary: redrawn, card once in its thread)`,
       `  acks: ${clicks.length - notAcked}/${clicks.length} answered 200; p50 ${round(ack.p50)} ms, p99 ${round(ack.p99)} ms, max ${round(ack.max)} ms (goal p99 ≤ ${ACK_GOAL_MS} ms)`,
       ok ? "  all goals met" : `  GOAL MISSED\n    ${problems.slice(0, 20).join("\n    ")}`,
     ].join("\n"),
@@ -307,7 +276,7 @@ try {
 | winners told "L-… is yours" | ${winnersTold}/${LEADS} (via instance A ${winsByInstance[0]}, B ${winsByInstance[1]}) | ${LEADS}/${LEADS} |
 | other clickers told "<@owner> already claimed this lead" (ephemeral) | ${othersToldOwner}/${expectedOthers} | ${expectedOthers}/${expectedOthers} |
 | wrong or missing answers | ${wrongAnswers + missingAnswers} | 0 |
-| claim shown where the lead is shown (${onCards} cards: one \`chat.update\`; ${onSummaries} on burst summaries: redrawn, card once in the thread) | ${claimShown}/${LEADS} | ${LEADS}/${LEADS} |
+| claim shown where the lead is shown (${onCards} cards: one \`chat.update\`; ${onSummaries} on burst summaries: redrawn, card once in the thread) | ${claimsShown}/${LEADS} | ${LEADS}/${LEADS} |
 | clicks acked 200 | ${clicks.length - notAcked}/${clicks.length} | all |
 | ack latency p50 / p99 / max | ${round(ack.p50)} / ${round(ack.p99)} / ${round(ack.max)} ms | p99 ≤ ${ACK_GOAL_MS} ms |`,
   );

@@ -11,7 +11,7 @@ import { createLogger } from "#src/logger.ts";
 import { parsePlaybook } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import { ACTIONS } from "#src/slack/ids.ts";
-import type { SlackCall } from "#test/fakes/fake-slack.ts";
+import type { FakeSlack, SlackCall } from "#test/fakes/fake-slack.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const ADMIN_URL =
@@ -304,6 +304,58 @@ export function channelShows(calls: SlackCall[]): Map<string, number> {
     }
   }
   return shows;
+}
+
+/**
+ * Whether the channel shows a claimed lead as claimed by `owner` where it was first shown
+ * (`shownTs`); null if it does, else what is wrong. A lead with its own card: the card updated
+ * exactly once (the claim), naming the owner. A lead listed on a burst summary: the summary
+ * redrawn with "claimed by <@owner>" under the lead, and the full card, naming the owner,
+ * posted exactly once in the summary's thread. Calls Slack refused do not count.
+ */
+export function claimShown(
+  slack: FakeSlack,
+  channel: string,
+  shownTs: string | undefined,
+  lead: { id: string; number: number },
+  owner: string | undefined,
+): { on: "card" | "summary" | "nowhere"; problem: string | null } {
+  const shown = slack.visible(channel).find((m) => m.ts === shownTs);
+  if (!shownTs || !shown) return { on: "nowhere", problem: "never shown in its channel" };
+  if (!owner) return { on: "nowhere", problem: "nobody owns it" };
+  if (!shown.text?.includes(" new leads for ")) {
+    const updates = slack
+      .callsTo("chat.update")
+      .filter((call) => !call.failed && call.args.channel === channel && call.args.ts === shownTs);
+    if (updates.length !== 1) {
+      return { on: "card", problem: `${updates.length} chat.update calls for its card` };
+    }
+    if (!JSON.stringify(shown.blocks).includes(`<@${owner}>`)) {
+      return { on: "card", problem: "its card does not name the owner" };
+    }
+    return { on: "card", problem: null };
+  }
+  const blocks = (shown.blocks ?? []).map((block) => JSON.stringify(block));
+  const at = blocks.findIndex((block) => block.includes(`L-${lead.number} `));
+  if (at < 0 || !blocks[at + 1]?.includes(`claimed by <@${owner}>`)) {
+    return { on: "summary", problem: "the summary does not show it claimed by the owner" };
+  }
+  const inThread = slack
+    .callsTo("chat.postMessage")
+    .filter(
+      (call) =>
+        !call.failed &&
+        call.args.channel === channel &&
+        call.args.thread_ts === shownTs &&
+        JSON.stringify(call.args.blocks).includes(`"value":"${lead.id}"`),
+    );
+  if (inThread.length !== 1) {
+    return { on: "summary", problem: `${inThread.length} cards in the summary's thread` };
+  }
+  if (!JSON.stringify(inThread[0]!.args.blocks).includes(`<@${owner}>`)) {
+    return { on: "summary", problem: "the card in the summary's thread does not name the owner" };
+  }
+  return { on: "summary", problem: null };
 }
 
 /**

@@ -1,9 +1,14 @@
 // Benchmarks print their figures and record them in docs/benchmarks.md (reliability scripts:
 // docs/reliability.md), each in its own section (between markers) so one benchmark's run
 // never erases another's figures.
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The machine's load when the script started (1-minute average). */
+const LOAD_AT_START = loadavg()[0]!;
 
 const DOC = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));
 const RELIABILITY_DOC = fileURLToPath(new URL("../docs/reliability.md", import.meta.url));
@@ -18,12 +23,17 @@ export function machine(): string {
   return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
-/** Replaces (or appends) the section `id` of docs/benchmarks.md with `markdown`. */
+/**
+ * Replaces (or appends) the section `id` of docs/benchmarks.md with `markdown`, followed by the
+ * commit it ran on and the machine's load, so a figure can be told stale when the code under
+ * it changes (`npm run bench:stale`). With BENCH_RECORD=0 (CI's reduced runs) nothing is written.
+ */
 export function recordSection(id: string, markdown: string, file = DOC): void {
+  if (process.env.BENCH_RECORD === "0") return;
   const doc = existsSync(file) ? readFileSync(file, "utf8") : HEADER;
   const start = `<!-- bench:${id} -->`;
   const end = `<!-- /bench:${id} -->`;
-  const block = `${start}\n${markdown.trim()}\n${end}`;
+  const block = `${start}\n${markdown.trim()}\n\n${provenance()}\n${end}`;
   const from = doc.indexOf(start);
   const to = doc.indexOf(end);
   const next =
@@ -31,6 +41,35 @@ export function recordSection(id: string, markdown: string, file = DOC): void {
       ? `${doc.slice(0, from)}${block}${doc.slice(to + end.length)}`
       : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, next);
+}
+
+/**
+ * "Ran on commit abc1234, load average 0.4 at the start and 1.9 at the end", with the full
+ * commit in a comment for `bench/stale.ts`. Uncommitted changes to the code are named: figures
+ * of code that no commit holds cannot be checked against it later.
+ */
+export function provenance(): string {
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  let commit = "unknown";
+  let dirty = false;
+  try {
+    commit = git("rev-parse", "HEAD");
+    dirty = git("status", "--porcelain", "--", "src", "prisma", "package-lock.json") !== "";
+  } catch {
+    // not a git checkout: the figures stay unverifiable (stale)
+  }
+  const load = `load average ${LOAD_AT_START.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end (1 minute, ${cpus().length} cores)`;
+  const marker = `<!-- commit: ${commit}${dirty ? "+dirty" : ""} -->`;
+  const on =
+    commit === "unknown"
+      ? "Ran outside a git checkout"
+      : `Ran on commit \`${commit.slice(0, 10)}\`${dirty ? " **with uncommitted changes to the code**" : ""}`;
+  return `${marker}\n_${on}, ${load}._`;
 }
 
 /** Replaces the figures block `id` of docs/reliability.md (its markers are placed by hand). */
