@@ -6,7 +6,7 @@
 // the database is down, intake answers 503 with Retry-After (never 500, never no answer);
 // Baton does not crash or restart (same process throughout, exit code 0 on SIGTERM at the
 // end); 2xx again within 5 s of the database being back; every 2xx lead is in the database
-// and gets its card at Slack.
+// and is shown in its channel (its card, or a burst summary).
 //   npm run bench:db-restart -- [--rate 20] [--down-s 5]
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -17,10 +17,11 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import {
   batonEnv,
-  buttonValue,
+  channelShows,
   type IntakeAnswer,
   postLead,
   qualifiedLead,
+  repeatedPosts,
   shardedPlaybookYaml,
   sleep,
   spawnBaton,
@@ -28,7 +29,6 @@ import {
   waitUntil,
 } from "#bench/reliability-support.ts";
 import { machine, recordReliability, today } from "#bench/report.ts";
-import { ACTIONS } from "#src/slack/ids.ts";
 import { startFakeSlack } from "#test/fakes/fake-slack.ts";
 
 const { values } = parseArgs({
@@ -232,27 +232,21 @@ try {
     `SELECT "id" FROM "Lead" WHERE "id" = ANY($1::uuid[])`,
     [acked],
   );
-  const postsOf = () => {
-    const counts = new Map<string, number>();
-    for (const call of slack.callsTo("chat.postMessage")) {
-      const id = buttonValue(call.args.blocks, ACTIONS.claim);
-      if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    return counts;
-  };
+  // Shown in its channel: on its card, or on a burst summary when several arrived at once.
   const carded = () => {
-    const posts = postsOf();
-    return acked.filter((id) => posts.has(id)).length;
+    const shows = channelShows(slack.calls);
+    return acked.filter((id) => shows.has(id)).length;
   };
   await waitUntil(
     () => carded() === acked.length,
     90_000,
-    "every acknowledged lead's card",
+    "every acknowledged lead shown in its channel",
     250,
   ).catch((error: Error) => console.error(error.message));
   await sleep(2000);
   const cards = carded();
-  const postedTwice = [...postsOf().values()].filter((n) => n > 1).length;
+  const postedTwice = repeatedPosts(slack.calls);
+  const shownMore = [...channelShows(slack.calls).values()].filter((n) => n > 2).length;
   await db.end();
   const alive = baton.child.exitCode === null && baton.child.pid === pid;
   baton.child.kill("SIGTERM");
@@ -271,7 +265,8 @@ try {
     lateFailures === 0 &&
     rows.length === acked.length &&
     cards === acked.length &&
-    postedTwice <= OUTBOX_IN_FLIGHT;
+    postedTwice <= OUTBOX_IN_FLIGHT &&
+    shownMore === 0;
   const fmt = (t: ReturnType<typeof tally>) =>
     `2xx ${t.ok}, 503 ${t.s503}${t.s503NoRetryAfter ? ` (${t.s503NoRetryAfter} without Retry-After)` : ""}, 500 ${t.s500}, no answer ${t.noAnswer}, other ${t.other}`;
   const errors = baton.output.filter((line) => /"level":(50|60)/.test(line));
@@ -283,7 +278,7 @@ try {
       `  after:  ${fmt(after)}`,
       `  first 2xx ${Math.round(recoveryMs)} ms after the database was back (goal ≤ ${RECOVERY_GOAL_MS}); failures later than that: ${lateFailures}`,
       `  /readyz while down: ${readyDown.map((r) => r.status).join(",") || "-"}; after: ${readyAfter.map((r) => r.status).join(",") || "-"}`,
-      `  acknowledged ${acked.length}: in the database ${rows.length}, card at Slack ${cards} (posted twice: ${postedTwice}, bound ${OUTBOX_IN_FLIGHT})`,
+      `  acknowledged ${acked.length}: in the database ${rows.length}, shown in their channel ${cards} (messages posted twice: ${postedTwice}, bound ${OUTBOX_IN_FLIGHT}; leads shown more than twice: ${shownMore})`,
       `  Baton ${alive ? "kept running (same process)" : "DIED"}; exit code on SIGTERM ${exit.code}; error log lines ${errors.length}`,
       ok
         ? "  all goals met"
@@ -308,8 +303,9 @@ try {
 | failures after that | ${lateFailures} | 0 |
 | \`/readyz\` while down / after | ${readyDown.map((r) => r.status).join(", ") || "-"} / ${[...new Set(readyAfter.map((r) => r.status))].join(", ") || "-"} | 503 / 200 |
 | acknowledged leads in the database | ${rows.length}/${acked.length} | all |
-| acknowledged leads with their card at Slack | ${cards}/${acked.length} | all |
-| cards posted twice (delivered, then the database went away before the row was marked) | ${postedTwice} | ≤ ${OUTBOX_IN_FLIGHT} (messages in flight) |
+| acknowledged leads shown in their channel (card or burst summary) | ${cards}/${acked.length} | all |
+| messages posted twice (delivered, then the database went away before the row was marked) | ${postedTwice} | ≤ ${OUTBOX_IN_FLIGHT} (messages in flight) |
+| leads shown more than twice | ${shownMore} | 0 |
 | Baton process | ${alive ? "same process throughout" : "died"}, exit code ${exit.code} on SIGTERM | no restart, 0 |`,
   );
   exitCode = ok ? 0 : 1;

@@ -307,6 +307,22 @@ export function channelShows(calls: SlackCall[]): Map<string, number> {
 }
 
 /**
+ * Top-level posts Slack accepted more than once (the same leads listed again): the messages a
+ * process had in flight when its database went away, sent again once their lease ran out.
+ */
+export function repeatedPosts(calls: SlackCall[]): number {
+  const seen = new Map<string, number>();
+  for (const call of calls) {
+    if (call.method !== "chat.postMessage" || call.failed || call.args.thread_ts) continue;
+    const leads = leadsListed(call.args.blocks);
+    if (leads.length === 0) continue;
+    const key = `${String(call.args.channel)}/${leads.sort().join(",")}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  return [...seen.values()].filter((n) => n > 1).length;
+}
+
+/**
  * Whether the channel shows a claimed lead as claimed by `owner` where it was first shown
  * (`shownTs`); null if it does, else what is wrong. A lead with its own card: the card updated
  * exactly once (the claim), naming the owner. A lead listed on a burst summary: the summary
