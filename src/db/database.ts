@@ -57,6 +57,36 @@ export async function openDatabase(config: Config["database"], logger: Logger): 
     : openPglite(config.dataDir, logger);
 }
 
+/**
+ * Prisma loads the relations of one `include` side by side, and inside an interactive
+ * transaction they all go to the transaction's one pg client, which queues them but warns
+ * ("Calling client.query() when the client is already executing a query"; pg 9 will refuse).
+ * A transaction's queries run one after another here instead, as the client would run them.
+ */
+function oneQueryAtATime(factory: PrismaPg): PrismaPg {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (...args) => {
+      const tx = await startTransaction(...args);
+      let last: Promise<unknown> = Promise.resolve();
+      const inTurn = <T>(run: () => Promise<T>): Promise<T> => {
+        const next = last.then(run, run);
+        last = next.catch(() => undefined);
+        return next;
+      };
+      const queryRaw = tx.queryRaw.bind(tx);
+      const executeRaw = tx.executeRaw.bind(tx);
+      tx.queryRaw = (query) => inTurn(() => queryRaw(query));
+      tx.executeRaw = (query) => inTurn(() => executeRaw(query));
+      return tx;
+    };
+    return adapter;
+  };
+  return factory;
+}
+
 export async function openPostgres(
   url: string,
   poolSize: number,
@@ -89,7 +119,10 @@ export async function openPostgres(
       { cause: error },
     );
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions });
+  const prisma = new PrismaClient({
+    adapter: oneQueryAtATime(new PrismaPg(pool)),
+    transactionOptions,
+  });
   // A client checked out of the pool has no pool listener for 'error': if the server ends the
   // connection between two of our queries (shutdown, failover, restart), the client would
   // emit an unhandled 'error' and kill the process (#7, bench:db-restart). Listen while it is
