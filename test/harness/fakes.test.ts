@@ -1,5 +1,5 @@
 // The fakes must not lie: the real clients are driven against them here.
-import { WebClient } from "@slack/web-api";
+import { LogLevel, WebClient } from "@slack/web-api";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOpenAI, startFakeOpenAI } from "#test/fakes/fake-openai.ts";
@@ -58,6 +58,8 @@ describe("fake Slack with the real WebClient", () => {
     const client = new WebClient("xoxb-1-test", {
       slackApiUrl: slack.url,
       retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 20 },
+      // The client tells of the retry at info and warn level; the test reads the outcome.
+      logLevel: LogLevel.ERROR,
     });
     slack.fail("chat.postMessage", { status: 429, retryAfter: 1 });
     const started = Date.now();
