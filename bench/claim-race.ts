@@ -156,7 +156,9 @@ try {
   });
   for (let i = together; i < LEADS; i++) {
     const leadId = await capture(i);
-    await waitUntil(() => shownOn.has(leadId), 30_000, `lead ${leadId} shown`, 20);
+    // Cards under the burst summaries (one per claim) share the channel's pace of about one
+    // post a second: on a loaded machine a lead may wait behind them for a while.
+    await waitUntil(() => shownOn.has(leadId), 120_000, `lead ${leadId} shown`, 20);
   }
   await watching;
   await Promise.all(fired.values());

@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { cardBurst, cardHandlers } from "#src/outbox/card-handlers.ts";
 import { digestHandlers } from "#src/outbox/digest-handlers.ts";
 import { leadHandlers } from "#src/outbox/lead-handlers.ts";
+import { handlersFor } from "#src/outbox/messages.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
 import { slackHandlers, slackSender } from "#src/outbox/slack-handlers.ts";
@@ -121,13 +122,13 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       db,
       logger: logger.child({ component: "outbox" }),
       clock: deps.clock,
-      handlers: {
+      handlers: handlersFor({
         ...slackHandlers(sender),
         ...cardHandlers(deps, sender),
         ...webhookHandler(config.webhooks, () => deps.clock.now()),
-        ...leadHandlers(deps),
-        ...digestHandlers(delivery),
-      },
+        ...leadHandlers(deps, sender),
+        ...digestHandlers(delivery, sender),
+      }),
       groups: [cardBurst(deps, sender)],
       gate: ackGate,
     });

@@ -35,10 +35,11 @@ import type { Clock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
 import type { Database } from "#src/db/database.ts";
+import type { LeadFact } from "#src/domain/lead-facts.ts";
 import { AppError } from "#src/errors.ts";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { createLogger } from "#src/logger.ts";
-import { leadHandlers } from "#src/outbox/lead-handlers.ts";
+import { type MessageKind, type Payload, parsePayload } from "#src/outbox/messages.ts";
 import type { OutboxRow } from "#src/outbox/outbox-store.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
@@ -46,6 +47,7 @@ import { captureLead } from "#src/services/capture-lead.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { convertLead } from "#src/services/convert-lead.ts";
 import { disposeLead } from "#src/services/dispose-lead.ts";
+import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { logTouch } from "#src/services/log-touch.ts";
 import { passLead } from "#src/services/pass-lead.ts";
 import { deactivateRep, setAway } from "#src/services/people.ts";
@@ -108,7 +110,8 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     metrics: undefined,
     playbook: PlaybookStore.of(playbook),
   } as unknown as Deps;
-  const handOff = leadHandlers(deps)["lead.handoff"]!;
+  const handOff = ({ leadId }: Payload<"lead.handoff">, _row: OutboxRow) =>
+    handOffLead({ db, playbook, webhooks, leadId, now: clock.now() });
   const agenda = new Agenda();
   const activity: BatonActivity = {
     outboxRows: 0,
@@ -344,11 +347,14 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     }
   }
 
-  function onDm(user: string, payload: DmPayload, leadId: string | null) {
+  /** A person told of a lead fact by DM: managers act on ghost alerts, reps on nudges. */
+  function onNotice(user: string, fact: LeadFact) {
+    const leadId = fact.leadId;
     const managed = managerTeam.get(user);
     if (managed !== undefined) {
-      const isAlert = payload.record?.kind === "ghost_alert" || payload.text.includes("is away)");
-      if (!isAlert || !leadId) return;
+      const isAlert =
+        fact.type === "sla_due" && (fact.step === "ghost" || fact.step === "follow_up");
+      if (!isAlert) return;
       activity.ghostAlerts += 1;
       if (!randomOf(leadId).chance(MANAGER.acts)) return;
       const alertedAt = clock.time;
@@ -361,12 +367,13 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
       return;
     }
     const rep = repByUser.get(user);
-    if (!rep || !leadId || !available(rep, clock.time)) return;
-    if (payload.text.includes("assigned you L-")) {
+    if (!rep || !available(rep, clock.time)) return;
+    if (fact.type === "reassigned" && fact.to === user) {
       startOwning(rep, leadId);
       return;
     }
-    if (payload.text.includes("released it") || payload.text.includes("off your list")) {
+    if (fact.type !== "sla_due") {
+      // Released by the SLA, reassigned away, recalled: it is off their list.
       const plan = plans.get(`${rep.user}:${leadId}`);
       if (plan) plan.active = false;
       return;
@@ -376,42 +383,31 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
       later(rep, lookDelay(rep, randomOf(leadId)), () => answer(rep, leadId));
   }
 
+  /** What people see of an outbox message, read as Baton's contract types it. */
   async function deliver(row: OutboxRow) {
-    const payload = row.payload as Record<string, unknown>;
-    switch (row.kind) {
-      case "lead.handoff":
-        await handOff(row);
-        return;
-      case "lead.card.post": {
-        const team = teamByChannel.get(String(payload.channel));
-        if (team) cardInChannel(team, String(payload.leadId));
-        return;
+    if (row.kind === "lead.handoff") {
+      await handOff(parsed("lead.handoff", row), row);
+    } else if (row.kind === "lead.card.post") {
+      const { channel, leadId } = parsed("lead.card.post", row);
+      const team = teamByChannel.get(channel);
+      if (team) cardInChannel(team, leadId);
+    } else if (row.kind === "lead.card.dm") {
+      const { user, leadId } = parsed("lead.card.dm", row);
+      const rep = repByUser.get(user);
+      activity.offersByDm += 1;
+      if (rep && available(rep, clock.time)) {
+        later(rep, lookDelay(rep, randomOf(leadId)), () => offered(rep, leadId));
       }
-      case "lead.card.dm": {
-        const rep = repByUser.get(String(payload.user));
-        activity.offersByDm += 1;
-        if (rep && available(rep, clock.time)) {
-          const leadId = String(payload.leadId);
-          later(rep, lookDelay(rep, randomOf(leadId)), () => offered(rep, leadId));
-        }
-        return;
-      }
-      case "slack.post": {
+    } else if (row.kind === "lead.notice") {
+      const { fact, to } = parsed("lead.notice", row);
+      if ("user" in to) onNotice(to.user, fact);
+      else if (fact.teamKey) {
         // A reminder in the card's thread, or the card opened again after a release.
-        const threadOf = payload.threadOf as { leadId?: string } | undefined;
-        const team = teamByChannel.get(String(payload.channel));
-        if (team && threadOf?.leadId) {
-          activity.reminders += 1;
-          cardInChannel(team, threadOf.leadId);
-        }
-        return;
+        activity.reminders += 1;
+        cardInChannel(fact.teamKey, fact.leadId);
       }
-      case "slack.dm":
-        onDm(String(payload.user), payload as unknown as DmPayload, row.orderingKey);
-        return;
-      default:
-      // Card updates, briefs, the marketing feed, App Home: nobody's next move depends on them.
     }
+    // Card updates, briefs, the marketing feed, App Home: nobody's next move depends on them.
   }
 
   // Only a call into Baton writes outbox rows or moves SLA due times: the harness reads the
@@ -567,9 +563,12 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   return activity;
 }
 
-interface DmPayload {
-  text: string;
-  record?: { kind?: string; leadId?: string };
+/** A row's payload as Baton's outbox contract types it (the harness delivers by kind). */
+function parsed<K extends MessageKind>(kind: K, row: OutboxRow): Payload<K> {
+  const result = parsePayload(kind, row.payload);
+  if (!result.success)
+    throw new Error(`outbox row ${row.id} is not a ${kind}: ${result.error.message}`);
+  return result.data;
 }
 
 class VirtualClock implements Clock {

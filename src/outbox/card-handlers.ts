@@ -4,7 +4,9 @@
 
 import { generateBrief } from "#src/ai/brief.ts";
 import type { Deps } from "#src/context.ts";
-import type { GroupDelivery, OutboxHandler } from "#src/outbox/outbox-worker.ts";
+import { describeOpportunity } from "#src/domain/opportunity.ts";
+import { enqueue, type Handlers, parsePayload } from "#src/outbox/messages.ts";
+import { type GroupDelivery, Undeliverable } from "#src/outbox/outbox-worker.ts";
 import {
   classifySlackErrors,
   findBurstSummary,
@@ -12,8 +14,6 @@ import {
   type SlackSender,
 } from "#src/outbox/slack-handlers.ts";
 import { loadHome } from "#src/services/app-home.ts";
-import { describeOpportunity } from "#src/services/convert-lead.ts";
-import { enqueue } from "#src/services/lead-journal.ts";
 import { currentLayout, loadBurstLeads, loadLeadsById } from "#src/services/review.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
 import { buildAppHome } from "#src/slack/blocks/app-home.ts";
@@ -41,17 +41,15 @@ export async function currentCard(deps: Deps, leadId: string) {
   });
 }
 
-export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, OutboxHandler> {
+export function cardHandlers(deps: Deps, sender: SlackSender): Handlers {
   const card = (leadId: string) => currentCard(deps, leadId);
   return {
-    "lead.card.post": (message) =>
+    "lead.card.post": ({ leadId, channel }) =>
+      classifySlackErrors(async () =>
+        sender.post(channel, { ...(await card(leadId)), record: { leadId, kind: "card" } }),
+      ),
+    "lead.card.dm": ({ leadId, user }) =>
       classifySlackErrors(async () => {
-        const { leadId, channel } = message.payload as { leadId: string; channel: string };
-        return sender.post(channel, { ...(await card(leadId)), record: { leadId, kind: "card" } });
-      }),
-    "lead.card.dm": (message) =>
-      classifySlackErrors(async () => {
-        const { leadId, user } = message.payload as { leadId: string; user: string };
         const sent = await sender.dm(user, {
           ...(await card(leadId)),
           record: { leadId, kind: "card" },
@@ -59,14 +57,8 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
         await enqueueHomeRefresh(deps, leadId);
         return sent;
       }),
-    "lead.activity": (message) =>
+    "lead.activity": ({ leadId, activities, activityIds }) =>
       classifySlackErrors(async () => {
-        const { leadId, activities, activityIds } = message.payload as {
-          leadId: string;
-          activities: number;
-          /** The activities this reply announces (rows queued before ids were sent: absent). */
-          activityIds?: string[];
-        };
         const lead = await deps.db.prisma.lead.findUniqueOrThrow({
           where: { id: leadId },
           include: {
@@ -88,8 +80,7 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
         if (!card) return { skipped: "no card to reply under" };
         return sender.post(card.channelId, { ...reply, threadOf: { leadId, kind: "card" } });
       }),
-    "lead.brief": async (message) => {
-      const { leadId } = message.payload as { leadId: string };
+    "lead.brief": async ({ leadId }) => {
       const now = deps.clock.now();
       const view = await loadCardView(deps, leadId, now);
       if (view.aiBrief) return { skipped: "already has an AI brief" };
@@ -114,25 +105,18 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
           data: { aiBrief: JSON.parse(JSON.stringify(outcome.brief)), aiBriefAt: now },
         });
         if (!onlyInBurst) {
-          await enqueue(tx, {
-            now: deps.clock.now(),
-            kind: "lead.card.update",
-            payload: { leadId },
-            orderingKey: leadId,
-          });
+          await enqueue(tx, "lead.card.update", { leadId }, { now, orderingKey: leadId });
         }
       });
       return { brief: "added" };
     },
-    "home.publish": (message) =>
+    "home.publish": ({ user }) =>
       classifySlackErrors(async () => {
-        const { user } = message.payload as { user: string };
         const now = deps.clock.now();
         return sender.publishHome(user, buildAppHome(await loadHome(deps, user, now), now));
       }),
-    "review.update": (message) =>
+    "review.update": ({ pageId }) =>
       classifySlackErrors(async () => {
-        const { pageId } = message.payload as { pageId: string };
         const page = await deps.db.prisma.reviewPage.findUnique({ where: { id: pageId } });
         if (!page) return { skipped: "no such review page" };
         if (page.scope.startsWith("burst:")) {
@@ -163,9 +147,8 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Record<string, Ou
         );
         return sender.updateMessage(page.channelId, page.ts, rendered);
       }),
-    "lead.card.update": (message) =>
+    "lead.card.update": ({ leadId }) =>
       classifySlackErrors(async () => {
-        const { leadId } = message.payload as { leadId: string };
         await enqueueReviewUpdates(deps, leadId);
         await enqueueHomeRefresh(deps, leadId);
         if (!(await findMessage(deps.db, leadId, "card"))) {
@@ -193,8 +176,9 @@ export function cardBurst(deps: Deps, sender: SlackSender): GroupDelivery {
     waitFor: { kinds: ["lead.handoff"], maxWaitMs: 3_000 },
     deliver: (part, position) =>
       classifySlackErrors(async () => {
-        const channel = (part[0]!.payload as { channel: string }).channel;
-        const leadIds = part.map((row) => (row.payload as { leadId: string }).leadId);
+        const posts = part.map((row) => parseCardPost(row.payload));
+        const channel = posts[0]!.channel;
+        const leadIds = posts.map((post) => post.leadId);
         const team = deps.playbook.current.teams.find((t) => t.channel === channel);
         const teamName = team?.name ?? "this channel";
         const rendered = renderBurstPage({
@@ -306,13 +290,12 @@ async function enqueueReviewUpdates(deps: Deps, leadId: string): Promise<void> {
   if (pages.length === 0) return;
   await deps.db.prisma.$transaction(async (tx) => {
     for (const page of pages) {
-      await enqueue(tx, {
-        now: deps.clock.now(),
-        kind: "review.update",
-        payload: { pageId: page.id },
-        orderingKey: `review:${page.id}`,
-        target: page.channelId,
-      });
+      await enqueue(
+        tx,
+        "review.update",
+        { pageId: page.id },
+        { now: deps.clock.now(), orderingKey: `review:${page.id}`, target: page.channelId },
+      );
     }
   });
 }
@@ -332,12 +315,20 @@ async function enqueueHomeRefresh(deps: Deps, leadId: string): Promise<void> {
   if (users.size === 0) return;
   await deps.db.prisma.$transaction(async (tx) => {
     for (const user of users) {
-      await enqueue(tx, {
-        now: deps.clock.now(),
-        kind: "home.publish",
-        payload: { user },
-        orderingKey: `home:${user}`,
-      });
+      await enqueue(
+        tx,
+        "home.publish",
+        { user },
+        { now: deps.clock.now(), orderingKey: `home:${user}` },
+      );
     }
   });
+}
+
+/** A grouped card post's payload, by the contract. */
+function parseCardPost(payload: unknown) {
+  const parsed = parsePayload("lead.card.post", payload);
+  if (!parsed.success)
+    throw new Undeliverable("a lead.card.post message that does not fit the outbox contract");
+  return parsed.data;
 }

@@ -1,15 +1,17 @@
-// Outbox handlers for lead work that follows a commit: routing a qualified lead, and the
-// marketing feed line for each disposition (built when delivered, from the lead as it is).
+// Outbox handlers for lead work that follows a commit: routing a qualified lead, and telling
+// people what happened (the marketing feed, DMs, the lead's thread), rendered when delivered
+// from the fact and the lead as it is then.
 import type { Deps } from "#src/context.ts";
-import type { OutboxHandler } from "#src/outbox/outbox-worker.ts";
+import type { Handlers } from "#src/outbox/messages.ts";
+import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
+import { labelAtFact, loadLeadLabel } from "#src/read-models/lead-label.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
-import { enqueue } from "#src/services/lead-journal.ts";
-import { buildFeedMessage, type FeedEvent } from "#src/slack/blocks/disposition-feed.ts";
+import { feedMessage } from "#src/slack/blocks/disposition-feed.ts";
+import { renderNotice, renderPeopleNotice } from "#src/slack/blocks/lead-notices.ts";
 
-export function leadHandlers(deps: Deps): Record<string, OutboxHandler> {
+export function leadHandlers(deps: Deps, sender: SlackSender): Handlers {
   return {
-    "lead.handoff": async (message) => {
-      const { leadId } = message.payload as { leadId: string };
+    "lead.handoff": async ({ leadId }) => {
       const result = await handOffLead({
         db: deps.db,
         playbook: deps.playbook.current,
@@ -20,42 +22,52 @@ export function leadHandlers(deps: Deps): Record<string, OutboxHandler> {
       deps.logger.info({ leadId, ...result }, "lead handed off");
       return result;
     },
-    "lead.feed": async (message) => {
-      const { leadId, event } = message.payload as { leadId: string; event: FeedEvent };
-      const lead = await deps.db.prisma.lead.findUniqueOrThrow({
-        where: { id: leadId },
-        include: {
-          owner: { select: { slackUserId: true } },
-          events: { where: { type: event }, orderBy: { id: "desc" }, take: 1 },
-        },
-      });
-      const last = lead.events[0];
-      const channel = deps.playbook.current.marketing.channel;
-      const feed = buildFeedMessage(event, {
-        number: lead.number,
-        name: [lead.firstName, lead.lastName].filter(Boolean).join(" ") || null,
-        email: lead.email,
-        company: lead.company,
-        source: lead.source,
-        campaign: lead.campaign,
-        actorSlackId:
-          last?.actorType === "REP" ||
-          last?.actorType === "MANAGER" ||
-          last?.actorType === "MARKETER"
-            ? (last.actorId ?? undefined)
-            : undefined,
-        reason: last?.reason,
-        note: (last?.data as { note?: string } | undefined)?.note,
-      });
-      await deps.db.prisma.$transaction((tx) =>
-        enqueue(tx, {
-          now: deps.clock.now(),
-          kind: "slack.post",
-          payload: JSON.parse(JSON.stringify({ channel, ...feed })),
-          target: channel,
-        }),
-      );
-      return { channel };
-    },
+    "lead.feed": ({ fact }) =>
+      classifySlackErrors(async () => {
+        const lead = await deps.db.prisma.lead.findUnique({
+          where: { id: fact.leadId },
+          select: {
+            number: true,
+            firstName: true,
+            lastName: true,
+            email: true,
+            company: true,
+            source: true,
+            campaign: true,
+          },
+        });
+        if (!lead) return { skipped: "no such lead" };
+        const message = feedMessage(fact, {
+          ...lead,
+          name: [lead.firstName, lead.lastName].filter(Boolean).join(" ") || null,
+        });
+        if (!message) return { skipped: `marketing does not follow ${fact.type}` };
+        return sender.post(deps.playbook.current.marketing.channel, message);
+      }),
+    "lead.notice": ({ fact, to }) =>
+      classifySlackErrors(async () => {
+        const label = await loadLeadLabel(deps.db, fact.leadId);
+        const lead = label && labelAtFact(label, fact, deps.playbook.current.teams);
+        const notice = lead && renderNotice(fact, lead, to);
+        if (!lead || !notice) return { skipped: "nothing to say" };
+        const record = notice.record ? { leadId: lead.id, kind: notice.record } : undefined;
+        if ("user" in to) return sender.dm(to.user, { ...notice, record });
+        if (!lead.channelId) return { skipped: "the lead has no channel" };
+        return sender.post(lead.channelId, {
+          ...notice,
+          record,
+          threadOf: { leadId: lead.id, kind: "card" },
+          broadcast: to.thread.broadcast,
+        });
+      }),
+    "people.notice": ({ fact, user }) =>
+      classifySlackErrors(async () => {
+        const teams = deps.playbook.current.teams.filter(
+          (team) => team.managers.includes(user) && fact.moved.some((m) => m.teamKey === team.key),
+        );
+        let sent: unknown = { skipped: "no team of theirs" };
+        for (const team of teams) sent = await sender.dm(user, renderPeopleNotice(fact, team));
+        return sent;
+      }),
   };
 }

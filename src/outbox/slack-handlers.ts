@@ -3,7 +3,8 @@
 import type { KnownBlock } from "@slack/types";
 import { type ChatPostMessageArguments, ErrorCode, type WebClient } from "@slack/web-api";
 import type { Database } from "#src/db/database.ts";
-import { type OutboxHandler, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
+import type { Handlers, Payload } from "#src/outbox/messages.ts";
+import { RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
 import type { Pacer } from "#src/outbox/pacer.ts";
 
 /** Slack errors that retrying cannot fix. */
@@ -26,31 +27,9 @@ const PERMANENT = new Set([
   "invalid_arguments",
 ]);
 
-export interface SlackPost {
-  channel: string;
-  text: string;
-  blocks?: KnownBlock[];
-  /** Reply in the thread of this lead message (e.g. its card). */
-  threadOf?: { leadId: string; kind: string };
-  /** A thread reply also shown in the channel ("Also send to #channel"). */
-  broadcast?: boolean;
-  /** Remember the message so later updates find it. */
-  record?: { leadId?: string; kind: string };
-}
-
-export interface SlackUpdate {
-  leadId: string;
-  kind: string;
-  text: string;
-  blocks?: KnownBlock[];
-}
-
-export interface SlackDirect {
-  user: string;
-  text: string;
-  blocks?: KnownBlock[];
-  record?: { leadId?: string; kind: string };
-}
+export type SlackPost = Payload<"slack.post">;
+export type SlackUpdate = Payload<"slack.update">;
+export type SlackDirect = Payload<"slack.dm">;
 
 /** Sends to Slack for outbox handlers: posts (remembered for later updates), DMs, updates. */
 export interface SlackSender {
@@ -89,16 +68,17 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
     const threadTs = payload.threadOf
       ? await findThread(db, payload.threadOf.leadId, payload.threadOf.kind)
       : undefined;
-    await pacer.take(channel);
-    const response = await holdOnRateLimit(channel, () =>
-      client.chat.postMessage({
-        channel,
-        text: payload.text,
-        blocks: payload.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-        ...(threadTs ? { thread_ts: threadTs, reply_broadcast: payload.broadcast === true } : {}),
-      } as ChatPostMessageArguments),
+    const response = await pacer.send(channel, "post", () =>
+      holdOnRateLimit(channel, () =>
+        client.chat.postMessage({
+          channel,
+          text: payload.text,
+          blocks: payload.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(threadTs ? { thread_ts: threadTs, reply_broadcast: payload.broadcast === true } : {}),
+        } as ChatPostMessageArguments),
+      ),
     );
     const ts = String(response.ts);
     const posted = String(response.channel ?? channel);
@@ -128,9 +108,10 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
       return { user };
     },
     async updateMessage(channel, ts, payload) {
-      await pacer.free(channel);
-      await holdOnRateLimit(channel, () =>
-        client.chat.update({ channel, ts, text: payload.text, blocks: payload.blocks }),
+      await pacer.send(channel, "update", () =>
+        holdOnRateLimit(channel, () =>
+          client.chat.update({ channel, ts, text: payload.text, blocks: payload.blocks }),
+        ),
       );
       return { channel, ts };
     },
@@ -139,34 +120,26 @@ export function slackSender(db: Database, client: WebClient, pacer: Pacer): Slac
       if (!found) {
         throw new Undeliverable(`no ${payload.kind} message for lead ${payload.leadId} to update`);
       }
-      await pacer.free(found.channelId);
-      await holdOnRateLimit(found.channelId, () =>
-        client.chat.update({
-          channel: found.channelId,
-          ts: found.ts,
-          text: payload.text,
-          blocks: payload.blocks,
-        }),
+      await pacer.send(found.channelId, "update", () =>
+        holdOnRateLimit(found.channelId, () =>
+          client.chat.update({
+            channel: found.channelId,
+            ts: found.ts,
+            text: payload.text,
+            blocks: payload.blocks,
+          }),
+        ),
       );
       return { channel: found.channelId, ts: found.ts };
     },
   };
 }
 
-export function slackHandlers(sender: SlackSender): Record<string, OutboxHandler> {
+export function slackHandlers(sender: SlackSender): Handlers {
   return {
-    "slack.post": (message) =>
-      classifySlackErrors(() => {
-        const payload = message.payload as SlackPost;
-        return sender.post(payload.channel, payload);
-      }),
-    "slack.dm": (message) =>
-      classifySlackErrors(() => {
-        const payload = message.payload as SlackDirect;
-        return sender.dm(payload.user, payload);
-      }),
-    "slack.update": (message) =>
-      classifySlackErrors(() => sender.update(message.payload as SlackUpdate)),
+    "slack.post": (payload) => classifySlackErrors(() => sender.post(payload.channel, payload)),
+    "slack.dm": (payload) => classifySlackErrors(() => sender.dm(payload.user, payload)),
+    "slack.update": (payload) => classifySlackErrors(() => sender.update(payload)),
   };
 }
 

@@ -1,11 +1,11 @@
 // Outbound webhooks: every lifecycle change is POSTed to the URLs in WEBHOOK_URLS, signed with
-// HMAC-SHA256 so receivers can tell it came from Baton, and retried from the outbox.
+// HMAC-SHA256 so receivers can tell it came from Baton, and retried from the outbox. Which
+// facts become which events: outbox/subscribers.ts.
 //   X-Baton-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with WEBHOOK_SECRET>
 import { createHmac } from "node:crypto";
 import type { Config } from "#src/config.ts";
-import type { OutboxRow } from "#src/outbox/outbox-store.ts";
-import { type OutboxHandler, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
-import { enqueue, type Tx } from "#src/services/lead-journal.ts";
+import type { Handlers } from "#src/outbox/messages.ts";
+import { RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
 
 export const WEBHOOK_EVENTS = [
   "lead.qualified",
@@ -19,34 +19,6 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
-interface WebhookPayload {
-  url: string;
-  event: WebhookEvent;
-  data: Record<string, unknown>;
-  occurredAt: string;
-}
-
-/** Queues one delivery per configured URL, in the caller's transaction. */
-export async function enqueueWebhooks(
-  tx: Tx,
-  config: Config["webhooks"],
-  event: WebhookEvent,
-  leadId: string,
-  data: Record<string, unknown>,
-  at: Date,
-): Promise<void> {
-  for (const url of config.urls) {
-    await enqueue(tx, {
-      now: at,
-      kind: "webhook",
-      payload: { url, event, data: { leadId, ...data }, occurredAt: at.toISOString() },
-      // One lead's events reach each receiver in order, without waiting on Slack.
-      orderingKey: `webhook:${url}:${leadId}`,
-      target: url,
-    });
-  }
-}
-
 export function signWebhook(secret: string, timestamp: number, body: string): string {
   return `t=${timestamp},v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
 }
@@ -55,10 +27,9 @@ export function webhookHandler(
   config: Config["webhooks"],
   now: () => Date,
   timeoutMs = 10_000,
-): Record<string, OutboxHandler> {
+): Handlers {
   return {
-    webhook: async (message: OutboxRow) => {
-      const payload = message.payload as WebhookPayload;
+    webhook: async (payload, message) => {
       if (!config.secret) throw new RetryLater("WEBHOOK_SECRET is not set");
       const body = JSON.stringify({
         id: String(message.id),

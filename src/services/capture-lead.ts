@@ -12,6 +12,7 @@ import { decideQualification } from "#src/domain/qualification.ts";
 import { scoreLead } from "#src/domain/scoring.ts";
 import { type ActivityInput, LEAD_FIELDS, type LeadRequest } from "#src/intake/schemas.ts";
 import { uuidv7 } from "#src/lib/uuid.ts";
+import type { NewMessage } from "#src/outbox/messages.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
 import type { Actor } from "#src/services/lead-journal.ts";
 
@@ -351,18 +352,11 @@ export interface EventRow {
   data: unknown;
 }
 
-export interface OutboxRow {
-  kind: string;
-  payload: unknown;
-  orderingKey: string;
-  dedupeKey: string | null;
-}
-
 export interface DecidedCapture {
   index: number;
   update: LeadScoreUpdate;
   events: EventRow[];
-  outbox: OutboxRow[];
+  outbox: NewMessage[];
   result: CaptureLeadResult;
 }
 
@@ -456,7 +450,7 @@ export function decideCapture(options: {
       data: trigger ?? {},
     });
   }
-  const outbox: OutboxRow[] = [];
+  const outbox: NewMessage[] = [];
   if (qualified) {
     outbox.push({
       kind: "lead.handoff",

@@ -1,30 +1,33 @@
 // Hands a qualified lead to sales: to its account's owner, or to the team the playbook's
 // routing picks, posted to the team channel (claim mode) or offered to the next rep by
-// weighted round robin (assign mode). One transaction writes the routing decision with its
-// reason, the new state and the Slack messages to send.
-import type { Config } from "#src/config.ts";
-import type { Database } from "#src/db/database.ts";
-import type { LeadStatus } from "#src/db/generated/client.ts";
+// weighted round robin (assign mode). Also where a lead goes back when someone lets go of it:
+// the same card reopens in a claim team's channel, or the next rep gets it.
+import type { LeadFact } from "#src/domain/lead-facts.ts";
+import { startsFrom } from "#src/domain/lifecycle.ts";
 import { type Candidate, pickRep, pickTeam } from "#src/domain/routing.ts";
-import { enqueueWebhooks } from "#src/outbox/webhooks.ts";
-import type { Playbook } from "#src/playbook/schema.ts";
-import { enqueue, recordLeadEvent, type Tx } from "#src/services/lead-journal.ts";
-import { scheduleSla } from "#src/sla/schedule.ts";
+import { notify } from "#src/outbox/subscribers.ts";
+import type { Tx } from "#src/services/lead-journal.ts";
+import {
+  applyChange,
+  factBase,
+  factContext,
+  type LifecycleOptions,
+  type LockedLead,
+  lockLead,
+} from "#src/services/lead-transition.ts";
 
-export interface HandOffOptions {
-  db: Database;
-  playbook: Playbook;
-  webhooks: Config["webhooks"];
+export interface HandOffOptions extends LifecycleOptions {
   leadId: string;
-  now: Date;
-  /** Route to this team instead of the rules' choice (overflow, reassignment). */
+  /** Route to this team instead of the rules' choice (overflow). */
   teamKey?: string;
 }
 
 export type HandOffResult =
-  | { outcome: "skipped"; status: LeadStatus }
+  | { outcome: "skipped"; status: string }
   | { outcome: "posted"; teamKey: string; channel: string; reason: string }
   | { outcome: "offered"; teamKey: string; repSlackId: string; reason: string };
+
+export type PoolResult = { outcome: "reopened"; channel: string } | HandOffResult;
 
 export async function handOffLead(options: HandOffOptions): Promise<HandOffResult> {
   return options.db.prisma.$transaction((tx) => handOff(tx, options), { timeout: 30_000 });
@@ -38,10 +41,11 @@ export async function handOff(
   exclude: string[] = [],
 ): Promise<HandOffResult> {
   const { leadId, now, playbook } = options;
-  const [locked] = await tx.$queryRaw<{ status: LeadStatus }[]>`
-    SELECT "status" FROM "Lead" WHERE "id" = ${leadId}::uuid FOR UPDATE`;
+  const locked = await lockLead(tx, leadId);
   if (!locked) return { outcome: "skipped", status: "CAPTURED" };
-  if (locked.status !== "QUALIFIED") return { outcome: "skipped", status: locked.status };
+  if (!startsFrom("offer", locked.status)) {
+    return { outcome: "skipped", status: locked.status };
+  }
   const lead = await tx.lead.findUniqueOrThrow({
     where: { id: leadId },
     include: { accountOwner: true },
@@ -49,19 +53,16 @@ export async function handOff(
 
   // The account's owner keeps the account, when they can take it.
   const owner = lead.accountOwner;
-  if (
-    playbook.routing.accountMatching &&
-    owner &&
-    isAvailable(owner, now) &&
-    !exclude.includes(owner.id)
-  ) {
-    const membership = await tx.teamMember.findFirst({
-      where: { repId: owner.id, active: true, role: "rep", team: { active: true } },
-      include: { team: true },
-    });
+  if (playbook.routing.accountMatching && owner && isAvailable(owner, now)) {
+    const membership = exclude.includes(owner.id)
+      ? null
+      : await tx.teamMember.findFirst({
+          where: { repId: owner.id, active: true, role: "rep", team: { active: true } },
+          include: { team: true },
+        });
     if (membership) {
       const reason = `account owner: ${owner.name ?? owner.slackUserId} owns ${lead.companyDomain}`;
-      await offer(tx, options, membership.team, owner, reason);
+      await offer(tx, options, locked, membership.team, owner, reason);
       return {
         outcome: "offered",
         teamKey: membership.team.key,
@@ -91,16 +92,16 @@ export async function handOff(
       });
       const chosen = await tx.rep.findUniqueOrThrow({ where: { id: rep.repId } });
       const reason = `${choice.reason}, ${rep.reason}`;
-      await offer(tx, options, team, chosen, reason);
+      await offer(tx, options, locked, team, chosen, reason);
       return { outcome: "offered", teamKey: team.key, repSlackId: chosen.slackUserId, reason };
     }
     // Nobody can take it one to one: the whole team sees it rather than nobody.
     const reason = `${choice.reason}, ${rep.reason}: posted to the team channel`;
-    await offer(tx, options, team, undefined, reason);
+    await offer(tx, options, locked, team, undefined, reason);
     return { outcome: "posted", teamKey: team.key, channel: team.channelId ?? "", reason };
   }
 
-  await offer(tx, options, team, undefined, choice.reason);
+  await offer(tx, options, locked, team, undefined, choice.reason);
   return {
     outcome: "posted",
     teamKey: team.key,
@@ -119,69 +120,108 @@ interface TeamRow {
 async function offer(
   tx: Tx,
   options: HandOffOptions,
+  lead: LockedLead,
   team: TeamRow,
   rep: { id: string; slackUserId: string } | undefined,
   reason: string,
 ) {
-  const { leadId, now } = options;
-  const lead = await tx.lead.update({
-    where: { id: leadId },
-    data: {
-      status: "OFFERED",
+  const { now } = options;
+  await applyChange(tx, options, lead, {
+    to: "OFFERED",
+    set: {
       teamId: team.id,
       offeredToId: rep?.id ?? null,
       offeredAt: now,
       slaCycle: { increment: 1 },
-      version: { increment: 1 },
     },
+    event: {
+      type: "offered",
+      actorType: "SYSTEM",
+      actorId: "routing",
+      reason: `team ${team.key}: ${reason}`,
+      data: rep
+        ? { team: team.key, mode: "assign", rep: rep.slackUserId }
+        : { team: team.key, mode: "claim" },
+    },
+    facts: [
+      {
+        ...factBase({ ...lead, teamKey: team.key }, now),
+        type: "offered",
+        team: team.key,
+        rep: rep?.slackUserId ?? null,
+        channel: team.channelId,
+        routing: reason,
+        cycle: lead.slaCycle + 1,
+        reopened: false,
+      },
+    ],
   });
-  await recordLeadEvent(tx, {
-    leadId,
-    type: "offered",
-    actor: { type: "SYSTEM", id: "routing" },
-    fromStatus: "QUALIFIED",
-    toStatus: "OFFERED",
-    reason: `team ${team.key}: ${reason}`,
-    data: rep
-      ? { team: team.key, mode: "assign", rep: rep.slackUserId }
-      : { team: team.key, mode: "claim" },
-    at: now,
+}
+
+/**
+ * Puts a lead that was just set back to QUALIFIED (by `cause`) in front of its team again, in
+ * the caller's transaction: a claim team's card reopens in place and its thread says why (shown
+ * in the channel too); otherwise the next rep by round robin, never one who let go of it.
+ */
+export async function returnToPool(
+  tx: Tx,
+  options: HandOffOptions,
+  cause: LeadFact,
+): Promise<PoolResult> {
+  const { leadId, now } = options;
+  const lead = await lockLead(tx, leadId);
+  const team = lead?.teamKey
+    ? await tx.team.findFirst({ where: { key: lead.teamKey, active: true } })
+    : null;
+  const card = await tx.slackMessage.findFirst({
+    where: { leadId, kind: "card" },
+    orderBy: { createdAt: "desc" },
   });
-  await enqueue(tx, {
-    now,
-    ...(rep
-      ? {
-          kind: "lead.card.dm",
-          payload: { leadId, user: rep.slackUserId },
-          target: `dm:${rep.slackUserId}`,
-        }
-      : {
-          kind: "lead.card.post",
-          payload: { leadId, channel: team.channelId },
-          target: team.channelId ?? undefined,
-        }),
-    orderingKey: leadId,
-    dedupeKey: `card:${leadId}:${lead.slaCycle}`,
+  // (No card recorded yet: the pending post will show the lead as it is when delivered.)
+  if (
+    lead &&
+    team?.mode === "CLAIM" &&
+    team.channelId &&
+    (!card || card.channelId === team.channelId)
+  ) {
+    // The card everyone already knows opens again, and the channel is told why.
+    await applyChange(tx, options, lead, {
+      to: "OFFERED",
+      set: { offeredAt: now, slaCycle: { increment: 1 } },
+      event: {
+        type: "offered",
+        actorType: "SYSTEM",
+        actorId: "routing",
+        reason: `team ${team.key}: back in the pool, open for claims again`,
+        data: { team: team.key, mode: "claim" },
+      },
+      facts: [
+        {
+          ...factBase(lead, now),
+          type: "offered",
+          team: team.key,
+          rep: null,
+          channel: team.channelId,
+          routing: "back in the pool",
+          cycle: lead.slaCycle + 1,
+          reopened: true,
+        },
+      ],
+    });
+    await notify(tx, factContext(options), cause, { thread: { broadcast: true } });
+    return { outcome: "reopened", channel: team.channelId };
+  }
+  // Assign mode (or a card that lived in a DM): the next rep, never the one who let go.
+  return handOff(tx, options, await repsWhoLetGo(tx, leadId));
+}
+
+/** Reps who passed on, timed out on, or released this lead. */
+export async function repsWhoLetGo(tx: Tx, leadId: string): Promise<string[]> {
+  const events = await tx.leadEvent.findMany({
+    where: { leadId, type: { in: ["passed", "released", "offer_timed_out", "offer_withdrawn"] } },
+    select: { data: true },
   });
-  // The AI brief comes after the card, on its own key so a slow model holds nothing up.
-  await enqueue(tx, {
-    now,
-    kind: "lead.brief",
-    payload: { leadId },
-    orderingKey: `brief:${leadId}`,
-    dedupeKey: `brief:${leadId}`,
-  });
-  await enqueueWebhooks(
-    tx,
-    options.webhooks,
-    "lead.qualified",
-    leadId,
-    rep
-      ? { team: team.key, offeredTo: rep.slackUserId, routing: reason }
-      : { team: team.key, routing: reason },
-    now,
-  );
-  await scheduleSla(tx, options.playbook, leadId);
+  return events.map((e) => (e.data as { repId?: string }).repId).filter((id): id is string => !!id);
 }
 
 /**

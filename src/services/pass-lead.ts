@@ -1,67 +1,65 @@
-// A rep offered a lead (assign mode) passes: the lead goes to the next rep by round robin,
-// never back to someone who passed on it, or to the team channel when nobody is left.
-import type { Config } from "#src/config.ts";
-import type { Database } from "#src/db/database.ts";
-import { AppError } from "#src/errors.ts";
-import type { Playbook } from "#src/playbook/schema.ts";
-import { type HandOffResult, handOff } from "#src/services/hand-off-lead.ts";
-import { enqueue, recordLeadEvent } from "#src/services/lead-journal.ts";
+// An offer to one rep (assign mode) ends without a claim: the rep passes, the offer times out,
+// or it is withdrawn because the rep is away or gone. The lead goes to the next rep by round
+// robin, never back to someone who let it go, or to the team channel when nobody is left.
+import type { ActorType } from "#src/db/generated/client.ts";
+import {
+  type HandOffOptions,
+  type HandOffResult,
+  handOff,
+  repsWhoLetGo,
+} from "#src/services/hand-off-lead.ts";
+import type { Tx } from "#src/services/lead-journal.ts";
+import {
+  applyChange,
+  factBase,
+  type LifecycleOptions,
+  lockFor,
+} from "#src/services/lead-transition.ts";
 
-export interface PassLeadOptions {
-  db: Database;
-  playbook: Playbook;
-  webhooks: Config["webhooks"];
+export interface PassLeadOptions extends LifecycleOptions {
   leadId: string;
   userId: string;
-  now: Date;
 }
 
 export async function passLead(options: PassLeadOptions): Promise<HandOffResult> {
-  const { db, leadId, userId, now } = options;
-  return db.prisma.$transaction(
-    async (tx) => {
-      const [lead] = await tx.$queryRaw<
-        { status: string; offeredTo: string | null; offeredToId: string | null }[]
-      >`
-        SELECT l."status", r."slackUserId" AS "offeredTo", l."offeredToId"
-          FROM "Lead" l LEFT JOIN "Rep" r ON r."id" = l."offeredToId"
-         WHERE l."id" = ${leadId}::uuid FOR UPDATE OF l`;
-      if (!lead) throw new AppError("not_found", "This lead no longer exists.");
-      if (lead.status !== "OFFERED" || lead.offeredTo !== userId) {
-        throw new AppError(
-          "conflict",
-          "This lead is not offered to you any more, so there is nothing to pass.",
-        );
-      }
-      await recordLeadEvent(tx, {
-        leadId,
-        type: "passed",
-        actor: { type: "REP", id: userId },
-        fromStatus: "OFFERED",
-        toStatus: "QUALIFIED",
-        data: { repId: lead.offeredToId },
-        at: now,
-      });
-      // The card the rep saw now says where the lead went.
-      await enqueue(tx, {
-        now,
-        kind: "lead.card.update",
-        payload: { leadId },
-        orderingKey: leadId,
-      });
-      await tx.lead.update({
-        where: { id: leadId },
-        data: { status: "QUALIFIED", offeredToId: null },
-      });
-      const passed = await tx.leadEvent.findMany({
-        where: { leadId, type: "passed" },
-        select: { data: true },
-      });
-      const exclude = passed
-        .map((e) => (e.data as { repId?: string }).repId)
-        .filter((id): id is string => !!id);
-      return handOff(tx, options, exclude);
-    },
+  return options.db.prisma.$transaction(
+    (tx) => endOffer(tx, options, { userId: options.userId }, "passed"),
     { timeout: 30_000 },
   );
+}
+
+/** Ends the lead's offer to one rep, in the caller's transaction, and hands it on. */
+export async function endOffer(
+  tx: Tx,
+  options: HandOffOptions,
+  mover: { userId: string } | { system: ActorType },
+  why: "passed" | "timed_out" | "withdrawn",
+  reason?: string,
+): Promise<HandOffResult> {
+  const { now } = options;
+  const action = why === "passed" ? "pass" : why === "timed_out" ? "timeOut" : "withdraw";
+  const { lead } = await lockFor(tx, options, action, mover);
+  await applyChange(tx, options, lead, {
+    to: "QUALIFIED",
+    set: { offeredToId: null },
+    event: {
+      type:
+        why === "passed" ? "passed" : why === "timed_out" ? "offer_timed_out" : "offer_withdrawn",
+      actorType: "userId" in mover ? "REP" : "SLA",
+      actorId: "userId" in mover ? mover.userId : "sla",
+      reason,
+      data: { repId: lead.offeredToId },
+    },
+    // The card the rep saw now says where the lead went.
+    facts: [
+      {
+        ...factBase(lead, now),
+        type: "offer_ended",
+        rep: lead.offeredToSlackId,
+        why,
+        reason: reason ?? null,
+      },
+    ],
+  });
+  return handOff(tx, options, await repsWhoLetGo(tx, lead.id));
 }

@@ -2,21 +2,21 @@
 // the playbook). Round robin already skips away and deactivated reps; here their open offers
 // move on at once, and a rep who left loses every open lead to the pool, with the managers told
 // which leads went where.
-import type { Config } from "#src/config.ts";
-import type { Database } from "#src/db/database.ts";
+import type { PeopleFact } from "#src/domain/lead-facts.ts";
 import { AppError } from "#src/errors.ts";
-import type { Playbook } from "#src/playbook/schema.ts";
-import type { HandOffResult } from "#src/services/hand-off-lead.ts";
-import { enqueue, recordLeadEvent, type Tx } from "#src/services/lead-journal.ts";
-import { offerToNext } from "#src/services/offer-to-next.ts";
-import { returnToPool } from "#src/services/release-lead.ts";
+import { recordPeopleFact } from "#src/outbox/subscribers.ts";
+import { type PoolResult, returnToPool } from "#src/services/hand-off-lead.ts";
+import type { Tx } from "#src/services/lead-journal.ts";
+import {
+  applyChange,
+  factBase,
+  factContext,
+  type LifecycleOptions,
+  lockFor,
+} from "#src/services/lead-transition.ts";
+import { endOffer } from "#src/services/pass-lead.ts";
 
-interface PeopleOptions {
-  db: Database;
-  playbook: Playbook;
-  webhooks: Config["webhooks"];
-  now: Date;
-}
+type PeopleOptions = LifecycleOptions;
 
 export interface AwayResult {
   /** L-numbers of offers that moved on to someone else. */
@@ -63,8 +63,8 @@ export async function deactivateRep(
     /** Deactivated in Slack (true) or only out of every team (false: a re-added rep is back). */
     deactivate?: boolean;
   },
-): Promise<{ moved: { number: number; to: string }[] } | undefined> {
-  const { db, playbook, userId, now } = options;
+): Promise<{ moved: PeopleFact["moved"] } | undefined> {
+  const { db, userId, now } = options;
   return db.prisma.$transaction(
     async (tx) => {
       const rep = await tx.rep.findUnique({ where: { slackUserId: userId } });
@@ -72,79 +72,58 @@ export async function deactivateRep(
       if (options.deactivate !== false && !rep.deactivatedAt) {
         await tx.rep.update({ where: { id: rep.id }, data: { deactivatedAt: now } });
       }
-      const moved: { number: number; to: string; team: string | null }[] = [];
+      const moved: PeopleFact["moved"] = [];
       const offered = await tx.lead.findMany({
         where: { offeredToId: rep.id, status: "OFFERED" },
         select: { id: true, number: true, team: { select: { key: true } } },
       });
       for (const lead of offered) {
-        const result = await offerToNext(
+        const result = await endOffer(
           tx,
           { ...options, leadId: lead.id },
-          rep.id,
-          "offer_withdrawn",
+          { system: "SLA" },
+          "withdrawn",
           options.why,
         );
-        moved.push({ number: lead.number, to: describe(result), team: lead.team?.key ?? null });
+        moved.push({ number: lead.number, teamKey: lead.team?.key ?? null, to: where(result) });
       }
       const owned = await tx.lead.findMany({
         where: { ownerId: rep.id, status: { in: ["CLAIMED", "WORKING"] } },
-        select: { id: true, number: true, status: true, team: { select: { key: true } } },
+        select: { id: true },
       });
-      for (const lead of owned) {
-        await tx.lead.update({
-          where: { id: lead.id },
-          data: { status: "QUALIFIED", ownerId: null, claimedAt: null, version: { increment: 1 } },
-        });
-        await recordLeadEvent(tx, {
-          leadId: lead.id,
-          type: "released",
-          actor: { type: "SYSTEM", id: "people" },
-          fromStatus: lead.status,
-          toStatus: "QUALIFIED",
-          reason: options.why,
-          data: { repId: rep.id, owner: userId },
-          at: now,
-        });
-        const result = await returnToPool(
-          tx,
-          { ...options, leadId: lead.id },
-          {
-            number: lead.number,
-            teamKey: lead.team?.key ?? null,
-            announce: `:leftwards_arrow_with_hook: L-${lead.number} was <@${userId}>'s, who ${options.why}. It is open for claims again.`,
+      for (const { id } of owned) {
+        const leadOptions = { ...options, leadId: id };
+        const { lead } = await lockFor(tx, leadOptions, "unassign", { system: "SYSTEM" });
+        const fact = {
+          ...factBase(lead, now),
+          type: "unassigned" as const,
+          owner: userId,
+          why: options.why,
+        };
+        await applyChange(tx, leadOptions, lead, {
+          to: "QUALIFIED",
+          set: { ownerId: null, claimedAt: null },
+          event: {
+            type: "released",
+            actorType: "SYSTEM",
+            actorId: "people",
+            reason: options.why,
+            data: { repId: rep.id, owner: userId },
           },
-        );
-        moved.push({
-          number: lead.number,
-          to:
-            "outcome" in result && result.outcome === "reopened"
-              ? `the <#${result.channel}> channel`
-              : describe(result as HandOffResult),
-          team: lead.team?.key ?? null,
+          facts: [fact],
         });
+        const result = await returnToPool(tx, leadOptions, fact);
+        moved.push({ number: lead.number, teamKey: lead.teamKey, to: where(result) });
       }
       // Each team's managers hear which of their leads went where.
-      for (const team of playbook.teams) {
-        const mine = moved.filter((m) => m.team === team.key);
-        if (mine.length === 0) continue;
-        const lines = mine.map((m) => `• L-${m.number} → ${m.to}`).join("\n");
-        for (const manager of team.managers) {
-          await enqueue(tx, {
-            now,
-            kind: "slack.dm",
-            payload: {
-              user: manager,
-              text: `:busts_in_silhouette: <@${userId}> ${options.why}. Their open leads in ${team.name} moved:\n${lines}`.slice(
-                0,
-                3900,
-              ),
-            },
-            target: `dm:${manager}`,
-          });
-        }
-      }
-      return { moved: moved.map(({ number, to }) => ({ number, to })) };
+      await recordPeopleFact(tx, factContext({ ...options }), {
+        type: "rep_left",
+        rep: userId,
+        why: options.why,
+        at: now.toISOString(),
+        moved,
+      });
+      return { moved };
     },
     { timeout: 120_000 },
   );
@@ -156,18 +135,20 @@ async function withdrawOffers(tx: Tx, options: PeopleOptions, repId: string, why
     select: { id: true, number: true },
   });
   for (const lead of offered) {
-    await offerToNext(tx, { ...options, leadId: lead.id }, repId, "offer_withdrawn", why);
+    await endOffer(tx, { ...options, leadId: lead.id }, { system: "SLA" }, "withdrawn", why);
   }
   return offered.map((l) => l.number);
 }
 
-function describe(result: HandOffResult): string {
+/** Where a lead went back to. */
+function where(result: PoolResult): PeopleFact["moved"][number]["to"] {
   switch (result.outcome) {
     case "offered":
-      return `<@${result.repSlackId}>`;
+      return { rep: result.repSlackId };
     case "posted":
-      return `the <#${result.channel}> channel`;
+    case "reopened":
+      return { channel: result.channel };
     default:
-      return "nobody yet";
+      return { nobody: true };
   }
 }

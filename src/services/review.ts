@@ -2,8 +2,8 @@
 // pages posted to a channel, kept so a lead changed during the meeting updates its page.
 import type { Database } from "#src/db/database.ts";
 import type { Prisma } from "#src/db/generated/client.ts";
+import { leadName } from "#src/read-models/lead-label.ts";
 import type { BurstLead } from "#src/slack/blocks/burst.ts";
-import { leadName } from "#src/slack/blocks/disposition-feed.ts";
 import { parseTrigger } from "#src/slack/blocks/lead-card.ts";
 import type { ReviewLead, ReviewPageLayout } from "#src/slack/blocks/review.ts";
 

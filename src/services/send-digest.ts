@@ -4,16 +4,8 @@
 import type { Deps } from "#src/context.ts";
 import { MARKETING_SCOPE, teamScope } from "#src/domain/digest-schedule.ts";
 import { AppError } from "#src/errors.ts";
+import { enqueue } from "#src/outbox/messages.ts";
 import { buildDigestReport, type DigestReport } from "#src/services/build-digest.ts";
-import { enqueue } from "#src/services/lead-journal.ts";
-import { buildDigestMessage } from "#src/slack/blocks/digest-message.ts";
-
-export interface DigestChartPayload {
-  channel: string;
-  title: string;
-  filename: string;
-  bars: { label: string; received: number; converted: number }[];
-}
 
 export interface SendDigestOptions {
   /** A team's key; the marketing digest (all teams) when absent. */
@@ -58,7 +50,6 @@ export async function sendDigest(
     (c): c is string => Boolean(c),
   );
   const report = await buildDigestReport(deps, { teamKey: options.teamKey, to: options.now });
-  const message = buildDigestMessage(report);
   const bars = report.bySource.map((r) => ({
     label: r.key ?? "(no source)",
     received: r.received,
@@ -81,29 +72,20 @@ export async function sendDigest(
     }
     for (const channel of channels) {
       const key = `digest:${scope}:${options.period}:${channel}`;
-      await enqueue(tx, {
-        now: options.now,
-        kind: "slack.post",
-        payload: { channel, text: message.text, blocks: message.blocks } as never,
-        orderingKey: key,
-        target: channel,
-        dedupeKey: `${key}:post`,
-      });
+      const at = { now: options.now, orderingKey: key, target: channel };
+      await enqueue(tx, "digest.post", { channel, report }, { ...at, dedupeKey: `${key}:post` });
       if (bars.length > 0) {
-        const chart: DigestChartPayload = {
-          channel,
-          title: `Lead-to-opportunity by source: ${report.title}`,
-          filename: `baton-conversion-${options.teamKey ?? "all-teams"}-${options.now.toISOString().slice(0, 10)}.png`,
-          bars,
-        };
-        await enqueue(tx, {
-          now: options.now,
-          kind: "digest.chart",
-          payload: chart as never,
-          orderingKey: key,
-          target: channel,
-          dedupeKey: `${key}:chart`,
-        });
+        await enqueue(
+          tx,
+          "digest.chart",
+          {
+            channel,
+            title: `Lead-to-opportunity by source: ${report.title}`,
+            filename: `baton-conversion-${options.teamKey ?? "all-teams"}-${options.now.toISOString().slice(0, 10)}.png`,
+            bars,
+          },
+          { ...at, dedupeKey: `${key}:chart` },
+        );
       }
     }
     return true;

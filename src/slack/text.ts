@@ -1,5 +1,6 @@
 // Every user-supplied string that reaches Slack goes through here: escaped so that
 // `<!channel>` or `<http://evil|click>` pings and links nothing, and cut to Slack's limits.
+import type { Words } from "#src/domain/lifecycle.ts";
 
 /** Escapes Slack's control characters in mrkdwn and plain text. */
 export function escapeText(text: string): string {
@@ -72,3 +73,10 @@ export function httpUrl(raw: string | null | undefined): string | undefined {
   const href = url.href.replace(/\|/g, "%7C");
   return href.length <= 2000 ? href : undefined;
 }
+
+/** How refusals name people and times in Slack: mentions, and times in the reader's zone. */
+export const slackWords: Words = {
+  person: (id) => `<@${id}>`,
+  time: (at) => `<!date^${Math.floor(at.getTime() / 1000)}^{time}|${at.toISOString()}>`,
+  quote: (text) => `\`${safeText(text, 80)}\``,
+};

@@ -2,6 +2,7 @@ import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "#src/clock.ts";
 import { createLogger } from "#src/logger.ts";
+import { handlersFor } from "#src/outbox/messages.ts";
 import { groupStillArriving, leaseBurst, type OutboxRow } from "#src/outbox/outbox-store.ts";
 import { OutboxWorker, RetryLater } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
@@ -39,8 +40,10 @@ function worker(clock: Clock) {
     logger,
     clock,
     // The pacer on the worker's clock: a Retry-After hold runs out when the test says so.
-    handlers: slackHandlers(
-      slackSender(database.current, client, new Pacer(1000, 1000, () => clock.now().getTime())),
+    handlers: handlersFor(
+      slackHandlers(
+        slackSender(database.current, client, new Pacer(1000, 1000, () => clock.now().getTime())),
+      ),
     ),
   });
 }

@@ -4,8 +4,11 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "#src/config.ts";
 import { createLogger } from "#src/logger.ts";
+import { handlersFor } from "#src/outbox/messages.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
-import { enqueueWebhooks, webhookHandler } from "#src/outbox/webhooks.ts";
+import { recordFacts } from "#src/outbox/subscribers.ts";
+import { webhookHandler } from "#src/outbox/webhooks.ts";
+import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const SECRET = "whsec-0123456789abcdef0123456789";
@@ -37,15 +40,28 @@ describe("outbound webhooks", () => {
       data: { email: "wh@x.io", emailDomain: "x.io" },
     });
     const at = new Date("2026-11-20T15:00:00Z");
+    // A claim, as the lifecycle records it: the webhook subscriber queues the delivery.
+    const playbook = await loadPlaybook("manifests/playbook.yml");
     await database.current.prisma.$transaction((tx) =>
-      enqueueWebhooks(tx, config, "lead.claimed", lead.id, { owner: "U0ANA00001" }, at),
+      recordFacts(
+        tx,
+        { playbook, webhooks: config, now: at },
+        {
+          leadId: lead.id,
+          number: lead.number,
+          teamKey: null,
+          at: at.toISOString(),
+          type: "claimed",
+          by: "U0ANA00001",
+        },
+      ),
     );
     let clock = Date.now();
     const worker = new OutboxWorker({
       db: database.current,
       logger: createLogger({ level: "silent" }),
       clock: { now: () => new Date(clock) },
-      handlers: webhookHandler(config, () => new Date(clock)),
+      handlers: handlersFor(webhookHandler(config, () => new Date(clock))),
     });
     answers = [503];
     await worker.drain();

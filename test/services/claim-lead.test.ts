@@ -8,6 +8,7 @@ import { captureLead } from "#src/services/capture-lead.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
+import { slackWords } from "#src/slack/text.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const database = useTestDatabase();
@@ -42,8 +43,9 @@ async function offeredLead(fields: Record<string, unknown> = { country: "US", co
   return leadId;
 }
 
+// Refusals name people as Slack shows them (mentions, times in the reader's zone).
 const claim = (leadId: string, userId: string) =>
-  claimLead({ db: database.current, playbook, webhooks, leadId, userId, now });
+  claimLead({ db: database.current, playbook, webhooks, leadId, userId, now, words: slackWords });
 
 describe("claimLead", () => {
   it("gives the lead to the rep who clicks, and makes the company their account", async () => {
@@ -63,7 +65,12 @@ describe("claimLead", () => {
     expect(account.owner?.slackUserId).toBe("U0REPSAM01");
     const kinds = (
       await database.current.prisma.outboxMessage.findMany({
-        where: { payload: { path: ["leadId"], equals: leadId } },
+        where: {
+          OR: [
+            { payload: { path: ["leadId"], equals: leadId } },
+            { payload: { path: ["fact", "leadId"], equals: leadId } },
+          ],
+        },
       })
     ).map((m) => m.kind);
     expect(kinds).toEqual(expect.arrayContaining(["lead.card.update", "lead.feed"]));

@@ -4,14 +4,17 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { createLogger } from "#src/logger.ts";
+import { parsePayload } from "#src/outbox/messages.ts";
 import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
+import { labelAtFact, loadLeadLabel } from "#src/read-models/lead-label.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { logTouch } from "#src/services/log-touch.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import { runSweep, type SweepDeps } from "#src/sla/sweep.ts";
+import { renderNotice } from "#src/slack/blocks/lead-notices.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const database = useTestDatabase();
@@ -62,12 +65,27 @@ const lead = (id: string) =>
     include: { owner: true, offeredTo: true, team: true },
   });
 
+/** What the lead's queued notices will say, and to whom (rendered as on delivery). */
 async function outbox(leadId: string) {
   const rows = await database.current.prisma.outboxMessage.findMany({
-    where: { orderingKey: leadId, kind: { in: ["slack.post", "slack.dm"] } },
+    where: { orderingKey: leadId, kind: "lead.notice" },
     orderBy: { id: "asc" },
   });
-  return rows.map((r) => r.payload as { user?: string; channel?: string; text: string });
+  const said: { user?: string; channel?: string; text: string }[] = [];
+  for (const row of rows) {
+    const { fact, to } = parsePayload("lead.notice", row.payload).data!;
+    const label = labelAtFact(
+      (await loadLeadLabel(database.current, leadId))!,
+      fact,
+      playbook.teams,
+    );
+    const notice = renderNotice(fact, label, to);
+    if (!notice) continue;
+    said.push(
+      "user" in to ? { user: to.user, ...notice } : { channel: label.channelId!, ...notice },
+    );
+  }
+  return said;
 }
 
 describe("a lead posted to a claim team that nobody claims", () => {

@@ -1,6 +1,10 @@
 // One line in the marketing feedback channel per disposition, as it happens: which lead, what
 // happened, who did it, why, and the source and campaign it came from.
 import type { KnownBlock } from "@slack/types";
+import { formatDuration } from "#src/domain/duration.ts";
+import type { LeadFact } from "#src/domain/lead-facts.ts";
+import { describeOpportunity } from "#src/domain/opportunity.ts";
+import { leadName } from "#src/read-models/lead-label.ts";
 import { safeText } from "#src/slack/text.ts";
 
 export type FeedEvent =
@@ -34,11 +38,6 @@ const VERB: Record<FeedEvent, { emoji: string; text: string }> = {
   reassigned: { emoji: ":twisted_rightwards_arrows:", text: "reassigned" },
 };
 
-/** The lead's display name: name, else the email's local part (never the whole address). */
-export function leadName(view: { name: string | null; email: string }): string {
-  return view.name?.trim() || view.email.split("@")[0] || "Lead";
-}
-
 export function buildFeedMessage(
   event: FeedEvent,
   view: FeedView,
@@ -66,4 +65,61 @@ export function buildFeedMessage(
     });
   }
   return { text: `L-${view.number} ${who} ${verb.text}${by}${reason}`, blocks };
+}
+
+/** The lead as the feed shows it, read when the line is delivered. */
+export type FeedLead = Omit<FeedView, "actorSlackId" | "reason" | "note">;
+
+/** The feed line for a fact, or undefined for facts marketing does not follow. */
+export function feedMessage(fact: LeadFact, lead: FeedLead) {
+  const line = feedLine(fact);
+  return line && buildFeedMessage(line.event, { ...lead, ...line });
+}
+
+function feedLine(
+  fact: LeadFact,
+): { event: FeedEvent; actorSlackId?: string; reason?: string; note?: string | null } | undefined {
+  const person = (actor: { person: string } | { system: string }) =>
+    "person" in actor ? actor.person : undefined;
+  switch (fact.type) {
+    case "claimed":
+      return { event: "claimed", actorSlackId: fact.by };
+    case "disqualified":
+    case "nurtured":
+      return {
+        event: fact.type,
+        actorSlackId: person(fact.actor),
+        reason: fact.reason,
+        note: fact.note,
+      };
+    case "converted":
+      return {
+        event: "converted",
+        actorSlackId: person(fact.actor),
+        reason: describeOpportunity(fact),
+        note: fact.note,
+      };
+    case "released":
+      return { event: "released", actorSlackId: person(fact.actor), reason: fact.reason };
+    case "expired":
+      return {
+        event: "released",
+        reason: fact.stalled
+          ? `no touch in ${formatDuration(fact.idleMs)} after ${fact.touchCount} touches`
+          : `no touch logged in ${formatDuration(fact.idleMs)}`,
+      };
+    case "unassigned":
+      return { event: "released", reason: `its owner ${fact.why}` };
+    case "reassigned":
+      return { event: "reassigned", actorSlackId: fact.by, reason: `assigned to <@${fact.to}>` };
+    case "recalled":
+      return {
+        event: "recalled",
+        actorSlackId: fact.by,
+        reason: fact.action === "nurture" ? "back to nurture" : "to be offered again",
+        note: fact.note,
+      };
+    default:
+      return undefined;
+  }
 }

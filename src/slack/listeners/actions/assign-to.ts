@@ -6,6 +6,7 @@ import { AppError } from "#src/errors.ts";
 import { reassignLead } from "#src/services/reassign-lead.ts";
 import { ACTIONS } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 export function registerAssignTo(app: App, deps: Deps): void {
   app.action<BlockAction<UsersSelectAction>>(
@@ -22,6 +23,7 @@ export function registerAssignTo(app: App, deps: Deps): void {
           db: deps.db,
           playbook: deps.playbook.current,
           webhooks: deps.config.webhooks,
+          words: slackWords,
           leadId,
           userId: body.user.id,
           toSlackUserId: action.selected_user,

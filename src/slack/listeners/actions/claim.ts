@@ -4,6 +4,7 @@ import type { Deps } from "#src/context.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 export function registerClaim(app: App, deps: Deps): void {
   for (const actionId of [ACTIONS.claim, ACTIONS.accept]) {
@@ -17,6 +18,7 @@ export function registerClaim(app: App, deps: Deps): void {
           db: deps.db,
           playbook: deps.playbook.current,
           webhooks: deps.config.webhooks,
+          words: slackWords,
           leadId: leadIdFrom(action.value),
           userId: body.user.id,
           now: deps.clock.now(),

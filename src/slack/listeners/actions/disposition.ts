@@ -2,12 +2,13 @@
 // lasts 3 seconds).
 import type { App, BlockButtonAction } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
-import { AppError } from "#src/errors.ts";
+import { leadName } from "#src/read-models/lead-label.ts";
 import type { Disposition } from "#src/services/dispose-lead.ts";
-import { leadName } from "#src/slack/blocks/disposition-feed.ts";
+import { assertAllowed } from "#src/services/lead-transition.ts";
 import { buildDispositionModal } from "#src/slack/blocks/disposition-modal.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 export function registerDispositionButtons(app: App, deps: Deps): void {
   const buttons: [string, Disposition][] = [
@@ -19,11 +20,17 @@ export function registerDispositionButtons(app: App, deps: Deps): void {
       await ack();
       const logger = deps.logger.child({ action: actionId, user: body.user.id });
       await withErrorReply(respond, logger, async () => {
-        const lead = await deps.db.prisma.lead.findUnique({
-          where: { id: leadIdFrom(action.value) },
+        const leadId = leadIdFrom(action.value);
+        // Refused here already, before the form: the change asks again when it is submitted.
+        await assertAllowed(
+          { db: deps.db, playbook: deps.playbook.current, words: slackWords, leadId },
+          disposition,
+          body.user.id,
+        );
+        const lead = await deps.db.prisma.lead.findUniqueOrThrow({
+          where: { id: leadId },
           select: { id: true, number: true, firstName: true, lastName: true, email: true },
         });
-        if (!lead) throw new AppError("not_found", "This lead no longer exists.");
         const name = [lead.firstName, lead.lastName].filter(Boolean).join(" ") || null;
         await client.views.open({
           trigger_id: body.trigger_id,

@@ -2,7 +2,7 @@
 import type { App, BlockButtonAction } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
-import { leadName } from "#src/slack/blocks/disposition-feed.ts";
+import { leadName } from "#src/read-models/lead-label.ts";
 import { buildLogTouchModal } from "#src/slack/blocks/log-touch-modal.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";

@@ -4,6 +4,7 @@ import type { Deps } from "#src/context.ts";
 import { passLead } from "#src/services/pass-lead.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 export function registerPass(app: App, deps: Deps): void {
   app.action<BlockButtonAction>(ACTIONS.pass, async ({ ack, body, action, respond }) => {
@@ -14,6 +15,7 @@ export function registerPass(app: App, deps: Deps): void {
         db: deps.db,
         playbook: deps.playbook.current,
         webhooks: deps.config.webhooks,
+        words: slackWords,
         leadId: leadIdFrom(action.value),
         userId: body.user.id,
         now: deps.clock.now(),

@@ -3,11 +3,12 @@
 import type { App, BlockButtonAction } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
+import { leadName } from "#src/read-models/lead-label.ts";
 import { reassignLead } from "#src/services/reassign-lead.ts";
-import { leadName } from "#src/slack/blocks/disposition-feed.ts";
 import { buildReassignModal, REASSIGN_FIELDS as F } from "#src/slack/blocks/reassign-modal.ts";
 import { ACTIONS, leadIdFrom, VIEWS } from "#src/slack/ids.ts";
 import { GENERIC_FAILURE, withErrorReply } from "#src/slack/reply-errors.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 export function registerReassign(app: App, deps: Deps): void {
   app.action<BlockButtonAction>(
@@ -64,6 +65,7 @@ export function registerReassign(app: App, deps: Deps): void {
         db: deps.db,
         playbook: deps.playbook.current,
         webhooks: deps.config.webhooks,
+        words: slackWords,
         leadId,
         userId: body.user.id,
         toSlackUserId: to,

@@ -5,6 +5,7 @@ import type { Deps } from "#src/context.ts";
 import { loadHome } from "#src/services/app-home.ts";
 import { deactivateRep } from "#src/services/people.ts";
 import { buildAppHome } from "#src/slack/blocks/app-home.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 export function register(app: App, deps: Deps): void {
   app.event("app_home_opened", async ({ event, client }) => {
@@ -29,6 +30,7 @@ export function register(app: App, deps: Deps): void {
         db: deps.db,
         playbook: deps.playbook.current,
         webhooks: deps.config.webhooks,
+        words: slackWords,
         now: deps.clock.now(),
         userId: user.id,
         why: "was deactivated in Slack",

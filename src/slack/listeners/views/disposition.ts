@@ -11,6 +11,7 @@ import {
   viewIdFor,
 } from "#src/slack/blocks/disposition-modal.ts";
 import { GENERIC_FAILURE } from "#src/slack/reply-errors.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 export function registerDispositionViews(app: App, deps: Deps): void {
   for (const disposition of ["disqualify", "nurture"] as Disposition[]) {
@@ -58,6 +59,7 @@ export function registerDispositionViews(app: App, deps: Deps): void {
           db: deps.db,
           playbook: deps.playbook.current,
           webhooks: deps.config.webhooks,
+          words: slackWords,
           leadId: metadata.leadId,
           userId,
           reasonKey: reasonKey!,

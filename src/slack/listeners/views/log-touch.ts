@@ -1,5 +1,6 @@
 // Log touch modal submitted: checked inside the modal, then recorded; a refusal after the
 // modal closed reaches the user ephemerally.
+
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
@@ -7,6 +8,7 @@ import { logTouch, TOUCH_KINDS, type TouchKind } from "#src/services/log-touch.t
 import { TOUCH_FIELDS as F } from "#src/slack/blocks/log-touch-modal.ts";
 import { VIEWS } from "#src/slack/ids.ts";
 import { GENERIC_FAILURE } from "#src/slack/reply-errors.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 export function registerLogTouchView(app: App, deps: Deps): void {
   app.view(VIEWS.logTouch, async ({ ack, body, view, client }) => {
@@ -33,6 +35,7 @@ export function registerLogTouchView(app: App, deps: Deps): void {
       await logTouch({
         db: deps.db,
         playbook: deps.playbook.current,
+        words: slackWords,
         leadId: metadata.leadId,
         userId,
         kind: kind as TouchKind,

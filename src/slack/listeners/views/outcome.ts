@@ -14,6 +14,7 @@ import {
 } from "#src/slack/blocks/outcome-modals.ts";
 import { VIEWS } from "#src/slack/ids.ts";
 import { GENERIC_FAILURE } from "#src/slack/reply-errors.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 export function registerOutcomeViews(app: App, deps: Deps): void {
   app.view(VIEWS.converted, async ({ ack, body, view, client }) => {
@@ -36,6 +37,7 @@ export function registerOutcomeViews(app: App, deps: Deps): void {
         db: deps.db,
         playbook: deps.playbook.current,
         webhooks: deps.config.webhooks,
+        words: slackWords,
         leadId: metadata.leadId,
         userId: body.user.id,
         amount,
@@ -61,6 +63,7 @@ export function registerOutcomeViews(app: App, deps: Deps): void {
         db: deps.db,
         playbook: deps.playbook.current,
         webhooks: deps.config.webhooks,
+        words: slackWords,
         leadId: metadata.leadId,
         userId: body.user.id,
         reason,

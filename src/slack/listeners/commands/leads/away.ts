@@ -3,7 +3,7 @@
 import { AppError } from "#src/errors.ts";
 import { setAway } from "#src/services/people.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
-import { safeText } from "#src/slack/text.ts";
+import { safeText, slackWords } from "#src/slack/text.ts";
 
 const USAGE =
   "Try `/leads away` (until you say you are back), `/leads away until 2026-12-01`, or `/leads away off`.";
@@ -35,6 +35,7 @@ export const awaySubcommand: Subcommand = {
       db: deps.db,
       playbook: deps.playbook.current,
       webhooks: deps.config.webhooks,
+      words: slackWords,
       now,
       userId: command.user_id,
       until,

@@ -3,7 +3,7 @@
 import type { KnownBlock } from "@slack/types";
 import { AppError } from "#src/errors.ts";
 import { currentCard } from "#src/outbox/card-handlers.ts";
-import { leadName } from "#src/slack/blocks/disposition-feed.ts";
+import { leadName } from "#src/read-models/lead-label.ts";
 import { COMMAND } from "#src/slack/ids.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
 import { safeText } from "#src/slack/text.ts";

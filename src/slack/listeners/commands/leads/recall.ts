@@ -2,6 +2,7 @@
 import { AppError } from "#src/errors.ts";
 import { recallLead } from "#src/services/recall-lead.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
+import { slackWords } from "#src/slack/text.ts";
 
 const USAGE =
   "Try `/leads recall L-1042 nurture Not contacted in two weeks` or `/leads recall ana@acme.example reoffer`.";
@@ -21,6 +22,7 @@ export const recallSubcommand: Subcommand = {
       db: deps.db,
       playbook: deps.playbook.current,
       webhooks: deps.config.webhooks,
+      words: slackWords,
       leadRef: ref,
       userId: command.user_id,
       action: verb,

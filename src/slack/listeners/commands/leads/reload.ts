@@ -3,7 +3,7 @@ import { AppError } from "#src/errors.ts";
 import { deactivateRep } from "#src/services/people.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
-import { safeText } from "#src/slack/text.ts";
+import { safeText, slackWords } from "#src/slack/text.ts";
 
 export const reloadSubcommand: Subcommand = {
   name: "reload",
@@ -37,6 +37,7 @@ export const reloadSubcommand: Subcommand = {
         db: deps.db,
         playbook: result.playbook,
         webhooks: deps.config.webhooks,
+        words: slackWords,
         now: deps.clock.now(),
         userId: user,
         why: "was removed from the playbook",

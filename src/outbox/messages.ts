@@ -1,0 +1,217 @@
+// The outbox contract: every kind of message the outbox carries, with the zod schema of its
+// payload. `enqueue` is typed by kind; the worker parses each payload before its handler sees
+// it (a row that does not parse can never be delivered and is kept as DEAD with the reason).
+// Use cases enqueue facts and ids, never text for a surface: cards, DMs, feed lines and review
+// pages are rendered when they are delivered.
+import type { KnownBlock } from "@slack/types";
+import { z } from "zod";
+import type { Prisma } from "#src/db/generated/client.ts";
+import { leadFactSchema, peopleFactSchema } from "#src/domain/lead-facts.ts";
+import type { OutboxRow } from "#src/outbox/outbox-store.ts";
+import { type OutboxHandler, Undeliverable } from "#src/outbox/outbox-worker.ts";
+
+const id = z.string().min(1);
+const blocks = z.array(
+  z.custom<KnownBlock>((value) => typeof value === "object" && value !== null),
+);
+
+/** Where a lead message goes: a person's DM, or the lead's thread (its card or summary). */
+const noticeTo = z.union([
+  z.object({ user: id }),
+  z.object({ thread: z.object({ broadcast: z.boolean() }) }),
+]);
+
+const count = z.number();
+const seconds = z.number().nullable();
+const breakdownRow = z.object({
+  key: z.string().nullable(),
+  received: count,
+  accepted: count,
+  converted: count,
+  disqualified: count,
+  medianClaimSeconds: seconds,
+});
+
+/** A digest's numbers (services/build-digest.ts), rendered into a message when delivered. */
+export const digestReportSchema = z.object({
+  title: z.string(),
+  teamKey: z.string().optional(),
+  from: z.coerce.date(),
+  to: z.coerce.date(),
+  timezone: z.string(),
+  summary: z.object({
+    received: count,
+    accepted: count,
+    worked: count,
+    converted: count,
+    disqualified: count,
+    nurtured: count,
+    medianClaimSeconds: seconds,
+    p90ClaimSeconds: seconds,
+    slaBreaches: count,
+    ghostAlerts: count,
+    reassigned: count,
+    touches: count,
+    leadsTouched: count,
+  }),
+  dispositions: z.array(
+    z.object({ kind: z.enum(["disqualified", "nurtured"]), reason: z.string(), count }),
+  ),
+  conversionFrom: z.coerce.date(),
+  bySource: z.array(breakdownRow),
+  byCampaign: z.array(breakdownRow),
+});
+
+export const MESSAGES = {
+  /** Route a qualified lead to its team (or its account's owner). */
+  "lead.handoff": z.object({ leadId: id }),
+  /** The lead's card, posted to a team channel (or gathered into a burst summary). */
+  "lead.card.post": z.object({ leadId: id, channel: id }),
+  /** The lead's card, offered to one rep by DM. */
+  "lead.card.dm": z.object({ leadId: id, user: id }),
+  /** Redraw the lead's card (and the review pages and Home tabs that show it). */
+  "lead.card.update": z.object({ leadId: id }),
+  /** New activity, told in the card's thread. */
+  "lead.activity": z.object({
+    leadId: id,
+    activities: z.number().int(),
+    /** The activities this reply announces (rows queued before ids were sent: absent). */
+    activityIds: z.array(id).optional(),
+  }),
+  /** Ask the model for the card's brief. */
+  "lead.brief": z.object({ leadId: id }),
+  /** A line in the marketing feed about what happened to a lead. */
+  "lead.feed": z.object({ fact: leadFactSchema }),
+  /** Tell someone (by DM) or the lead's thread what happened or what is due. */
+  "lead.notice": z.object({ fact: leadFactSchema, to: noticeTo }),
+  /** Tell a manager which of their leads moved when a rep left. */
+  "people.notice": z.object({ fact: peopleFactSchema, user: id }),
+  /** A signed POST of a lifecycle event to a receiver (WEBHOOK_URLS). */
+  webhook: z.object({
+    url: z.string(),
+    event: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    occurredAt: z.string(),
+  }),
+  "home.publish": z.object({ user: id }),
+  "review.update": z.object({ pageId: id }),
+  "digest.post": z.object({ channel: id, report: digestReportSchema }),
+  "digest.chart": z.object({
+    channel: id,
+    title: z.string(),
+    filename: z.string(),
+    bars: z.array(z.object({ label: z.string(), received: z.number(), converted: z.number() })),
+  }),
+  /** Already-rendered Slack messages, for renderers at the edge and tests. */
+  "slack.post": z.object({
+    channel: id,
+    text: z.string(),
+    blocks: blocks.optional(),
+    /** Reply in the thread of this lead message (its card, or the burst summary listing it). */
+    threadOf: z.object({ leadId: id, kind: z.string() }).optional(),
+    /** A thread reply also shown in the channel ("Also send to #channel"). */
+    broadcast: z.boolean().optional(),
+    /** Remember the message so later updates find it. */
+    record: z.object({ leadId: id.optional(), kind: z.string() }).optional(),
+  }),
+  "slack.dm": z.object({
+    user: id,
+    text: z.string(),
+    blocks: blocks.optional(),
+    record: z.object({ leadId: id.optional(), kind: z.string() }).optional(),
+  }),
+  "slack.update": z.object({
+    leadId: id,
+    kind: z.string(),
+    text: z.string(),
+    blocks: blocks.optional(),
+  }),
+} as const;
+
+export type MessageKind = keyof typeof MESSAGES;
+/** What a handler receives. */
+export type Payload<K extends MessageKind> = z.output<(typeof MESSAGES)[K]>;
+/** What `enqueue` takes. */
+export type PayloadInput<K extends MessageKind> = z.input<(typeof MESSAGES)[K]>;
+
+export function isMessageKind(kind: string): kind is MessageKind {
+  return Object.hasOwn(MESSAGES, kind);
+}
+
+/** Parses a stored payload of `kind`; the zod error says what is wrong with it. */
+export function parsePayload<K extends MessageKind>(kind: K, payload: unknown) {
+  return MESSAGES[kind].safeParse(payload) as z.ZodSafeParseResult<Payload<K>>;
+}
+
+export interface EnqueueOptions {
+  /** Messages with the same key are delivered in order (one lead's messages). */
+  orderingKey?: string;
+  /** Pacing key: a Slack channel, "dm:<user>", or a webhook URL. */
+  target?: string;
+  /** Enqueueing twice with one key writes one row. */
+  dedupeKey?: string;
+  /** The caller's clock: the row's creation time, and when it is due unless availableAt is later. */
+  now: Date;
+  availableAt?: Date;
+}
+
+/** Writes one message to the outbox in the caller's transaction. */
+export async function enqueue<K extends MessageKind>(
+  tx: Prisma.TransactionClient,
+  kind: K,
+  payload: PayloadInput<K>,
+  options: EnqueueOptions,
+): Promise<void> {
+  // Times come from the app's clock, never the database's default: the worker compares them
+  // with its own clock, and two clocks that disagree would hold messages back.
+  const { now, availableAt, ...keys } = options;
+  const data = {
+    kind,
+    // Dates become ISO strings, as they will when read back.
+    payload: JSON.parse(JSON.stringify(payload)) as Prisma.InputJsonValue,
+    ...keys,
+    createdAt: now,
+    availableAt: availableAt ?? now,
+  };
+  if (options.dedupeKey) {
+    await tx.outboxMessage.createMany({ data: [data], skipDuplicates: true });
+  } else {
+    await tx.outboxMessage.create({ data });
+  }
+}
+
+/** A handler per kind, given the payload as the contract types it. */
+export type Handlers = {
+  [K in MessageKind]?: (payload: Payload<K>, message: OutboxRow) => Promise<unknown>;
+};
+
+/**
+ * The worker's handlers for `handlers`: each parses its payload against the contract first.
+ * A payload that does not fit can never be delivered: it is kept as DEAD with the reason.
+ */
+export function handlersFor(handlers: Handlers): Record<string, OutboxHandler> {
+  const raw: Record<string, OutboxHandler> = {};
+  for (const kind of Object.keys(handlers) as MessageKind[]) {
+    const handle = handlers[kind] as (payload: unknown, message: OutboxRow) => Promise<unknown>;
+    raw[kind] = async (message) => {
+      const parsed = parsePayload(kind, message.payload);
+      if (!parsed.success) {
+        throw new Undeliverable(
+          `a ${kind} message that does not fit the outbox contract: ${z.prettifyError(parsed.error)}`,
+        );
+      }
+      return handle(parsed.data, message);
+    };
+  }
+  return raw;
+}
+
+/** A message a set-based writer (capture) inserts itself, by the contract's kinds and payloads. */
+export type NewMessage = {
+  [K in MessageKind]: {
+    kind: K;
+    payload: PayloadInput<K>;
+    orderingKey: string | null;
+    dedupeKey: string | null;
+  };
+}[MessageKind];
