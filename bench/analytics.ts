@@ -16,7 +16,7 @@ import {
   digestSummary,
   dispositionCounts,
   type MetricsWindow,
-} from "#src/services/lead-metrics.ts";
+} from "#src/read-models/lead-metrics.ts";
 
 const { values: args } = parseArgs({
   options: {

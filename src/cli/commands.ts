@@ -1,12 +1,7 @@
 // The `baton` command line: one entry per command. A new command adds one line here and a
 // `run(argv, io)` that returns the exit code.
+import type { CliIo } from "#src/cli/cli-io.ts";
 import { IMPORT_USAGE, runImport } from "#src/cli/import-command.ts";
-
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { isTTY?: boolean; columns?: number; write(text: string): unknown };
-  env: NodeJS.ProcessEnv;
-}
 
 export interface Command {
   summary: string;

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
-import type { CliIo } from "#src/cli/commands.ts";
+import type { CliIo } from "#src/cli/cli-io.ts";
 import { ConfigError, loadConfig } from "#src/config.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";

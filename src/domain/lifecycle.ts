@@ -23,6 +23,9 @@ export const LEAD_STATUSES = [
 ] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
 
+/** A decision that takes a lead from sales: out for good, or back to marketing. */
+export type Disposition = "disqualify" | "nurture";
+
 /** With sales: routed, offered, owned. */
 export const OPEN: readonly LeadStatus[] = ["QUALIFIED", "OFFERED", "CLAIMED", "WORKING"];
 /** Someone owns it. */

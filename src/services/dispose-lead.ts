@@ -1,6 +1,7 @@
 // A rep or manager disqualifies a lead, or sends it back to nurture (marketing stay-in-touch,
 // optionally until a date), with a reason from the playbook's list: the card changes in
 // place, marketing hears why, and the CRM gets a webhook.
+import type { Disposition } from "#src/domain/lifecycle.ts";
 import { AppError } from "#src/errors.ts";
 import {
   applyChange,
@@ -8,8 +9,6 @@ import {
   type LifecycleOptions,
   lockFor,
 } from "#src/services/lead-transition.ts";
-
-export type Disposition = "disqualify" | "nurture";
 
 export interface DisposeLeadOptions extends LifecycleOptions {
   disposition: Disposition;

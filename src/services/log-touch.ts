@@ -1,20 +1,12 @@
 // The owner logs a touch (call, email, meeting, LinkedIn): the lead is being worked, the SLA
 // clock restarts from this touch, and the card shows the count ("3 touches so far").
+import { TOUCH_KINDS, type TouchKind } from "#src/domain/touch.ts";
 import {
   applyChange,
   factBase,
   type LifecycleOptions,
   lockFor,
 } from "#src/services/lead-transition.ts";
-
-export const TOUCH_KINDS = {
-  call: "Call",
-  email: "Email",
-  meeting: "Meeting",
-  linkedin: "LinkedIn",
-  other: "Other",
-} as const;
-export type TouchKind = keyof typeof TOUCH_KINDS;
 
 export interface LogTouchOptions extends Omit<LifecycleOptions, "webhooks"> {
   webhooks?: LifecycleOptions["webhooks"];

@@ -5,7 +5,7 @@ import type { Deps } from "#src/context.ts";
 import { MARKETING_SCOPE, teamScope } from "#src/domain/digest-schedule.ts";
 import { AppError } from "#src/errors.ts";
 import { enqueue } from "#src/outbox/messages.ts";
-import { buildDigestReport, type DigestReport } from "#src/services/build-digest.ts";
+import { buildDigestReport, type DigestReport } from "#src/read-models/digest-report.ts";
 
 export interface SendDigestOptions {
   /** A team's key; the marketing digest (all teams) when absent. */

@@ -1,7 +1,7 @@
 // The weekly digest as a Slack message: the week's numbers, dispositions with their reasons,
 // and conversion by source and campaign. The chart (conversion by source) follows as an image.
 import type { KnownBlock } from "@slack/types";
-import type { DigestReport } from "#src/services/build-digest.ts";
+import type { DigestReport } from "#src/read-models/digest-report.ts";
 import {
   breakdownTable,
   codeBlock,

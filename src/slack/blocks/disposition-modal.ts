@@ -1,7 +1,7 @@
 // The Disqualify and Back-to-nurture modals: a reason from the playbook's list (required), an
 // optional note, and for nurture an optional date when the lead comes back.
 import type { KnownBlock, ModalView } from "@slack/types";
-import type { Disposition } from "#src/services/dispose-lead.ts";
+import type { Disposition } from "#src/domain/lifecycle.ts";
 import { VIEWS } from "#src/slack/ids.ts";
 import { safeText } from "#src/slack/text.ts";
 

@@ -1,6 +1,6 @@
 // The Log touch modal: how the rep reached the lead (required) and a note.
 import type { ModalView } from "@slack/types";
-import { TOUCH_KINDS } from "#src/services/log-touch.ts";
+import { TOUCH_KINDS } from "#src/domain/touch.ts";
 import { VIEWS } from "#src/slack/ids.ts";
 import { safeText } from "#src/slack/text.ts";
 

@@ -1,6 +1,6 @@
 // Small formatters shared by the digest and `/leads stats`: durations, rates and a compact
 // monospace table (Slack has no table block; a code block keeps columns aligned).
-import type { BreakdownRow, Dimension } from "#src/services/lead-metrics.ts";
+import type { BreakdownRow, Dimension } from "#src/read-models/lead-metrics.ts";
 
 /** "45s", "12m", "3h 05m", "2d 4h"; "–" when there is nothing to measure. */
 export function formatDuration(seconds: number | null | undefined): string {

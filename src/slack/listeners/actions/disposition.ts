@@ -2,8 +2,8 @@
 // lasts 3 seconds).
 import type { App, BlockButtonAction } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
+import type { Disposition } from "#src/domain/lifecycle.ts";
 import { leadName } from "#src/read-models/lead-label.ts";
-import type { Disposition } from "#src/services/dispose-lead.ts";
 import { assertAllowed } from "#src/services/lead-transition.ts";
 import { buildDispositionModal } from "#src/slack/blocks/disposition-modal.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";

@@ -2,8 +2,9 @@
 // errors), then closed and recorded. A refusal after that reaches the user ephemerally.
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
+import type { Disposition } from "#src/domain/lifecycle.ts";
 import { AppError } from "#src/errors.ts";
-import { type Disposition, disposeLead } from "#src/services/dispose-lead.ts";
+import { disposeLead } from "#src/services/dispose-lead.ts";
 import { slaContext } from "#src/sla/schedule.ts";
 import {
   type DispositionMetadata,

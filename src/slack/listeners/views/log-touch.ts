@@ -3,8 +3,9 @@
 
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
+import { TOUCH_KINDS, type TouchKind } from "#src/domain/touch.ts";
 import { AppError } from "#src/errors.ts";
-import { logTouch, TOUCH_KINDS, type TouchKind } from "#src/services/log-touch.ts";
+import { logTouch } from "#src/services/log-touch.ts";
 import { TOUCH_FIELDS as F } from "#src/slack/blocks/log-touch-modal.ts";
 import { VIEWS } from "#src/slack/ids.ts";
 import { GENERIC_FAILURE } from "#src/slack/reply-errors.ts";

@@ -6,7 +6,7 @@ import {
   DIMENSIONS,
   type Dimension,
   digestSummary,
-} from "#src/services/lead-metrics.ts";
+} from "#src/read-models/lead-metrics.ts";
 import {
   breakdownTable,
   codeBlock,

@@ -10,7 +10,7 @@ import {
   type DigestSummary,
   digestSummary,
   dispositionCounts,
-} from "#src/services/lead-metrics.ts";
+} from "#src/read-models/lead-metrics.ts";
 
 export const CONVERSION_WINDOW_MS = 90 * 24 * 60 * 60 * 1000;
 
