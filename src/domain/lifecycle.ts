@@ -143,7 +143,10 @@ export function decide(action: Action, lead: LeadState, actor: Actor, words: Wor
           )
       : refuse("forbidden", `Only Baton can ${rule.verb} a lead.`);
   }
-  if (actor.kind === "system") return { allowed: true, to: rule.to, as: "system" };
+  // A person's move is theirs: Baton's own moves are the ones above.
+  if (actor.kind === "system") {
+    return refuse("forbidden", `Baton does not ${rule.verb} leads on anyone's behalf.`);
+  }
   const person = actor.person;
   const standing = standingRefusal(rule, lead, person);
   if (standing) return standing;

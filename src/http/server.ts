@@ -42,17 +42,21 @@ export interface HttpServer {
   readonly server: Server;
 }
 
+/** Where requests go: holds while starting, mounted listeners (Bolt), then routes. */
+interface RouteTable {
+  routes: Route[];
+  mounts: { prefix: string; listener: RequestListener }[];
+  holds: Map<string, string>;
+}
+
 export function createHttpServer(logger: Logger, metrics: Metrics): HttpServer {
-  const routes: Route[] = [];
-  const mounts: { prefix: string; listener: RequestListener }[] = [];
-  const holds = new Map<string, string>();
+  const table: RouteTable = { routes: [], mounts: [], holds: new Map() };
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
   const server = createServer((req, res) => {
     inFlight += 1;
     const started = process.hrtime.bigint();
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
     let label = "unmatched";
     res.on("close", () => {
       inFlight -= 1;
@@ -63,41 +67,7 @@ export function createHttpServer(logger: Logger, metrics: Metrics): HttpServer {
       );
       if (inFlight === 0) drained?.();
     });
-
-    for (const [prefix, message] of holds) {
-      if (path.startsWith(prefix)) {
-        label = prefix;
-        res.setHeader("Retry-After", "5");
-        sendJson(res, 503, { error: "starting", message });
-        return;
-      }
-    }
-    const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
-    if (mount) {
-      label = mount.prefix;
-      mount.listener(req, res);
-      return;
-    }
-    const candidates = routes.filter((r) => r.match(path));
-    const route = candidates.find((r) => r.method === req.method);
-    if (!route) {
-      if (candidates.length > 0) {
-        res.setHeader("Allow", candidates.map((r) => r.method).join(", "));
-        sendJson(res, 405, { error: "method_not_allowed" });
-      } else {
-        sendJson(res, 404, { error: "not_found" });
-      }
-      return;
-    }
-    label = route.pattern;
-    const params = route.match(path) ?? {};
-    Promise.resolve()
-      .then(() => route.handler(req, res, params))
-      .catch((error: unknown) => {
-        logger.error({ err: error, route: route.pattern }, "HTTP handler failed");
-        if (!res.headersSent) sendJson(res, 500, { error: "internal_error" });
-        else res.destroy();
-      });
+    label = dispatch(table, req, res, logger);
   });
   // Slow-loris protection; Node's defaults are generous.
   server.headersTimeout = 15_000;
@@ -107,43 +77,18 @@ export function createHttpServer(logger: Logger, metrics: Metrics): HttpServer {
   return {
     server,
     route(method, pattern, handler) {
-      routes.push({ method, pattern, match: compile(pattern), handler });
+      table.routes.push({ method, pattern, match: compile(pattern), handler });
     },
     mount(prefix, listener) {
-      mounts.push({ prefix, listener });
+      table.mounts.push({ prefix, listener });
     },
     hold(prefix, message) {
-      holds.set(prefix, message);
+      table.holds.set(prefix, message);
       return () => {
-        holds.delete(prefix);
+        table.holds.delete(prefix);
       };
     },
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        const onError = (error: NodeJS.ErrnoException) => {
-          server.off("listening", onListening);
-          reject(
-            error.code === "EADDRINUSE"
-              ? new FatalError(
-                  `Port ${port} on ${host} is already in use. Stop the program using it, or set PORT to a free port.`,
-                )
-              : error.code === "EACCES"
-                ? new FatalError(
-                    `Baton may not listen on port ${port} on ${host} (permission denied). Set PORT to 1024 or above.`,
-                  )
-                : error,
-          );
-        };
-        const onListening = () => {
-          server.off("error", onError);
-          server.on("error", (error) => logger.error({ err: error }, "HTTP server error"));
-          resolve((server.address() as AddressInfo).port);
-        };
-        server.once("error", onError);
-        server.once("listening", onListening);
-        server.listen(port, host);
-      });
-    },
+    listen: (port, host) => listen(server, port, host, logger),
     async close(timeoutMs) {
       if (!server.listening) return;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -163,6 +108,76 @@ export function createHttpServer(logger: Logger, metrics: Metrics): HttpServer {
       await closed;
     },
   };
+}
+
+/** Answers or hands on one request; returns the route label its metrics are counted under. */
+function dispatch(
+  table: RouteTable,
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+): string {
+  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  for (const [prefix, message] of table.holds) {
+    if (path.startsWith(prefix)) {
+      res.setHeader("Retry-After", "5");
+      sendJson(res, 503, { error: "starting", message });
+      return prefix;
+    }
+  }
+  const mount = table.mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+  if (mount) {
+    mount.listener(req, res);
+    return mount.prefix;
+  }
+  const candidates = table.routes.filter((r) => r.match(path));
+  const route = candidates.find((r) => r.method === req.method);
+  if (!route) {
+    if (candidates.length > 0) {
+      res.setHeader("Allow", candidates.map((r) => r.method).join(", "));
+      sendJson(res, 405, { error: "method_not_allowed" });
+    } else {
+      sendJson(res, 404, { error: "not_found" });
+    }
+    return "unmatched";
+  }
+  const params = route.match(path) ?? {};
+  Promise.resolve()
+    .then(() => route.handler(req, res, params))
+    .catch((error: unknown) => {
+      logger.error({ err: error, route: route.pattern }, "HTTP handler failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal_error" });
+      else res.destroy();
+    });
+  return route.pattern;
+}
+
+/** Listens on `port`; a port in use or not allowed is a FatalError that says what to do. */
+function listen(server: Server, port: number, host: string, logger: Logger): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      reject(
+        error.code === "EADDRINUSE"
+          ? new FatalError(
+              `Port ${port} on ${host} is already in use. Stop the program using it, or set PORT to a free port.`,
+            )
+          : error.code === "EACCES"
+            ? new FatalError(
+                `Baton may not listen on port ${port} on ${host} (permission denied). Set PORT to 1024 or above.`,
+              )
+            : error,
+      );
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      server.on("error", (error) => logger.error({ err: error }, "HTTP server error"));
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

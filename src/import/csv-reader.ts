@@ -35,10 +35,8 @@ const SNIFF_BYTES = 64 * 1024;
 /** A longer record is a quote never closed: stop instead of buffering the rest of the file. */
 const MAX_RECORD_BYTES = 4 * 2 ** 20;
 
-export async function openCsv(
-  path: string,
-  options: { delimiter?: string } = {},
-): Promise<CsvFile> {
+/** The file's first bytes, once it is known to be a non-empty CSV text file; else why not. */
+async function readableHead(path: string): Promise<{ head: Buffer; size: number }> {
   let size: number;
   try {
     const info = await stat(path);
@@ -75,6 +73,14 @@ export async function openCsv(
       `${path} does not look like a CSV text file (it contains binary data). Export the list as CSV (UTF-8) first.`,
     );
   }
+  return { head, size };
+}
+
+export async function openCsv(
+  path: string,
+  options: { delimiter?: string } = {},
+): Promise<CsvFile> {
+  const { head, size } = await readableHead(path);
   const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
   const delimiter = options.delimiter ?? detectDelimiter(head.toString("utf8"));
 
