@@ -7,6 +7,7 @@ import type { Disposition } from "#src/services/dispose-lead.ts";
 import { assertAllowed } from "#src/services/lead-transition.ts";
 import { buildDispositionModal } from "#src/slack/blocks/disposition-modal.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
+import { actionReplier } from "#src/slack/replier.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 import { slackWords } from "#src/slack/text.ts";
 
@@ -16,10 +17,11 @@ export function registerDispositionButtons(app: App, deps: Deps): void {
     [ACTIONS.nurture, "nurture"],
   ];
   for (const [actionId, disposition] of buttons) {
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
+    app.action<BlockButtonAction>(actionId, async (args) => {
+      const { ack, body, action, client } = args;
       await ack();
       const logger = deps.logger.child({ action: actionId, user: body.user.id });
-      await withErrorReply(respond, logger, async () => {
+      await withErrorReply(actionReplier(args, logger), logger, async () => {
         const leadId = leadIdFrom(action.value);
         // Refused here already, before the form: the change asks again when it is submitted.
         await assertAllowed(

@@ -7,6 +7,7 @@ import { leadName } from "#src/read-models/lead-label.ts";
 import { assertAllowed } from "#src/services/lead-transition.ts";
 import { buildConvertedModal, buildReleaseModal } from "#src/slack/blocks/outcome-modals.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
+import { actionReplier } from "#src/slack/replier.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 import { slackWords } from "#src/slack/text.ts";
 
@@ -16,10 +17,11 @@ export function registerOutcomeButtons(app: App, deps: Deps): void {
     [ACTIONS.release, buildReleaseModal, "release"],
   ] as const;
   for (const [actionId, build, actionOf] of modals) {
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
+    app.action<BlockButtonAction>(actionId, async (args) => {
+      const { ack, body, action, client } = args;
       await ack();
       const logger = deps.logger.child({ action: actionId, user: body.user.id });
-      await withErrorReply(respond, logger, async () => {
+      await withErrorReply(actionReplier(args, logger), logger, async () => {
         const leadId = leadIdFrom(action.value);
         await assertAllowed(
           { db: deps.db, playbook: deps.playbook.current, words: slackWords, leadId },

@@ -80,7 +80,7 @@ export const reviewSubcommand: Subcommand = {
   usage: "review [@rep | #channel | team <name>] [private]",
   description: "every open lead by rep, stale first, with buttons: for the weekly lead review",
   examples: ["/leads review", "/leads review @ana", "/leads review team na-midmarket private"],
-  async handle({ command, args, respond, client, deps }) {
+  async handle({ command, args, reply, client, deps }) {
     const playbook = deps.playbook.current;
     const inPlaybook =
       playbook.teams.some(
@@ -103,7 +103,7 @@ export const reviewSubcommand: Subcommand = {
       renderReviewPage(request.title, leads.length, layout, i + 1, layouts.length, now),
     );
     if (request.private) {
-      for (const page of pages) await respond({ response_type: "ephemeral", ...page });
+      for (const page of pages) await reply(page);
       return;
     }
     for (const [i, page] of pages.entries()) {
