@@ -671,8 +671,11 @@ describe("the App Home", () => {
       offerRules(lead.number, to, other),
       { on: "home" },
     );
+    const beforePass = fakeSlack.current.calls.length;
     const passed = await buttons.press(ACTIONS.pass, to);
     expect(passed).toMatchObject({ via: "dm", text: expect.stringMatching(/^Passed: /) });
+    // The offer leaves the Home of the rep who passed it.
+    await homeShowing(to, (blocks) => !lineOf(blocks, lead.number), beforePass);
     const next = await offeredTo(lead.id);
     const theirs = await openHome(next, `L-${lead.number}`);
     const accepted = await press(
@@ -690,8 +693,11 @@ describe("the App Home", () => {
     const opened = await press(logTouch, "U0REPSAM01", { on: "home" });
     expect(opened.modal).toBe(VIEWS.logTouch);
     const metadata = (JSON.parse(opened.blocks) as { private_metadata: string }).private_metadata;
-    // While the form is open, the manager gives the lead to Tom.
+    // While the form is open, the manager gives the lead to Tom; it leaves Sam's Home.
+    const beforeReassign = fakeSlack.current.calls.length;
     await reassignTo(lead.id, "U0REPTOM01");
+    app.current.outbox.wake();
+    await homeShowing("U0REPSAM01", (blocks) => !lineOf(blocks, lead.number), beforeReassign);
     const from = fakeSlack.current.calls.length;
     await slack().interaction(
       buildViewSubmission({
