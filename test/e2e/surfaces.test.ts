@@ -505,11 +505,15 @@ describe("an offer by DM (assign mode)", () => {
 
 describe("a burst summary, and the card in its thread", () => {
   it("answers every button on the summary and on the claimed lead's card in the thread", async () => {
+    // Five cards due at once for the channel become one summary.
     await app.current.outbox.stop();
     const leads = [];
-    for (let i = 0; i < 5; i++) leads.push(await naLead());
-    await app.current.outbox.drain();
-    app.current.outbox.start();
+    try {
+      for (let i = 0; i < 5; i++) leads.push(await naLead());
+      await app.current.outbox.drain();
+    } finally {
+      app.current.outbox.start();
+    }
     const [lead, other] = leads as [(typeof leads)[0], (typeof leads)[0]];
     const summary = await drawnIn(NA.channel, lead.id, (t) => t.includes(ACTIONS.showCard));
     expect(JSON.stringify(summary.blocks)).toContain(other.id);
