@@ -58,6 +58,8 @@ export interface ActionRule {
   who: Who;
   /** "claim", "disqualify"…, for refusals. */
   verb: string;
+  /** The verb with "it" where English puts it, when that is not at the end ("send it back"). */
+  verbIt?: string;
 }
 
 export const ACTIONS = {
@@ -65,10 +67,22 @@ export const ACTIONS = {
   claim: { from: ["OFFERED"], to: "CLAIMED", who: "team", verb: "claim" },
   pass: { from: ["OFFERED"], to: "routing", who: "offered", verb: "pass" },
   touch: { from: OWNED, to: "WORKING", who: "owner", verb: "log touches on" },
-  convert: { from: OWNED, to: "CONVERTED", who: "owner", verb: "mark converted" },
+  convert: {
+    from: OWNED,
+    to: "CONVERTED",
+    who: "owner",
+    verb: "mark converted",
+    verbIt: "mark it converted",
+  },
   release: { from: OWNED, to: "routing", who: "owner", verb: "release" },
   disqualify: { from: OPEN, to: "DISQUALIFIED", who: "ownerOrTeam", verb: "disqualify" },
-  nurture: { from: OPEN, to: "NURTURE", who: "ownerOrTeam", verb: "send back to nurture" },
+  nurture: {
+    from: OPEN,
+    to: "NURTURE",
+    who: "ownerOrTeam",
+    verb: "send back to nurture",
+    verbIt: "send it back to nurture",
+  },
   reassign: { from: OPEN, to: "CLAIMED", who: "managers", verb: "reassign" },
   recallToNurture: { from: OPEN, to: "NURTURE", who: "marketing", verb: "recall" },
   recallToReoffer: { from: OPEN, to: "routing", who: "marketing", verb: "recall" },
@@ -184,7 +198,7 @@ function standingRefusal(rule: ActionRule, lead: LeadState, person: Person): Dec
     case "ownerOrTeam":
       return lead.ownerId || person.teamRep || person.manager
         ? undefined
-        : refuse("forbidden", `Only members of the lead's team can ${rule.verb} it.`);
+        : refuse("forbidden", `Only members of the lead's team can ${verbIt(rule)}.`);
     default:
       return undefined;
   }
@@ -285,7 +299,7 @@ function holderDecision(rule: ActionRule, lead: LeadState, person: Person, words
         "forbidden",
         rule.verb === "log touches on"
           ? `Only ${words.person(lead.ownerId ?? "")}, who owns this lead, can log touches on it.`
-          : `Only ${words.person(lead.ownerId ?? "")}, who owns ${n}, or a manager of the team can ${rule.verb} it.`,
+          : `Only ${words.person(lead.ownerId ?? "")}, who owns ${n}, or a manager of the team can ${verbIt(rule)}.`,
       );
     case "ownerOrTeam":
       if (isOwner) return allow("owner");
@@ -293,13 +307,17 @@ function holderDecision(rule: ActionRule, lead: LeadState, person: Person, words
       if (!lead.ownerId && person.teamRep) return allow("rep");
       return refuse(
         "forbidden",
-        `Only ${words.person(lead.ownerId ?? "")}, who owns this lead, or a manager of the team can ${rule.verb} it.`,
+        `Only ${words.person(lead.ownerId ?? "")}, who owns this lead, or a manager of the team can ${verbIt(rule)}.`,
       );
     case "managers":
       return allow("manager");
     default:
       return allow(person.marketer ? "marketer" : "admin");
   }
+}
+
+function verbIt(rule: ActionRule): string {
+  return rule.verbIt ?? `${rule.verb} it`;
 }
 
 function describe(status: LeadStatus): string {

@@ -24,6 +24,7 @@ export async function recordFacts(tx: Tx, ctx: FactContext, ...facts: LeadFact[]
     await notices(tx, ctx, fact);
     await feed(tx, ctx, fact);
     await webhooks(tx, ctx, fact);
+    await homes(tx, ctx, fact);
   }
 }
 
@@ -134,6 +135,35 @@ function noticeRecipients(playbook: Playbook, fact: LeadFact): string[] {
         default:
           return managers;
       }
+    default:
+      return [];
+  }
+}
+
+// --- App Homes ------------------------------------------------------------------------------
+
+/**
+ * Whoever a fact takes the lead from still sees it in their App Home: theirs is redrawn. (The
+ * Homes of the people who hold the lead now are redrawn with its card.)
+ */
+async function homes(tx: Tx, ctx: FactContext, fact: LeadFact): Promise<void> {
+  for (const user of formerHolders(fact)) {
+    await enqueue(tx, "home.publish", { user }, { now: ctx.now, orderingKey: `home:${user}` });
+  }
+}
+
+function formerHolders(fact: LeadFact): string[] {
+  switch (fact.type) {
+    case "offer_ended":
+      return fact.rep ? [fact.rep] : [];
+    case "released":
+    case "expired":
+    case "recalled":
+      return fact.owner ? [fact.owner] : [];
+    case "unassigned":
+      return [fact.owner];
+    case "reassigned":
+      return fact.from && fact.from !== fact.to ? [fact.from] : [];
     default:
       return [];
   }

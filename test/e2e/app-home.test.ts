@@ -68,7 +68,7 @@ describe("App Home", () => {
         actionId: ACTIONS.claim,
         value: leadId,
         userId: "U0REPPRIYA",
-        responseUrl: fakeSlack.current.responseUrl(),
+        surface: { on: "home" },
       }),
     );
     app.current.outbox.wake();

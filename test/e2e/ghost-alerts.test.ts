@@ -1,7 +1,7 @@
 // Ghost alerts end to end: the sweep (run by the app's own scheduler on a virtual clock) DMs
 // the manager an alert with an "Assign to" picker; picking a rep over a signed request hands
 // them the lead; a rep who tries the picker is told only managers can.
-import type { BlockAction, UsersSelectAction } from "@slack/bolt";
+import type { UsersSelectAction } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
 import type { Clock } from "#src/clock.ts";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
@@ -11,6 +11,7 @@ import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { ACTIONS, VIEWS } from "#src/slack/ids.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import {
+  buildBlockAction,
   buildButtonAction,
   buildViewSubmission,
   createSlackRequester,
@@ -33,22 +34,23 @@ const app = useTestApp(() => ({
 const slack = () =>
   createSlackRequester({ url: `${app.current.url}/slack/events`, signingSecret: SIGNING_SECRET });
 
+/** The "Assign to" picker in the ghost alert, in the app's DM with the person picking. */
 function pick(leadId: string, userId: string, selected: string, responseUrl: string) {
-  const base = buildButtonAction({ actionId: ACTIONS.assignTo, value: "", userId, responseUrl });
-  const payload: BlockAction<UsersSelectAction> = {
-    ...(base as unknown as BlockAction<UsersSelectAction>),
-    channel: { id: `D${userId.slice(1)}`, name: "directmessage" },
-    actions: [
-      {
-        type: "users_select",
-        action_id: ACTIONS.assignTo,
-        block_id: `ghost:${leadId}`,
-        selected_user: selected,
-        action_ts: `${Date.now() / 1000}`,
-      },
-    ],
+  const action: UsersSelectAction = {
+    type: "users_select",
+    action_id: ACTIONS.assignTo,
+    block_id: `ghost:${leadId}`,
+    selected_user: selected,
+    action_ts: `${Date.now() / 1000}`,
   };
-  return slack().interaction(payload);
+  return slack().interaction(
+    buildBlockAction({
+      action,
+      userId,
+      responseUrl,
+      surface: { on: "dm", channelId: `D${userId.slice(1)}` },
+    }),
+  );
 }
 
 async function claimedLead(email: string, owner: string) {

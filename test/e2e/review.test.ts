@@ -148,3 +148,57 @@ describe("/leads review", () => {
     expect(await answer("review", "U0STRANGER")).toContain("Lead reviews are for the sales teams");
   });
 });
+
+describe("/leads review with no team named", () => {
+  const answer = async (text: string, user: string, channel: string) => {
+    const url = await review(text, user, channel);
+    const found = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.responses.find((r) => url.endsWith(`/${r.id}`)),
+    );
+    return found.body as { response_type: string; text: string };
+  };
+
+  it("reviews the team whose channel it is typed in, even for a manager of two teams", async () => {
+    await lead({ country: "BR", companySize: 8 });
+    const before = reviewsIn("C0INBOUND1").length;
+    await review("review", "U0MGRDANA1", "C0INBOUND1");
+    const posted = await fakeSlack.current.waitFor(() => reviewsIn("C0INBOUND1")[before]);
+    expect(posted.text).toMatch(/^Lead review: Inbound Sales · \d+ open leads? \(page 1 of \d+\)$/);
+    expect(
+      reviewsIn("C0INBOUND1")
+        .slice(before)
+        .map((m) => m.text),
+    ).not.toContainEqual(expect.stringContaining("NA Mid-Market"));
+  });
+
+  it("reviews a channel's team for someone in no team (a marketer)", async () => {
+    expect(await answer("review private", "U0MKTJANE1", "C0EMEAENT01")).toMatchObject({
+      response_type: "ephemeral",
+      text: expect.stringMatching(/^Lead review: EMEA Enterprise · /),
+    });
+  });
+
+  it("reviews the caller's only team outside any team's channel", async () => {
+    expect(await answer("review private", "U0REPSAM01", "D0REPSAM01")).toMatchObject({
+      response_type: "ephemeral",
+      text: expect.stringMatching(/^Lead review: NA Mid-Market · /),
+    });
+  });
+
+  it("asks someone in several teams which one, with the exact command for each", async () => {
+    const before = fakeSlack.current.visible("C0MGRROOM1").length;
+    const asked = await answer("review", "U0MGRDANA1", "C0MGRROOM1");
+    expect(asked).toEqual({
+      response_type: "ephemeral",
+      replace_original: false,
+      text:
+        "You are in NA Mid-Market and Inbound Sales, and no team posts its leads to this channel: which review?\n" +
+        "• `/leads review team na-midmarket`\n" +
+        "• `/leads review team inbound-sales`\n" +
+        "Or run `/leads review` in a team's channel.",
+    });
+    expect(fakeSlack.current.visible("C0MGRROOM1")).toHaveLength(before);
+    const privately = await answer("review private", "U0MGRDANA1", "C0MGRROOM1");
+    expect(privately.text).toContain("• `/leads review team inbound-sales private`");
+  });
+});

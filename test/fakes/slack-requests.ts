@@ -2,7 +2,7 @@
 // routing run for real. Payloads are shaped like Slack's and typed against Bolt's types.
 import { createHmac } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import type { BlockAction, ButtonAction, SlashCommand } from "@slack/bolt";
+import type { BlockAction, BlockElementAction, ButtonAction, SlashCommand } from "@slack/bolt";
 
 export interface SlackResponse {
   status: number;
@@ -104,19 +104,40 @@ export function buildSlashCommand(overrides: Partial<SlashCommand>): SlashComman
   };
 }
 
-/** A block_actions payload for a button click on a message, as Slack sends it. */
-export function buildButtonAction(options: {
-  actionId: string;
-  value: string;
+/**
+ * Where a click happens. Slack shapes block_actions by surface: a click on a message names the
+ * channel and the message and carries a response_url; a click in a view (the App Home tab, a
+ * modal) names only the view, with no channel, no message and no response_url.
+ */
+export type ClickSurface =
+  /** A message in a channel (a card, a burst summary, a review page), or in its thread. */
+  | { on: "channel"; channelId?: string; messageTs?: string; threadTs?: string }
+  /** A message the app posted in its DM with the person (an offer, a ghost alert). */
+  | { on: "dm"; channelId: string; messageTs?: string }
+  /** An ephemeral message (Show card, `/leads find`): Slack sends no `message` with it. */
+  | { on: "ephemeral"; channelId?: string; messageTs?: string }
+  /** The App Home tab. */
+  | { on: "home"; viewId?: string }
+  /** A modal. */
+  | { on: "modal"; viewId?: string; callbackId?: string };
+
+/** A block_actions payload; `response_url` is absent for clicks in a view. */
+export type BlockActionPayload<A extends BlockElementAction> = Omit<
+  BlockAction<A>,
+  "response_url"
+> & { response_url?: string };
+
+/** A block_actions payload for one element (a button, a user picker) on a surface. */
+export function buildBlockAction<A extends BlockElementAction>(options: {
+  action: A;
   userId: string;
-  channelId?: string;
-  messageTs?: string;
-  responseUrl: string;
-}): BlockAction<ButtonAction> {
-  const channel = options.channelId ?? "C0NAMIDMKT";
-  const ts = options.messageTs ?? "1795000000.000100";
-  return {
-    type: "block_actions",
+  surface?: ClickSurface;
+  /** Sent with clicks on messages; leave it out to model a message click without one. */
+  responseUrl?: string;
+}): BlockActionPayload<A> {
+  const surface = options.surface ?? { on: "channel" };
+  const base = {
+    type: "block_actions" as const,
     user: {
       id: options.userId,
       username: options.userId.toLowerCase(),
@@ -125,25 +146,95 @@ export function buildButtonAction(options: {
     },
     api_app_id: "A0BATON001",
     token: "legacy-verification-token",
-    container: { type: "message", message_ts: ts, channel_id: channel, is_ephemeral: false },
     trigger_id: `${Date.now()}.trigger`,
     team: { id: "T0TEST0001", domain: "baton-test" },
     enterprise: undefined,
     is_enterprise_install: false,
-    channel: { id: channel, name: "sales" },
-    message: { type: "message", ts, text: "lead card" },
-    response_url: options.responseUrl,
-    actions: [
-      {
-        type: "button",
-        action_id: options.actionId,
-        block_id: "actions",
-        value: options.value,
-        text: { type: "plain_text", text: "Claim" },
-        action_ts: `${Date.now() / 1000}`,
-      },
-    ],
+    actions: [options.action],
   };
+  if (surface.on === "home" || surface.on === "modal") {
+    const id = surface.viewId ?? (surface.on === "home" ? "V0HOMETAB1" : "V0MODAL001");
+    return { ...base, container: { type: "view", view_id: id }, view: viewOf(surface, id) };
+  }
+  const channel = surface.channelId ?? "C0NAMIDMKT";
+  const ts = surface.messageTs ?? "1795000000.000100";
+  const threadTs = surface.on === "channel" ? surface.threadTs : undefined;
+  const ephemeral = surface.on === "ephemeral";
+  return {
+    ...base,
+    container: {
+      type: "message",
+      message_ts: ts,
+      channel_id: channel,
+      is_ephemeral: ephemeral,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    },
+    channel: { id: channel, name: surface.on === "dm" ? "directmessage" : "sales" },
+    ...(ephemeral
+      ? {}
+      : {
+          message: {
+            type: "message",
+            ts,
+            text: "lead card",
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+          },
+        }),
+    ...(options.responseUrl ? { response_url: options.responseUrl } : {}),
+  };
+}
+
+function viewOf(surface: { on: "home" } | { on: "modal"; callbackId?: string }, id: string) {
+  return {
+    id,
+    team_id: "T0TEST0001",
+    type: surface.on,
+    blocks: [],
+    private_metadata: "",
+    callback_id: "callbackId" in surface ? (surface.callbackId ?? "") : "",
+    state: { values: {} },
+    hash: "1795000000.h0me",
+    title: { type: "plain_text" as const, text: "Baton" },
+    clear_on_close: false,
+    notify_on_close: false,
+    close: null,
+    submit: null,
+    previous_view_id: null,
+    root_view_id: id,
+    app_id: "A0BATON001",
+    external_id: "",
+    app_installed_team_id: "T0TEST0001",
+    bot_id: "B0BATONBOT",
+  };
+}
+
+/** A block_actions payload for a button click, on a message in a channel unless told. */
+export function buildButtonAction(options: {
+  actionId: string;
+  value: string;
+  userId: string;
+  channelId?: string;
+  messageTs?: string;
+  responseUrl?: string;
+  surface?: ClickSurface;
+}): BlockActionPayload<ButtonAction> {
+  return buildBlockAction({
+    userId: options.userId,
+    responseUrl: options.responseUrl,
+    surface: options.surface ?? {
+      on: "channel",
+      channelId: options.channelId,
+      messageTs: options.messageTs,
+    },
+    action: {
+      type: "button",
+      action_id: options.actionId,
+      block_id: "actions",
+      value: options.value,
+      text: { type: "plain_text", text: "Claim" },
+      action_ts: `${Date.now() / 1000}`,
+    },
+  });
 }
 
 /** A view_submission payload for a modal, with its state values as Slack sends them. */

@@ -203,6 +203,11 @@ function actions(lead: ReviewLead): ActionsBlock {
     value: lead.id,
   });
   const owned = lead.status === "CLAIMED" || lead.status === "WORKING";
+  // As on the card: an offer to one rep is accepted or passed, a lead in the pool is claimed.
+  const take =
+    lead.status === "OFFERED" && lead.offeredToSlackId
+      ? [b("Accept", ACTIONS.accept), b("Pass", ACTIONS.pass)]
+      : [b("Claim", ACTIONS.claim)];
   return {
     type: "actions",
     block_id: `review:${lead.id}`,
@@ -215,7 +220,7 @@ function actions(lead: ReviewLead): ActionsBlock {
           b("Reassign", ACTIONS.reassign),
         ]
       : [
-          b("Claim", ACTIONS.claim),
+          ...take,
           b("Disqualify", ACTIONS.disqualify),
           b("Back to nurture", ACTIONS.nurture),
           b("Reassign", ACTIONS.reassign),

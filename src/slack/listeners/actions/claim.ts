@@ -3,17 +3,20 @@ import type { App, BlockButtonAction } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
+import { actionReplier } from "#src/slack/replier.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 import { slackWords } from "#src/slack/text.ts";
 
 export function registerClaim(app: App, deps: Deps): void {
   for (const actionId of [ACTIONS.claim, ACTIONS.accept]) {
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
+    app.action<BlockButtonAction>(actionId, async (args) => {
+      const { ack, body, action } = args;
       await ack();
       await deps.ackGate?.quiet();
       await new Promise((resolve) => setImmediate(resolve));
       const logger = deps.logger.child({ action: actionId, user: body.user.id });
-      await withErrorReply(respond, logger, async () => {
+      const reply = actionReplier(args, logger);
+      await withErrorReply(reply, logger, async () => {
         const result = await claimLead({
           db: deps.db,
           playbook: deps.playbook.current,
@@ -24,9 +27,7 @@ export function registerClaim(app: App, deps: Deps): void {
           now: deps.clock.now(),
         });
         deps.metrics.slackRequests.inc({ kind: actionId, outcome: "ok" });
-        await respond({
-          response_type: "ephemeral",
-          replace_original: false,
+        await reply({
           text: `:white_check_mark: L-${result.number} is yours. Reach out while the interest is fresh: most buyers go with the first vendor who responds.`,
         });
       });

@@ -4,23 +4,22 @@ import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
 import { currentCard } from "#src/outbox/card-handlers.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
+import { actionReplier } from "#src/slack/replier.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 
 export function registerShowCard(app: App, deps: Deps): void {
-  app.action<BlockButtonAction>(ACTIONS.showCard, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(ACTIONS.showCard, async (args) => {
+    const { ack, body, action } = args;
     await ack();
     const logger = deps.logger.child({ action: ACTIONS.showCard, user: body.user.id });
-    await withErrorReply(respond, logger, async () => {
+    const reply = actionReplier(args, logger);
+    await withErrorReply(reply, logger, async () => {
       const lead = await deps.db.prisma.lead.findUnique({
         where: { id: leadIdFrom(action.value) },
         select: { id: true },
       });
       if (!lead) throw new AppError("not_found", "That lead no longer exists.");
-      await respond({
-        response_type: "ephemeral",
-        replace_original: false,
-        ...(await currentCard(deps, lead.id)),
-      });
+      await reply(await currentCard(deps, lead.id));
     });
   });
 }

@@ -3,7 +3,6 @@
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import type { Disposition } from "#src/domain/lifecycle.ts";
-import { AppError } from "#src/errors.ts";
 import { disposeLead } from "#src/services/dispose-lead.ts";
 import { slaContext } from "#src/sla/schedule.ts";
 import {
@@ -11,7 +10,8 @@ import {
   DISPOSITION_FIELDS as F,
   viewIdFor,
 } from "#src/slack/blocks/disposition-modal.ts";
-import { GENERIC_FAILURE } from "#src/slack/reply-errors.ts";
+import { replier } from "#src/slack/replier.ts";
+import { withErrorReply } from "#src/slack/reply-errors.ts";
 import { slackWords } from "#src/slack/text.ts";
 
 export function registerDispositionViews(app: App, deps: Deps): void {
@@ -54,7 +54,10 @@ export function registerDispositionViews(app: App, deps: Deps): void {
         deps.logger.warn({ user: userId }, "disposition modal with unreadable metadata");
         return;
       }
-      try {
+      const logger = deps.logger.child({ view: viewIdFor(disposition), user: userId });
+      // The modal is closed: a refusal reaches the user where they clicked, or in a DM.
+      const reply = replier({ client, logger, userId, channelId: metadata.channelId });
+      await withErrorReply(reply, logger, async () => {
         await disposeLead({
           disposition,
           db: deps.db,
@@ -68,16 +71,7 @@ export function registerDispositionViews(app: App, deps: Deps): void {
           resurfaceAt,
           now,
         });
-      } catch (error) {
-        const text = error instanceof AppError ? error.userMessage : GENERIC_FAILURE;
-        if (!(error instanceof AppError)) deps.logger.error({ err: error }, "disposition failed");
-        // The modal is closed: tell the user where they clicked, or in a DM.
-        await client.chat
-          .postEphemeral({ channel: metadata.channelId ?? userId, user: userId, text })
-          .catch((replyError: unknown) => {
-            deps.logger.error({ err: replyError }, "could not tell the user about a refusal");
-          });
-      }
+      });
     });
   }
 }

@@ -3,9 +3,11 @@ import type { Deps } from "#src/context.ts";
 import { registerDispositionViews } from "#src/slack/listeners/views/disposition.ts";
 import { registerLogTouchView } from "#src/slack/listeners/views/log-touch.ts";
 import { registerOutcomeViews } from "#src/slack/listeners/views/outcome.ts";
+import { registerReassignView } from "#src/slack/listeners/views/reassign.ts";
 
 export function register(app: App, deps: Deps): void {
   registerDispositionViews(app, deps);
   registerLogTouchView(app, deps);
   registerOutcomeViews(app, deps);
+  registerReassignView(app, deps);
 }

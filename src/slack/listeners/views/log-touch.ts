@@ -4,11 +4,11 @@
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { TOUCH_KINDS, type TouchKind } from "#src/domain/touch.ts";
-import { AppError } from "#src/errors.ts";
 import { logTouch } from "#src/services/log-touch.ts";
 import { TOUCH_FIELDS as F } from "#src/slack/blocks/log-touch-modal.ts";
 import { VIEWS } from "#src/slack/ids.ts";
-import { GENERIC_FAILURE } from "#src/slack/reply-errors.ts";
+import { replier } from "#src/slack/replier.ts";
+import { withErrorReply } from "#src/slack/reply-errors.ts";
 import { slackWords } from "#src/slack/text.ts";
 
 export function registerLogTouchView(app: App, deps: Deps): void {
@@ -32,7 +32,9 @@ export function registerLogTouchView(app: App, deps: Deps): void {
       deps.logger.warn({ user: userId }, "log touch modal with unreadable metadata");
       return;
     }
-    try {
+    const logger = deps.logger.child({ view: VIEWS.logTouch, user: userId });
+    const reply = replier({ client, logger, userId, channelId: metadata.channelId });
+    await withErrorReply(reply, logger, async () => {
       await logTouch({
         db: deps.db,
         playbook: deps.playbook.current,
@@ -43,14 +45,6 @@ export function registerLogTouchView(app: App, deps: Deps): void {
         note,
         now: deps.clock.now(),
       });
-    } catch (error) {
-      const text = error instanceof AppError ? error.userMessage : GENERIC_FAILURE;
-      if (!(error instanceof AppError)) deps.logger.error({ err: error }, "log touch failed");
-      await client.chat
-        .postEphemeral({ channel: metadata.channelId ?? userId, user: userId, text })
-        .catch((replyError: unknown) => {
-          deps.logger.error({ err: replyError }, "could not tell the user about a refusal");
-        });
-    }
+    });
   });
 }

@@ -3,7 +3,6 @@
 import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Deps } from "#src/context.ts";
-import { AppError } from "#src/errors.ts";
 import { convertLead } from "#src/services/convert-lead.ts";
 import { releaseLead } from "#src/services/release-lead.ts";
 import {
@@ -13,7 +12,8 @@ import {
   RELEASE_FIELDS as R,
 } from "#src/slack/blocks/outcome-modals.ts";
 import { VIEWS } from "#src/slack/ids.ts";
-import { GENERIC_FAILURE } from "#src/slack/reply-errors.ts";
+import { replier } from "#src/slack/replier.ts";
+import { withErrorReply } from "#src/slack/reply-errors.ts";
 import { slackWords } from "#src/slack/text.ts";
 
 export function registerOutcomeViews(app: App, deps: Deps): void {
@@ -87,16 +87,10 @@ async function recordOutcome(
     deps.logger.warn({ user: userId }, "outcome modal with unreadable metadata");
     return;
   }
-  try {
+  const logger = deps.logger.child({ view: "outcome", user: userId });
+  // The modal is closed: a refusal reaches the user where they clicked, or in a DM.
+  const reply = replier({ client, logger, userId, channelId: metadata.channelId });
+  await withErrorReply(reply, logger, async () => {
     await change(metadata);
-  } catch (error) {
-    const text = error instanceof AppError ? error.userMessage : GENERIC_FAILURE;
-    if (!(error instanceof AppError)) deps.logger.error({ err: error }, "outcome failed");
-    // The modal is closed: tell the user where they clicked, or in a DM.
-    await client.chat
-      .postEphemeral({ channel: metadata.channelId ?? userId, user: userId, text })
-      .catch((replyError: unknown) => {
-        deps.logger.error({ err: replyError }, "could not tell the user about a refusal");
-      });
-  }
+  });
 }

@@ -13,7 +13,7 @@ export const awaySubcommand: Subcommand = {
   usage: "away [until YYYY-MM-DD | off]",
   description: "mark yourself away (no new leads, your offers move on) or back",
   examples: ["/leads away", "/leads away until 2026-12-01", "/leads away off"],
-  async handle({ command, args, respond, deps }) {
+  async handle({ command, args, reply, deps }) {
     const now = deps.clock.now();
     let until: Date | null | undefined;
     const [first, second, ...rest] = args.map((a) => a.toLowerCase());
@@ -41,8 +41,7 @@ export const awaySubcommand: Subcommand = {
       until,
     });
     if (until === null) {
-      await respond({
-        response_type: "ephemeral",
+      await reply({
         text: ":wave: Welcome back: new leads come to you again, at your fair share (no flood of catch-up leads).",
       });
       return;
@@ -56,8 +55,7 @@ export const awaySubcommand: Subcommand = {
     const owned = result.ownedOpen
       ? ` You still own ${result.ownedOpen} open lead${result.ownedOpen === 1 ? "" : "s"}: release the ones that cannot wait, or your manager will be alerted when their SLAs come due.`
       : "";
-    await respond({
-      response_type: "ephemeral",
+    await reply({
       text: `:palm_tree: You are away ${when}: no new leads come to you.${moved}${owned}`,
     });
   },

@@ -27,7 +27,7 @@ export const digestSubcommand: Subcommand = {
   usage: "digest [team|marketing]",
   description: "post the weekly digest now (your team's, another team's, or marketing's)",
   examples: ["digest", "digest na-midmarket", "digest marketing"],
-  async handle({ command, args, respond, deps }) {
+  async handle({ command, args, reply, deps }) {
     const playbook = deps.playbook.current;
     const keys = playbook.teams.map((t) => `\`${t.key}\``).join(", ");
     const wanted = args.join(" ").trim().toLowerCase();
@@ -69,8 +69,7 @@ export const digestSubcommand: Subcommand = {
       now,
     });
     const where = result.channels.map((c) => `<#${c}>`).join(" and ");
-    await respond({
-      response_type: "ephemeral",
+    await reply({
       text: `:white_check_mark: Posting the ${teamKey ? `${safeText(result.report?.title ?? teamKey, 80)} digest` : "marketing digest"} for the last 7 days to ${where}.`,
     });
   },

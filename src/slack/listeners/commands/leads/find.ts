@@ -16,7 +16,7 @@ export const findSubcommand: Subcommand = {
   usage: "find <email | L-1042 | company>",
   description: "one lead with its timeline, or the leads of a company",
   examples: ["/leads find ana@acme.example", "/leads find L-1042", "/leads find acme"],
-  async handle({ args, respond, deps }) {
+  async handle({ args, reply, deps }) {
     // Slack sends an email typed in a command as <mailto:a@b.c|a@b.c>.
     const query = args
       .join(" ")
@@ -35,7 +35,7 @@ export const findSubcommand: Subcommand = {
         : null;
     if (exact) {
       const card = await currentCard(deps, exact.id);
-      await respond({ response_type: "ephemeral", ...card });
+      await reply(card);
       return;
     }
     if (number || query.includes("@")) {
@@ -59,7 +59,7 @@ export const findSubcommand: Subcommand = {
       );
     }
     if (matches.length === 1) {
-      await respond({ response_type: "ephemeral", ...(await currentCard(deps, matches[0]!.id)) });
+      await reply(await currentCard(deps, matches[0]!.id));
       return;
     }
     const lines = matches.slice(0, LIST_MAX).map((l) => {
@@ -76,6 +76,6 @@ export const findSubcommand: Subcommand = {
     const blocks: KnownBlock[] = [
       { type: "section", text: { type: "mrkdwn", text: text.slice(0, 3000) } },
     ];
-    await respond({ response_type: "ephemeral", text: text.slice(0, 3000), blocks });
+    await reply({ text: text.slice(0, 3000), blocks });
   },
 };

@@ -6,8 +6,8 @@ export function helpSubcommand(all: () => Subcommand[]): Subcommand {
     name: "help",
     usage: "help",
     description: "this list",
-    async handle({ respond }) {
-      await respond({ response_type: "ephemeral", ...buildHelpMessage(all()) });
+    async handle({ reply }) {
+      await reply(buildHelpMessage(all()));
     },
   };
 }

@@ -13,6 +13,7 @@ import { reloadSubcommand } from "#src/slack/listeners/commands/leads/reload.ts"
 import { reviewSubcommand } from "#src/slack/listeners/commands/leads/review.ts";
 import { statsSubcommand } from "#src/slack/listeners/commands/leads/stats.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
+import { replier } from "#src/slack/replier.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";
 import { safeText } from "#src/slack/text.ts";
 
@@ -37,18 +38,24 @@ export function registerLeadsCommand(app: App, deps: Deps): void {
     const subcommand = subcommands.find(
       (sub) => sub.name === name.toLowerCase() || sub.aliases?.includes(name.toLowerCase()),
     );
-    await withErrorReply(respond, logger, async () => {
+    const reply = replier({
+      client,
+      logger,
+      userId: command.user_id,
+      respond,
+      channelId: command.channel_id,
+    });
+    await withErrorReply(reply, logger, async () => {
       if (!subcommand) {
-        await respond({
-          response_type: "ephemeral",
-          ...buildHelpMessage(
+        await reply(
+          buildHelpMessage(
             subcommands,
             `:warning: \`${COMMAND} ${safeText(name, 50)}\` is not a Baton command.`,
           ),
-        });
+        );
         return;
       }
-      await subcommand.handle({ command, args, respond, client, deps });
+      await subcommand.handle({ command, args, reply, client, deps });
     });
   });
 }

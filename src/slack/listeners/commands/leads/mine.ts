@@ -9,11 +9,10 @@ export const mineSubcommand: Subcommand = {
   usage: "mine",
   description: "your open leads, stale first, with their buttons (only you see it)",
   examples: ["/leads mine"],
-  async handle({ command, respond, deps }) {
+  async handle({ command, reply, deps }) {
     const leads = await loadReviewLeads(deps.db, { kind: "rep", slackUserId: command.user_id });
     if (leads.length === 0) {
-      await respond({
-        response_type: "ephemeral",
+      await reply({
         text: ":sparkles: You have no open leads. New ones reach you in your team's channel or by DM.",
       });
       return;
@@ -28,7 +27,7 @@ export const mineSubcommand: Subcommand = {
         layouts.length,
         deps.clock.now(),
       );
-      await respond({ response_type: "ephemeral", ...page });
+      await reply(page);
     }
   },
 };

@@ -12,7 +12,7 @@ export const recallSubcommand: Subcommand = {
   usage: "recall <L-1042|email> nurture|reoffer [note]",
   description: "take a neglected lead back to nurture or offer it again (marketers)",
   examples: ["/leads recall L-1042 nurture Untouched for 3 weeks", "/leads recall L-1042 reoffer"],
-  async handle({ command, args, respond, deps }) {
+  async handle({ command, args, reply, deps }) {
     const [ref, action, ...note] = args;
     const verb = action?.toLowerCase();
     if (!ref || (verb !== "nurture" && verb !== "reoffer")) {
@@ -29,8 +29,7 @@ export const recallSubcommand: Subcommand = {
       note: note.join(" "),
       now: deps.clock.now(),
     });
-    await respond({
-      response_type: "ephemeral",
+    await reply({
       text: `:rewind: L-${result.number} is ${verb === "nurture" ? "back in nurture" : "offered again"}${result.owner ? `; <@${result.owner}> has been told` : ""}.`,
     });
   },

@@ -9,7 +9,7 @@ export const reloadSubcommand: Subcommand = {
   name: "reload",
   usage: "reload",
   description: "re-read the playbook (admins)",
-  async handle({ command, respond, deps }) {
+  async handle({ command, reply, deps }) {
     if (!deps.playbook.current.admins.includes(command.user_id)) {
       throw new AppError(
         "forbidden",
@@ -19,8 +19,7 @@ export const reloadSubcommand: Subcommand = {
     const result = await deps.playbook.reload();
     if (!result.ok) {
       deps.logger.warn({ problems: result.error.problems }, "playbook reload refused");
-      await respond({
-        response_type: "ephemeral",
+      await reply({
         text: safeText(
           `:x: The playbook was not reloaded: the previous one stays in force.\n${result.error.problems.map((p) => `• ${p}`).join("\n")}`,
           3000,
@@ -48,8 +47,7 @@ export const reloadSubcommand: Subcommand = {
     const removed = sync.removedMembers.length
       ? `\nNo longer in a team: ${sync.removedMembers.map((m) => `<@${m.user}> (${m.team})`).join(", ")}.`
       : "";
-    await respond({
-      response_type: "ephemeral",
+    await reply({
       text: `:white_check_mark: Playbook reloaded: ${sync.teams} teams, ${sync.reps} people.${removed}`,
     });
   },

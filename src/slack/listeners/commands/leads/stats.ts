@@ -65,7 +65,7 @@ export const statsSubcommand: Subcommand = {
   usage: "stats [7d|30d|quarter] [by source|campaign|rep|team]",
   description: "how leads received in the period were worked and converted",
   examples: ["stats 30d by campaign", "stats quarter by rep"],
-  async handle({ args, respond, deps }) {
+  async handle({ args, reply, deps }) {
     const query = parseStatsArgs(args);
     const to = deps.clock.now();
     const period = PERIODS[query.period]!;
@@ -107,8 +107,7 @@ export const statsSubcommand: Subcommand = {
         text: { type: "mrkdwn", text: safeTextKeepingCode(body) },
       });
     }
-    await respond({
-      response_type: "ephemeral",
+    await reply({
       text: `Leads received in ${period.label}: ${summary.received}, converted ${summary.converted}.`,
       blocks,
     });

@@ -1,13 +1,15 @@
-import type { RespondFn, SlashCommand } from "@slack/bolt";
+import type { SlashCommand } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Deps } from "#src/context.ts";
 import type { SubcommandHelp } from "#src/slack/blocks/help-message.ts";
+import type { Reply } from "#src/slack/replier.ts";
 
 export interface SubcommandInput {
   command: SlashCommand;
   /** The words after the subcommand name. */
   args: string[];
-  respond: RespondFn;
+  /** Answers the person who typed the command, and only them. */
+  reply: Reply;
   client: WebClient;
   deps: Deps;
 }
