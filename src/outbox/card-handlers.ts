@@ -4,7 +4,6 @@
 
 import { generateBrief } from "#src/ai/brief.ts";
 import type { Deps } from "#src/context.ts";
-import { describeOpportunity } from "#src/domain/opportunity.ts";
 import { enqueue, type Handlers, parsePayload } from "#src/outbox/messages.ts";
 import { type GroupDelivery, Undeliverable } from "#src/outbox/outbox-worker.ts";
 import {
@@ -13,26 +12,20 @@ import {
   findMessage,
   type SlackSender,
 } from "#src/outbox/slack-handlers.ts";
+import { loadCardView } from "#src/read-models/lead-card.ts";
 import { loadHome } from "#src/services/app-home.ts";
 import { currentLayout, loadBurstLeads, loadLeadsById } from "#src/services/review.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
 import { buildAppHome } from "#src/slack/blocks/app-home.ts";
 import { BURST_PAGE_SIZE, renderBurstPage } from "#src/slack/blocks/burst.ts";
-import {
-  buildLeadCard,
-  type LeadCardView,
-  parseScoreBreakdown,
-  parseTrigger,
-} from "#src/slack/blocks/lead-card.ts";
-import { type Brief, buildDeterministicBrief } from "#src/slack/blocks/lead-summary.ts";
+import { buildLeadCard } from "#src/slack/blocks/lead-card.ts";
+import { buildDeterministicBrief } from "#src/slack/blocks/lead-summary.ts";
 import { renderReviewPage } from "#src/slack/blocks/review.ts";
-
-const NINETY_DAYS = 90 * 86_400_000;
 
 /** The lead's card as it is now (also shown by `/leads find`). */
 export async function currentCard(deps: Deps, leadId: string) {
   const now = deps.clock.now();
-  const view = await loadCardView(deps, leadId, now);
+  const view = await loadCardView(deps.db, leadId, now);
   const team = deps.playbook.current.teams.find((t) => t.key === view.teamKey);
   return buildLeadCard(view.card, {
     now,
@@ -82,7 +75,7 @@ export function cardHandlers(deps: Deps, sender: SlackSender): Handlers {
       }),
     "lead.brief": async ({ leadId }) => {
       const now = deps.clock.now();
-      const view = await loadCardView(deps, leadId, now);
+      const view = await loadCardView(deps.db, leadId, now);
       if (view.aiBrief) return { skipped: "already has an AI brief" };
       const outcome = await generateBrief(deps.config.openai, view.card, now);
       if (!outcome.ok) {
@@ -230,50 +223,6 @@ async function postCardUnderBurst(
     threadOf: { leadId, kind: "burst" },
     record: { leadId, kind: "card" },
   });
-}
-
-async function loadCardView(
-  deps: Deps,
-  leadId: string,
-  now: Date,
-): Promise<{ card: LeadCardView; teamKey?: string; aiBrief?: Brief }> {
-  const lead = await deps.db.prisma.lead.findUniqueOrThrow({
-    where: { id: leadId },
-    include: {
-      owner: { select: { slackUserId: true } },
-      offeredTo: { select: { slackUserId: true } },
-      team: { select: { key: true, mode: true } },
-      activities: {
-        where: { occurredAt: { gte: new Date(now.getTime() - NINETY_DAYS) } },
-        orderBy: { occurredAt: "desc" },
-        take: 500,
-      },
-    },
-  });
-  return {
-    teamKey: lead.team?.key,
-    aiBrief: parseBrief(lead.aiBrief),
-    card: {
-      ...lead,
-      scoreBreakdown: parseScoreBreakdown(lead.scoreBreakdown),
-      trigger: parseTrigger(lead.trigger),
-      teamMode: lead.team?.mode === "ASSIGN" ? "assign" : "claim",
-      ownerSlackId: lead.owner?.slackUserId,
-      offeredToSlackId: lead.offeredTo?.slackUserId,
-      opportunity: describeOpportunity({
-        amount: lead.opportunityAmount?.toString(),
-        opportunityId: lead.opportunityId ?? undefined,
-      }),
-      activities: lead.activities,
-    },
-  };
-}
-
-function parseBrief(raw: unknown): Brief | undefined {
-  const brief = raw as Brief | null | undefined;
-  if (!brief || !Array.isArray(brief.lines) || brief.lines.length !== 3) return undefined;
-  if (typeof brief.opener !== "string") return undefined;
-  return { lines: brief.lines, opener: brief.opener, ai: true };
 }
 
 /** Review pages posted in the last two weeks that show this lead are redrawn too. */

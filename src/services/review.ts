@@ -2,9 +2,9 @@
 // pages posted to a channel, kept so a lead changed during the meeting updates its page.
 import type { Database } from "#src/db/database.ts";
 import type { Prisma } from "#src/db/generated/client.ts";
+import { parseTrigger } from "#src/read-models/lead-card.ts";
 import { leadName } from "#src/read-models/lead-label.ts";
 import type { BurstLead } from "#src/slack/blocks/burst.ts";
-import { parseTrigger } from "#src/slack/blocks/lead-card.ts";
 import type { ReviewLead, ReviewPageLayout } from "#src/slack/blocks/review.ts";
 
 const OPEN = ["QUALIFIED", "OFFERED", "CLAIMED", "WORKING"] as const;

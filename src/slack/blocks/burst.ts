@@ -6,7 +6,7 @@
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
 import type { LeadStatus } from "#src/db/generated/enums.ts";
 import { humanize } from "#src/domain/scoring.ts";
-import type { LeadTrigger } from "#src/slack/blocks/lead-card.ts";
+import type { LeadTrigger } from "#src/read-models/lead-card.ts";
 import { ACTIONS } from "#src/slack/ids.ts";
 import { safeMrkdwn, safeText } from "#src/slack/text.ts";
 
