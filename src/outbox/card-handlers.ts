@@ -12,9 +12,10 @@ import {
   findMessage,
   type SlackSender,
 } from "#src/outbox/slack-handlers.ts";
+import { loadHome } from "#src/read-models/app-home.ts";
+import { loadBurstLeads } from "#src/read-models/burst-leads.ts";
 import { loadCardView } from "#src/read-models/lead-card.ts";
-import { loadHome } from "#src/services/app-home.ts";
-import { currentLayout, loadBurstLeads, loadLeadsById } from "#src/services/review.ts";
+import { currentLayout, loadLeadsById } from "#src/read-models/review-leads.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
 import { buildAppHome } from "#src/slack/blocks/app-home.ts";
 import { BURST_PAGE_SIZE, renderBurstPage } from "#src/slack/blocks/burst.ts";

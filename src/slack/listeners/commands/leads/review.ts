@@ -4,7 +4,7 @@
 import { ErrorCode } from "@slack/web-api";
 import { AppError } from "#src/errors.ts";
 import type { Playbook, PlaybookTeam } from "#src/playbook/schema.ts";
-import { loadReviewLeads, type ReviewScope, storedLayout } from "#src/services/review.ts";
+import { loadReviewLeads, type ReviewScope, storedLayout } from "#src/read-models/review-leads.ts";
 import { groupForReview, paginateReview, renderReviewPage } from "#src/slack/blocks/review.ts";
 import { COMMAND } from "#src/slack/ids.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
