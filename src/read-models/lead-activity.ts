@@ -2,6 +2,7 @@
 // fall in the 90 days the card and the briefs look back on, and which says most about intent.
 // Shared by the card, the deterministic brief, the activity replies and the AI brief; the words
 // are plain text, and each surface escapes and decorates them itself.
+import type { Database } from "#src/db/database.ts";
 import { humanize } from "#src/domain/scoring.ts";
 
 /** One interaction, as stored in `Activity`. */
@@ -118,6 +119,29 @@ export function strongestActivity(
     if (!best || weight > best.weight) best = { activity, weight };
   }
   return best?.activity;
+}
+
+/**
+ * What a reply about new activity tells: the activities it announces (or, for messages queued
+ * before their ids were sent, the latest `count`, at most 50) and the lead's owner.
+ */
+export async function loadNewActivities(
+  db: Database,
+  leadId: string,
+  news: { count: number; ids?: string[] },
+): Promise<{ ownerSlackId?: string; activities: LeadActivityView[] }> {
+  const lead = await db.prisma.lead.findUniqueOrThrow({
+    where: { id: leadId },
+    include: {
+      owner: { select: { slackUserId: true } },
+      activities: {
+        ...(news.ids ? { where: { id: { in: news.ids } } } : {}),
+        orderBy: { createdAt: "desc" },
+        take: Math.max(1, Math.min(news.count, 50)),
+      },
+    },
+  });
+  return { ownerSlackId: lead.owner?.slackUserId, activities: lead.activities };
 }
 
 /** "acme.com/pricing" for a URL, or the text itself when it is not one. */
