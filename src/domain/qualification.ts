@@ -1,5 +1,5 @@
 // When does a lead become ready for sales? Pure: decided from its state, score and signals.
-import type { LeadStatus } from "#src/db/generated/enums.ts";
+import type { LeadStatus } from "#src/domain/lifecycle.ts";
 
 export interface QualificationInput {
   status: LeadStatus;

@@ -2,8 +2,8 @@
 // business hours. The sweep (issue #5) stores the next step's due time on the lead, so it
 // reads only leads that are due, and records each step once per offer cycle.
 
-import type { LeadStatus } from "#src/db/generated/enums.ts";
 import { addBusinessDuration } from "#src/domain/business-hours.ts";
+import type { LeadStatus } from "#src/domain/lifecycle.ts";
 import type { BusinessHours, SlaPolicy } from "#src/playbook/schema.ts";
 
 export type SlaStage =
