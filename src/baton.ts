@@ -58,46 +58,17 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
   const { config, logger } = options;
   const metrics = options.metrics ?? createMetrics();
   const readiness: Readiness = { stopping: false };
-  // Shutdown in three phases: stop taking work, finish in-flight work, close the database.
-  type Step = { name: string; run: () => Promise<void> };
-  const phases = { intake: [] as Step[], work: [] as Step[], storage: [] as Step[] };
-  const shutdown = async () => {
-    readiness.stopping = true;
-    for (const step of [...phases.intake, ...phases.work, ...phases.storage]) {
-      await step.run().catch((error: unknown) => {
-        logger.error({ err: error, step: step.name }, "shutdown step failed");
-      });
-    }
-  };
+  const shutdown = shutdownInPhases(logger, readiness);
 
   try {
     // The port comes first: a port in use fails in a second, and /healthz answers while a
     // long migration runs (so an orchestrator does not kill a replica that is migrating).
     const playbook = options.playbook ?? (await openPlaybook(config.playbookPath));
-    const http = createHttpServer(logger, metrics);
-    registerHealthRoutes(http, metrics, readiness);
-    let slackListener: SlackApp["httpListener"];
-    const ackGate = new AckGate();
-    http.mount(SLACK_EVENTS_PATH, (req, res) => {
-      ackGate.arrived();
-      if (slackListener) slackListener(req, res);
-      else sendJson(res, 503, { error: "starting" });
-    });
-    // Intake answers 503 + Retry-After until its routes are registered below: a client (or a
-    // load balancer's retry) tries again, where a 404 would tell it the URL is wrong.
-    const releaseIntake = http.hold("/api/", "Baton is starting. Retry shortly.");
-    const port = await http.listen(config.http.port, config.http.host);
-    phases.intake.push({ name: "http", run: () => http.close(config.shutdownTimeoutMs) });
+    const front = await serveHttp(config, logger, metrics, readiness);
+    const { http, port } = front;
+    shutdown.add("intake", "http", () => http.close(config.shutdownTimeoutMs));
 
-    const db = options.db ?? (await openDatabase(config.database, logger));
-    if (!options.db) phases.storage.push({ name: "database", run: () => db.close() });
-    logger.info({ database: db.kind, location: db.location }, "database opened");
-    await migrate(db, config, logger);
-    const sync = await syncPlaybook(db, playbook.current);
-    logger.info(
-      { teams: sync.teams, people: sync.reps, removed: sync.removedMembers.length },
-      `playbook ${playbook.path} in force`,
-    );
+    const db = await openStorage(options, playbook, shutdown);
     readiness.db = db;
 
     const slackStatus = new SlackStatus(config.slack.botToken, config.slack.apiUrl, logger);
@@ -111,46 +82,25 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       clock: options.clock ?? systemClock,
       metrics,
       playbook,
-      ackGate,
+      ackGate: front.ackGate,
     };
     registerIntakeRoutes(http, deps);
-    releaseIntake();
+    front.releaseIntake();
     const slack = createSlackApp(deps, slackStatus.identity);
-    const delivery = deliveryClient(config, logger);
-    const sender = slackSender(db, delivery, new Pacer());
-    const outbox = new OutboxWorker({
-      db,
-      logger: logger.child({ component: "outbox" }),
-      clock: deps.clock,
-      handlers: handlersFor({
-        ...slackHandlers(sender),
-        ...cardHandlers(deps, sender),
-        ...webhookHandler(config.webhooks, () => deps.clock.now()),
-        ...leadHandlers(deps, sender),
-        ...digestHandlers(delivery, sender),
-      }),
-      groups: [cardBurst(deps, sender)],
-      gate: ackGate,
-    });
+    const outbox = createOutbox(deps);
     deps.wakeOutbox = () => outbox.wake();
     const digests = new DigestScheduler(deps, { onSent: () => outbox.wake() });
     const sla = new SlaScheduler(deps, { onFired: () => outbox.wake() });
     const workers: Worker[] = [digests, sla, outbox];
 
     await slack.start();
-    slackListener = slack.httpListener;
-    phases.intake.push({ name: "slack", run: () => slack.stop(config.shutdownTimeoutMs) });
+    front.attachSlack(slack.httpListener);
+    shutdown.add("intake", "slack", () => slack.stop(config.shutdownTimeoutMs));
     for (const worker of workers) {
       worker.start();
-      phases.work.push({ name: worker.name, run: () => worker.stop() });
+      shutdown.add("work", worker.name, () => worker.stop());
     }
-
-    logger.info(
-      { port, host: config.http.host, slackMode: config.slack.mode },
-      config.slack.mode === "http"
-        ? `Baton is ready: Slack requests on http://${config.http.host}:${port}${SLACK_EVENTS_PATH}`
-        : `Baton is ready: connected to Slack in Socket Mode; health on http://${config.http.host}:${port}/readyz`,
-    );
+    logReady(config, logger, port);
 
     let stopped: Promise<void> | undefined;
     return {
@@ -164,16 +114,118 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       stop() {
         stopped ??= (async () => {
           logger.info("shutting down: finishing in-flight work");
-          await shutdown();
+          await shutdown.run();
           logger.info("stopped");
         })();
         return stopped;
       },
     };
   } catch (error) {
-    await shutdown();
+    await shutdown.run();
     throw error;
   }
+}
+
+type ShutdownPhase = "intake" | "work" | "storage";
+
+/** Shutdown in three phases: stop taking work, finish in-flight work, close the database. */
+function shutdownInPhases(logger: Logger, readiness: Readiness) {
+  const steps: Record<ShutdownPhase, { name: string; run: () => Promise<void> }[]> = {
+    intake: [],
+    work: [],
+    storage: [],
+  };
+  return {
+    add(phase: ShutdownPhase, name: string, run: () => Promise<void>): void {
+      steps[phase].push({ name, run });
+    },
+    async run(): Promise<void> {
+      readiness.stopping = true;
+      for (const step of [...steps.intake, ...steps.work, ...steps.storage]) {
+        await step.run().catch((error: unknown) => {
+          logger.error({ err: error, step: step.name }, "shutdown step failed");
+        });
+      }
+    },
+  };
+}
+
+/**
+ * The HTTP server, listening before anything else is ready: Slack's requests are answered 503
+ * until `attachSlack`, and intake is held until `releaseIntake`.
+ */
+async function serveHttp(config: Config, logger: Logger, metrics: Metrics, readiness: Readiness) {
+  const http = createHttpServer(logger, metrics);
+  registerHealthRoutes(http, metrics, readiness);
+  let slackListener: SlackApp["httpListener"];
+  const ackGate = new AckGate();
+  http.mount(SLACK_EVENTS_PATH, (req, res) => {
+    ackGate.arrived();
+    if (slackListener) slackListener(req, res);
+    else sendJson(res, 503, { error: "starting" });
+  });
+  // Intake answers 503 + Retry-After until its routes are registered: a client (or a load
+  // balancer's retry) tries again, where a 404 would tell it the URL is wrong.
+  const releaseIntake = http.hold("/api/", "Baton is starting. Retry shortly.");
+  const port = await http.listen(config.http.port, config.http.host);
+  return {
+    http,
+    port,
+    ackGate,
+    releaseIntake,
+    attachSlack(listener: SlackApp["httpListener"]): void {
+      slackListener = listener;
+    },
+  };
+}
+
+/** The database, opened (unless given), migrated, and holding the playbook's teams and people. */
+async function openStorage(
+  options: BatonOptions,
+  playbook: PlaybookStore,
+  shutdown: ReturnType<typeof shutdownInPhases>,
+): Promise<Database> {
+  const { config, logger } = options;
+  const db = options.db ?? (await openDatabase(config.database, logger));
+  if (!options.db) shutdown.add("storage", "database", () => db.close());
+  logger.info({ database: db.kind, location: db.location }, "database opened");
+  await migrate(db, config, logger);
+  const sync = await syncPlaybook(db, playbook.current);
+  logger.info(
+    { teams: sync.teams, people: sync.reps, removed: sync.removedMembers.length },
+    `playbook ${playbook.path} in force`,
+  );
+  return db;
+}
+
+/** The outbox worker with every handler, delivering to Slack through one paced sender. */
+function createOutbox(deps: Deps): OutboxWorker {
+  const { config, logger, db } = deps;
+  const delivery = deliveryClient(config, logger);
+  const sender = slackSender(db, delivery, new Pacer());
+  return new OutboxWorker({
+    db,
+    logger: logger.child({ component: "outbox" }),
+    clock: deps.clock,
+    handlers: handlersFor({
+      ...slackHandlers(sender),
+      ...cardHandlers(deps, sender),
+      ...webhookHandler(config.webhooks, () => deps.clock.now()),
+      ...leadHandlers(deps, sender),
+      ...digestHandlers(delivery, sender),
+    }),
+    groups: [cardBurst(deps, sender)],
+    gate: deps.ackGate,
+  });
+}
+
+function logReady(config: Config, logger: Logger, port: number): void {
+  logger.info(
+    { port, host: config.http.host, slackMode: config.slack.mode },
+    config.slack.mode === "http"
+      ? `Baton is ready: Slack requests on http://${config.http.host}:${port}${SLACK_EVENTS_PATH}`
+      : `Baton is ready: connected to Slack in Socket Mode; health on http://${config.http.host}:${port}/readyz`,
+  );
 }
 
 /** The Web API client the outbox delivers with: the outbox owns retries and rate limits. */

@@ -5,8 +5,9 @@
 import OpenAI from "openai";
 import { z } from "zod";
 import type { Config } from "#src/config.ts";
-import type { LeadCardView } from "#src/slack/blocks/lead-card.ts";
-import { type Brief, describeActivity } from "#src/slack/blocks/lead-summary.ts";
+import { describeActivity } from "#src/read-models/lead-activity.ts";
+import type { Brief } from "#src/read-models/lead-brief.ts";
+import type { LeadCardView } from "#src/read-models/lead-card.ts";
 
 const answerSchema = z.object({
   lines: z.tuple([

@@ -1,11 +1,10 @@
 // Lead cards: built when delivered, from the lead as it is then, so a queued card never shows
 // a stale state. Posted to the team channel (claim mode) or to the offered rep by DM, and
-// updated in place after every change.
+// updated in place after every change, with the review pages and Home tabs that show the lead.
 
 import { generateBrief } from "#src/ai/brief.ts";
 import type { Deps } from "#src/context.ts";
-import { describeOpportunity } from "#src/domain/opportunity.ts";
-import { enqueue, type Handlers, parsePayload } from "#src/outbox/messages.ts";
+import { enqueue, type Handlers, type Payload, parsePayload } from "#src/outbox/messages.ts";
 import { type GroupDelivery, Undeliverable } from "#src/outbox/outbox-worker.ts";
 import {
   classifySlackErrors,
@@ -13,151 +12,141 @@ import {
   findMessage,
   type SlackSender,
 } from "#src/outbox/slack-handlers.ts";
-import { loadHome } from "#src/services/app-home.ts";
-import { currentLayout, loadBurstLeads, loadLeadsById } from "#src/services/review.ts";
+import { loadHome } from "#src/read-models/app-home.ts";
+import { loadBurstLeads } from "#src/read-models/burst-leads.ts";
+import { loadNewActivities } from "#src/read-models/lead-activity.ts";
+import { loadCardView } from "#src/read-models/lead-card.ts";
+import { currentLayout, loadLeadsById } from "#src/read-models/review-leads.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
 import { buildAppHome } from "#src/slack/blocks/app-home.ts";
 import { BURST_PAGE_SIZE, renderBurstPage } from "#src/slack/blocks/burst.ts";
-import {
-  buildLeadCard,
-  type LeadCardView,
-  parseScoreBreakdown,
-  parseTrigger,
-} from "#src/slack/blocks/lead-card.ts";
-import { type Brief, buildDeterministicBrief } from "#src/slack/blocks/lead-summary.ts";
 import { renderReviewPage } from "#src/slack/blocks/review.ts";
+import { currentCard } from "#src/slack/current-card.ts";
 
-const NINETY_DAYS = 90 * 86_400_000;
+export function cardHandlers(deps: Deps, sender: SlackSender): Handlers {
+  return {
+    "lead.card.post": ({ leadId, channel }) =>
+      classifySlackErrors(() => postCard(deps, sender, leadId, channel)),
+    "lead.card.dm": ({ leadId, user }) =>
+      classifySlackErrors(() => sendCardByDm(deps, sender, leadId, user)),
+    "lead.card.update": ({ leadId }) => classifySlackErrors(() => updateCard(deps, sender, leadId)),
+    "lead.activity": (payload) =>
+      classifySlackErrors(() => replyWithActivity(deps, sender, payload)),
+    "lead.brief": ({ leadId }) => addAiBrief(deps, leadId),
+    "home.publish": ({ user }) => classifySlackErrors(() => publishHome(deps, sender, user)),
+    "review.update": ({ pageId }) =>
+      classifySlackErrors(() => redrawReviewPage(deps, sender, pageId)),
+  };
+}
 
-/** The lead's card as it is now (also shown by `/leads find`). */
-export async function currentCard(deps: Deps, leadId: string) {
-  const now = deps.clock.now();
-  const view = await loadCardView(deps, leadId, now);
-  const team = deps.playbook.current.teams.find((t) => t.key === view.teamKey);
-  return buildLeadCard(view.card, {
-    now,
-    timeZone: team?.timezone ?? deps.playbook.current.timezone,
-    brief: view.aiBrief ?? buildDeterministicBrief(view.card, now),
+async function postCard(deps: Deps, sender: SlackSender, leadId: string, channel: string) {
+  return sender.post(channel, {
+    ...(await currentCard(deps, leadId)),
+    record: { leadId, kind: "card" },
   });
 }
 
-export function cardHandlers(deps: Deps, sender: SlackSender): Handlers {
-  const card = (leadId: string) => currentCard(deps, leadId);
-  return {
-    "lead.card.post": ({ leadId, channel }) =>
-      classifySlackErrors(async () =>
-        sender.post(channel, { ...(await card(leadId)), record: { leadId, kind: "card" } }),
-      ),
-    "lead.card.dm": ({ leadId, user }) =>
-      classifySlackErrors(async () => {
-        const sent = await sender.dm(user, {
-          ...(await card(leadId)),
-          record: { leadId, kind: "card" },
-        });
-        await enqueueHomeRefresh(deps, leadId);
-        return sent;
+async function sendCardByDm(deps: Deps, sender: SlackSender, leadId: string, user: string) {
+  const sent = await sender.dm(user, {
+    ...(await currentCard(deps, leadId)),
+    record: { leadId, kind: "card" },
+  });
+  await enqueueHomeRefresh(deps, leadId);
+  return sent;
+}
+
+async function updateCard(deps: Deps, sender: SlackSender, leadId: string) {
+  await enqueueReviewUpdates(deps, leadId);
+  await enqueueHomeRefresh(deps, leadId);
+  if (!(await findMessage(deps.db, leadId, "card"))) {
+    const burst = await findBurstSummary(deps.db, leadId);
+    if (burst) return postCardUnderBurst(deps, sender, burst.channelId, leadId);
+  }
+  return sender.update({ leadId, kind: "card", ...(await currentCard(deps, leadId)) });
+}
+
+async function replyWithActivity(
+  deps: Deps,
+  sender: SlackSender,
+  { leadId, activities, activityIds }: Payload<"lead.activity">,
+) {
+  const news = await loadNewActivities(deps.db, leadId, { count: activities, ids: activityIds });
+  const reply = buildActivityReply(news.activities, {
+    now: deps.clock.now(),
+    ownerSlackId: news.ownerSlackId,
+    timeZone: deps.playbook.current.timezone,
+  });
+  const card =
+    (await findMessage(deps.db, leadId, "card")) ?? (await findBurstSummary(deps.db, leadId));
+  if (!card) return { skipped: "no card to reply under" };
+  return sender.post(card.channelId, { ...reply, threadOf: { leadId, kind: "card" } });
+}
+
+async function addAiBrief(deps: Deps, leadId: string) {
+  const now = deps.clock.now();
+  const view = await loadCardView(deps.db, leadId, now);
+  if (view.aiBrief) return { skipped: "already has an AI brief" };
+  const outcome = await generateBrief(deps.config.openai, view.card, now);
+  if (!outcome.ok) {
+    // The deterministic brief stays on the card; nothing to retry for a lead's brief.
+    if (outcome.reason !== "no_key") {
+      deps.logger.warn(
+        { leadId, reason: outcome.reason, detail: outcome.detail },
+        "AI brief not added",
+      );
+    }
+    return { skipped: outcome.reason };
+  }
+  // A lead listed on a burst summary has no card yet: the brief waits for its claim.
+  const onlyInBurst =
+    !(await findMessage(deps.db, leadId, "card")) && !!(await findBurstSummary(deps.db, leadId));
+  await deps.db.prisma.$transaction(async (tx) => {
+    await tx.lead.update({
+      where: { id: leadId },
+      data: { aiBrief: JSON.parse(JSON.stringify(outcome.brief)), aiBriefAt: now },
+    });
+    if (!onlyInBurst) {
+      await enqueue(tx, "lead.card.update", { leadId }, { now, orderingKey: leadId });
+    }
+  });
+  return { brief: "added" };
+}
+
+async function publishHome(deps: Deps, sender: SlackSender, user: string) {
+  const now = deps.clock.now();
+  return sender.publishHome(user, buildAppHome(await loadHome(deps, user, now), now));
+}
+
+async function redrawReviewPage(deps: Deps, sender: SlackSender, pageId: string) {
+  const page = await deps.db.prisma.reviewPage.findUnique({ where: { id: pageId } });
+  if (!page) return { skipped: "no such review page" };
+  if (page.scope.startsWith("burst:")) {
+    return sender.updateMessage(
+      page.channelId,
+      page.ts,
+      renderBurstPage({
+        teamName: page.title,
+        total: page.total,
+        page: page.page,
+        pages: page.pages,
+        leads: await loadBurstLeads(deps.db, page.leadIds),
       }),
-    "lead.activity": ({ leadId, activities, activityIds }) =>
-      classifySlackErrors(async () => {
-        const lead = await deps.db.prisma.lead.findUniqueOrThrow({
-          where: { id: leadId },
-          include: {
-            owner: { select: { slackUserId: true } },
-            activities: {
-              ...(activityIds ? { where: { id: { in: activityIds } } } : {}),
-              orderBy: { createdAt: "desc" },
-              take: Math.max(1, Math.min(activities, 50)),
-            },
-          },
-        });
-        const reply = buildActivityReply(lead.activities, {
-          now: deps.clock.now(),
-          ownerSlackId: lead.owner?.slackUserId,
-          timeZone: deps.playbook.current.timezone,
-        });
-        const card =
-          (await findMessage(deps.db, leadId, "card")) ?? (await findBurstSummary(deps.db, leadId));
-        if (!card) return { skipped: "no card to reply under" };
-        return sender.post(card.channelId, { ...reply, threadOf: { leadId, kind: "card" } });
-      }),
-    "lead.brief": async ({ leadId }) => {
-      const now = deps.clock.now();
-      const view = await loadCardView(deps, leadId, now);
-      if (view.aiBrief) return { skipped: "already has an AI brief" };
-      const outcome = await generateBrief(deps.config.openai, view.card, now);
-      if (!outcome.ok) {
-        // The deterministic brief stays on the card; nothing to retry for a lead's brief.
-        if (outcome.reason !== "no_key") {
-          deps.logger.warn(
-            { leadId, reason: outcome.reason, detail: outcome.detail },
-            "AI brief not added",
-          );
-        }
-        return { skipped: outcome.reason };
-      }
-      // A lead listed on a burst summary has no card yet: the brief waits for its claim.
-      const onlyInBurst =
-        !(await findMessage(deps.db, leadId, "card")) &&
-        !!(await findBurstSummary(deps.db, leadId));
-      await deps.db.prisma.$transaction(async (tx) => {
-        await tx.lead.update({
-          where: { id: leadId },
-          data: { aiBrief: JSON.parse(JSON.stringify(outcome.brief)), aiBriefAt: now },
-        });
-        if (!onlyInBurst) {
-          await enqueue(tx, "lead.card.update", { leadId }, { now, orderingKey: leadId });
-        }
-      });
-      return { brief: "added" };
-    },
-    "home.publish": ({ user }) =>
-      classifySlackErrors(async () => {
-        const now = deps.clock.now();
-        return sender.publishHome(user, buildAppHome(await loadHome(deps, user, now), now));
-      }),
-    "review.update": ({ pageId }) =>
-      classifySlackErrors(async () => {
-        const page = await deps.db.prisma.reviewPage.findUnique({ where: { id: pageId } });
-        if (!page) return { skipped: "no such review page" };
-        if (page.scope.startsWith("burst:")) {
-          return sender.updateMessage(
-            page.channelId,
-            page.ts,
-            renderBurstPage({
-              teamName: page.title,
-              total: page.total,
-              page: page.page,
-              pages: page.pages,
-              leads: await loadBurstLeads(deps.db, page.leadIds),
-            }),
-          );
-        }
-        const leads = await loadLeadsById(deps.db, page.leadIds);
-        const layout = currentLayout(
-          page.layout as { key: string; continued: boolean; leadIds: string[] }[],
-          leads,
-        );
-        const rendered = renderReviewPage(
-          page.title,
-          page.total,
-          layout,
-          page.page,
-          page.pages,
-          deps.clock.now(),
-        );
-        return sender.updateMessage(page.channelId, page.ts, rendered);
-      }),
-    "lead.card.update": ({ leadId }) =>
-      classifySlackErrors(async () => {
-        await enqueueReviewUpdates(deps, leadId);
-        await enqueueHomeRefresh(deps, leadId);
-        if (!(await findMessage(deps.db, leadId, "card"))) {
-          const burst = await findBurstSummary(deps.db, leadId);
-          if (burst) return postCardUnderBurst(deps, sender, burst.channelId, leadId);
-        }
-        return sender.update({ leadId, kind: "card", ...(await card(leadId)) });
-      }),
-  };
+    );
+  }
+  const leads = await loadLeadsById(deps.db, page.leadIds);
+  const layout = currentLayout(
+    page.layout as { key: string; continued: boolean; leadIds: string[] }[],
+    leads,
+  );
+  const rendered = renderReviewPage(
+    page.title,
+    page.total,
+    layout,
+    page.page,
+    page.pages,
+    deps.clock.now(),
+  );
+  return sender.updateMessage(page.channelId, page.ts, rendered);
 }
 
 /**
@@ -230,50 +219,6 @@ async function postCardUnderBurst(
     threadOf: { leadId, kind: "burst" },
     record: { leadId, kind: "card" },
   });
-}
-
-async function loadCardView(
-  deps: Deps,
-  leadId: string,
-  now: Date,
-): Promise<{ card: LeadCardView; teamKey?: string; aiBrief?: Brief }> {
-  const lead = await deps.db.prisma.lead.findUniqueOrThrow({
-    where: { id: leadId },
-    include: {
-      owner: { select: { slackUserId: true } },
-      offeredTo: { select: { slackUserId: true } },
-      team: { select: { key: true, mode: true } },
-      activities: {
-        where: { occurredAt: { gte: new Date(now.getTime() - NINETY_DAYS) } },
-        orderBy: { occurredAt: "desc" },
-        take: 500,
-      },
-    },
-  });
-  return {
-    teamKey: lead.team?.key,
-    aiBrief: parseBrief(lead.aiBrief),
-    card: {
-      ...lead,
-      scoreBreakdown: parseScoreBreakdown(lead.scoreBreakdown),
-      trigger: parseTrigger(lead.trigger),
-      teamMode: lead.team?.mode === "ASSIGN" ? "assign" : "claim",
-      ownerSlackId: lead.owner?.slackUserId,
-      offeredToSlackId: lead.offeredTo?.slackUserId,
-      opportunity: describeOpportunity({
-        amount: lead.opportunityAmount?.toString(),
-        opportunityId: lead.opportunityId ?? undefined,
-      }),
-      activities: lead.activities,
-    },
-  };
-}
-
-function parseBrief(raw: unknown): Brief | undefined {
-  const brief = raw as Brief | null | undefined;
-  if (!brief || !Array.isArray(brief.lines) || brief.lines.length !== 3) return undefined;
-  if (typeof brief.opener !== "string") return undefined;
-  return { lines: brief.lines, opener: brief.opener, ai: true };
 }
 
 /** Review pages posted in the last two weeks that show this lead are redrawn too. */

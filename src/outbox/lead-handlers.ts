@@ -4,6 +4,7 @@
 import type { Deps } from "#src/context.ts";
 import type { Handlers } from "#src/outbox/messages.ts";
 import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
+import { loadFeedLead } from "#src/read-models/feed-lead.ts";
 import { labelAtFact, loadLeadLabel } from "#src/read-models/lead-label.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { feedMessage } from "#src/slack/blocks/disposition-feed.ts";
@@ -24,23 +25,9 @@ export function leadHandlers(deps: Deps, sender: SlackSender): Handlers {
     },
     "lead.feed": ({ fact }) =>
       classifySlackErrors(async () => {
-        const lead = await deps.db.prisma.lead.findUnique({
-          where: { id: fact.leadId },
-          select: {
-            number: true,
-            firstName: true,
-            lastName: true,
-            email: true,
-            company: true,
-            source: true,
-            campaign: true,
-          },
-        });
+        const lead = await loadFeedLead(deps.db, fact.leadId);
         if (!lead) return { skipped: "no such lead" };
-        const message = feedMessage(fact, {
-          ...lead,
-          name: [lead.firstName, lead.lastName].filter(Boolean).join(" ") || null,
-        });
+        const message = feedMessage(fact, lead);
         if (!message) return { skipped: `marketing does not follow ${fact.type}` };
         return sender.post(deps.playbook.current.marketing.channel, message);
       }),

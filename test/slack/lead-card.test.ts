@@ -1,14 +1,9 @@
 import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
 import type { LeadStatus } from "#src/db/generated/enums.ts";
-import {
-  buildLeadCard,
-  type LeadActivityView,
-  type LeadCardView,
-  MAX_CARD_BLOCKS,
-  parseScoreBreakdown,
-  parseTrigger,
-} from "#src/slack/blocks/lead-card.ts";
+import type { LeadActivityView } from "#src/read-models/lead-activity.ts";
+import type { LeadCardView } from "#src/read-models/lead-card.ts";
+import { buildLeadCard, MAX_CARD_BLOCKS } from "#src/slack/blocks/lead-card.ts";
 import { buildDeterministicBrief } from "#src/slack/blocks/lead-summary.ts";
 import { relativeTime } from "#src/slack/blocks/relative-time.ts";
 import { ACTIONS } from "#src/slack/ids.ts";
@@ -895,37 +890,6 @@ describe("text helpers for user strings in mrkdwn", () => {
     ]) {
       expect(httpUrl(bad)).toBeUndefined();
     }
-  });
-});
-
-describe("parseTrigger and parseScoreBreakdown", () => {
-  it("reads what capture stores and ignores anything else", () => {
-    expect(parseTrigger({ kind: "hand_raise", activityType: "demo_request", score: 80 })).toEqual({
-      kind: "hand_raise",
-      activityType: "demo_request",
-      score: 80,
-    });
-    expect(parseTrigger({ kind: "score", score: 70, threshold: 60, top: ["A", 3, "B"] })).toEqual({
-      kind: "score",
-      score: 70,
-      threshold: 60,
-      top: ["A", "B"],
-    });
-    for (const bad of [null, "x", [], { kind: "other" }, { kind: "score", score: "70" }]) {
-      expect(parseTrigger(bad)).toBeNull();
-    }
-    expect(
-      parseScoreBreakdown([
-        { kind: "fit", label: "A", points: 5 },
-        { kind: "behavior", label: "B", points: 3, count: 2 },
-        { kind: "fit", label: 1, points: 5 },
-        null,
-      ]),
-    ).toEqual([
-      { kind: "fit", label: "A", points: 5 },
-      { kind: "behavior", label: "B", points: 3, count: 2 },
-    ]);
-    expect(parseScoreBreakdown({})).toEqual([]);
   });
 });
 

@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { LeadActivityView, LeadCardView } from "#src/slack/blocks/lead-card.ts";
-import {
-  activityPhrase,
-  buildDeterministicBrief,
-  strongestActivity,
-} from "#src/slack/blocks/lead-summary.ts";
+import { type LeadActivityView, strongestActivity } from "#src/read-models/lead-activity.ts";
+import type { LeadCardView } from "#src/read-models/lead-card.ts";
+import { activityPhrase, buildDeterministicBrief } from "#src/slack/blocks/lead-summary.ts";
 
 const now = new Date("2026-11-20T15:00:00Z");
 const HOUR = 3_600_000;

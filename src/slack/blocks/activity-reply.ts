@@ -1,8 +1,9 @@
 // The thread reply under a lead's card when the lead does something new while it is with
 // sales: the owner (or the team) hears about the pricing-page visit while it is fresh.
 import type { KnownBlock } from "@slack/types";
-import type { LeadActivityView } from "#src/slack/blocks/lead-card.ts";
-import { activityPhrase, describeActivity } from "#src/slack/blocks/lead-summary.ts";
+import type { LeadActivityView } from "#src/read-models/lead-activity.ts";
+import { activityEmoji } from "#src/slack/blocks/activity-emoji.ts";
+import { activityPhrase } from "#src/slack/blocks/lead-summary.ts";
 import { relativeTime } from "#src/slack/blocks/relative-time.ts";
 import { safeMrkdwn } from "#src/slack/text.ts";
 
@@ -14,7 +15,7 @@ export function buildActivityReply(
 ): { text: string; blocks: KnownBlock[] } {
   const newest = [...activities].sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime());
   const lines = newest.slice(0, SHOWN).map((activity) => {
-    const { emoji } = describeActivity(activity);
+    const emoji = activityEmoji(activity.type);
     const when = relativeTime(activity.occurredAt, options.now, options.timeZone);
     return `• ${emoji} ${safeMrkdwn(activityPhrase(activity), 300)} · ${when}`;
   });

@@ -1,16 +1,10 @@
 // The App Home tab: my queue (offered to me, owned, follow-ups due) with actions, my team's
 // unclaimed leads, my numbers this week, and whether I am away. Under Slack's 100 blocks.
 import type { KnownBlock } from "@slack/types";
-import { leadBlocks, type ReviewLead, slaState } from "#src/slack/blocks/review.ts";
+import type { HomeView } from "#src/read-models/app-home.ts";
+import type { ReviewLead } from "#src/read-models/review-leads.ts";
+import { leadBlocks, slaState } from "#src/slack/blocks/review.ts";
 import { COMMAND } from "#src/slack/ids.ts";
-
-export interface HomeView {
-  away: { paused: boolean; until: Date | null };
-  week: { claimed: number; touches: number; converted: number };
-  offered: ReviewLead[];
-  owned: ReviewLead[];
-  unclaimed: ReviewLead[];
-}
 
 const PER_SECTION = 10;
 

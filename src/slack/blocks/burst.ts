@@ -4,26 +4,10 @@
 // list, and gets the full card in the summary's thread when they do. The message is redrawn in
 // place as leads are claimed or closed, so it always shows who has what.
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
-import type { LeadStatus } from "#src/db/generated/enums.ts";
 import { humanize } from "#src/domain/scoring.ts";
-import type { LeadTrigger } from "#src/slack/blocks/lead-card.ts";
+import type { BurstLead } from "#src/read-models/burst-leads.ts";
 import { ACTIONS } from "#src/slack/ids.ts";
 import { safeMrkdwn, safeText } from "#src/slack/text.ts";
-
-export interface BurstLead {
-  id: string;
-  number: number;
-  name: string;
-  title: string | null;
-  company: string | null;
-  companySize: number | null;
-  score: number;
-  trigger: LeadTrigger | null;
-  source: string | null;
-  campaign: string | null;
-  status: LeadStatus;
-  ownerSlackId: string | null;
-}
 
 /** Leads per message: each takes two blocks, under Slack's 50 with the header and footers. */
 export const BURST_PAGE_SIZE = 23;

@@ -4,6 +4,7 @@ import type { KnownBlock } from "@slack/types";
 import { formatDuration } from "#src/domain/duration.ts";
 import type { LeadFact } from "#src/domain/lead-facts.ts";
 import { describeOpportunity } from "#src/domain/opportunity.ts";
+import type { FeedLead } from "#src/read-models/feed-lead.ts";
 import { leadName } from "#src/read-models/lead-label.ts";
 import { safeText } from "#src/slack/text.ts";
 
@@ -16,13 +17,7 @@ export type FeedEvent =
   | "recalled"
   | "reassigned";
 
-export interface FeedView {
-  number: number;
-  name: string | null;
-  email: string;
-  company: string | null;
-  source: string | null;
-  campaign: string | null;
+export interface FeedView extends FeedLead {
   actorSlackId?: string;
   reason?: string | null;
   note?: string | null;
@@ -66,9 +61,6 @@ export function buildFeedMessage(
   }
   return { text: `L-${view.number} ${who} ${verb.text}${by}${reason}`, blocks };
 }
-
-/** The lead as the feed shows it, read when the line is delivered. */
-export type FeedLead = Omit<FeedView, "actorSlackId" | "reason" | "note">;
 
 /** The feed line for a fact, or undefined for facts marketing does not follow. */
 export function feedMessage(fact: LeadFact, lead: FeedLead) {

@@ -16,80 +16,21 @@ import type {
   PlainTextElement,
   SectionBlock,
 } from "@slack/types";
-import type { LeadStatus } from "#src/db/generated/enums.ts";
 import { humanize, type ScoreLine } from "#src/domain/scoring.ts";
 import {
-  activityPhrase,
-  type Brief,
   describeActivity,
-  displayName,
   isRequest,
-  location,
+  type LeadActivityView,
   recentActivities,
   urlLabel,
-} from "#src/slack/blocks/lead-summary.ts";
+} from "#src/read-models/lead-activity.ts";
+import type { Brief } from "#src/read-models/lead-brief.ts";
+import type { LeadCardView } from "#src/read-models/lead-card.ts";
+import { activityEmoji } from "#src/slack/blocks/activity-emoji.ts";
+import { activityPhrase, displayName, location } from "#src/slack/blocks/lead-summary.ts";
 import { relativeTime, shortDate } from "#src/slack/blocks/relative-time.ts";
 import { ACTIONS } from "#src/slack/ids.ts";
 import { escapeText, httpUrl, LIMITS, safeMrkdwn, safeText } from "#src/slack/text.ts";
-
-/** Why the lead was handed to sales now (`Lead.trigger`, written at qualification). */
-export type LeadTrigger =
-  | { kind: "hand_raise"; activityType: string; score: number }
-  | { kind: "score"; score: number; threshold: number; top: string[] };
-
-/** One interaction, as stored in `Activity`. */
-export interface LeadActivityView {
-  type: string;
-  occurredAt: Date;
-  url?: string | null;
-  title?: string | null;
-  eventName?: string | null;
-  /** The message the lead saw: booth pitch, ad, email subject; or what they wrote in a request. */
-  message?: string | null;
-  colleague?: string | null;
-  colleagueNote?: string | null;
-}
-
-/** What the card shows; field names follow the `Lead` model so a row maps over directly. */
-export interface LeadCardView {
-  id: string;
-  /** L-number: "L-1042". */
-  number: number;
-  email: string;
-  firstName?: string | null;
-  lastName?: string | null;
-  title?: string | null;
-  company?: string | null;
-  companySize?: number | null;
-  industry?: string | null;
-  city?: string | null;
-  region?: string | null;
-  country?: string | null;
-  linkedinUrl?: string | null;
-  website?: string | null;
-  source?: string | null;
-  campaign?: string | null;
-  status: LeadStatus;
-  score: number;
-  fitScore?: number;
-  behaviorScore?: number;
-  scoreBreakdown?: ScoreLine[];
-  trigger?: LeadTrigger | null;
-  qualifiedAt?: Date | null;
-  /** The team's mode; an offer to one rep (offeredToSlackId) always reads as an offer. */
-  teamMode: "claim" | "assign";
-  ownerSlackId?: string | null;
-  offeredToSlackId?: string | null;
-  claimedAt?: Date | null;
-  touchCount?: number;
-  lastTouchAt?: Date | null;
-  /** Why it was disqualified or sent back to nurture. */
-  dispositionReason?: string | null;
-  /** Converted leads: "opportunity 006Qx01 · amount 12,500.00". */
-  opportunity?: string | null;
-  /** The last 90 days, in any order; older ones are ignored. */
-  activities: LeadActivityView[];
-}
 
 export interface LeadCardOptions {
   now: Date;
@@ -137,32 +78,6 @@ export function buildLeadCard(
   if (buttons) blocks.push(buttons);
 
   return { text: fallbackText(view, now, timeZone), blocks };
-}
-
-/** `Lead.trigger` (JSON) as a trigger, or null when it is absent or not one we know. */
-export function parseTrigger(json: unknown): LeadTrigger | null {
-  if (!json || typeof json !== "object") return null;
-  const t = json as Record<string, unknown>;
-  if (t.kind === "hand_raise" && typeof t.activityType === "string") {
-    return { kind: "hand_raise", activityType: t.activityType, score: Number(t.score) || 0 };
-  }
-  if (t.kind === "score" && typeof t.score === "number" && typeof t.threshold === "number") {
-    const top = Array.isArray(t.top) ? t.top.filter((l) => typeof l === "string") : [];
-    return { kind: "score", score: t.score, threshold: t.threshold, top };
-  }
-  return null;
-}
-
-/** `Lead.scoreBreakdown` (JSON) as score lines; malformed entries are left out. */
-export function parseScoreBreakdown(json: unknown): ScoreLine[] {
-  if (!Array.isArray(json)) return [];
-  return json.flatMap((line): ScoreLine[] => {
-    if (!line || typeof line !== "object") return [];
-    const { kind, label, points, count } = line as Record<string, unknown>;
-    if ((kind !== "fit" && kind !== "behavior") || typeof label !== "string") return [];
-    if (typeof points !== "number") return [];
-    return [{ kind, label, points, ...(typeof count === "number" ? { count } : {}) }];
-  });
 }
 
 function header(view: LeadCardView): KnownBlock {
@@ -324,7 +239,8 @@ function activityLine(
   timeZone: string,
   options: { withTime: boolean; emoji: boolean; maxWhat: number },
 ): string {
-  const { emoji, did, what, url } = describeActivity(activity);
+  const { did, what, url } = describeActivity(activity);
+  const emoji = activityEmoji(activity.type);
   const { withTime, maxWhat } = options;
   const when = withTime ? ` ${relativeTime(activity.occurredAt, now, timeZone)}` : "";
   const verb = `${options.emoji ? `${emoji} ` : ""}${safeMrkdwn(did, 100)}`;

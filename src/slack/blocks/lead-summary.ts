@@ -1,102 +1,24 @@
 // The deterministic brief: three lines and an opener built from the lead card's data, used when
 // there is no OpenAI key or the model is slow or fails, so a handoff never waits for a model.
-// Also home to the words for each activity, which the card's timeline shares.
+// Also home to the plain-text phrases for an activity and a lead, which the card shares.
 //
 // The brief is plain text, not mrkdwn: whoever renders it escapes it (the card does).
 import { humanize } from "#src/domain/scoring.ts";
-import type { LeadActivityView, LeadCardView } from "#src/slack/blocks/lead-card.ts";
+import {
+  describeActivity,
+  isRequest,
+  type LeadActivityView,
+  recentActivities,
+  strongestActivity,
+} from "#src/read-models/lead-activity.ts";
+import type { Brief } from "#src/read-models/lead-brief.ts";
+import type { LeadCardView } from "#src/read-models/lead-card.ts";
 import { relativeTime } from "#src/slack/blocks/relative-time.ts";
 import { truncate } from "#src/slack/text.ts";
 
-/** A condensed lead: who and fit; what they did and when; where from and whom they met. */
-export interface Brief {
-  lines: [string, string, string];
-  opener: string;
-  /** Written by the model (the card says so), not by the deterministic summary. */
-  ai?: boolean;
-}
-
-const DAY = 86_400_000;
-/** The card and the brief look back this far. */
-export const TIMELINE_WINDOW = 90 * DAY;
 /** User text quoted inside a line is cut to this, so three lines stay short. */
 const QUOTE_MAX = 80;
 const LINE_MAX = 280;
-
-interface ActivityWords {
-  emoji: string;
-  /** Past tense, capitalized: "Requested a demo". */
-  did: string;
-  strength: number;
-}
-
-// Strength ranks how much an activity says about buying intent: it picks the "strongest
-// signal" for the brief and the opener. Hand-raises first, passive reading last.
-const WORDS: Record<string, ActivityWords> = {
-  demo_request: { emoji: ":raising_hand:", did: "Requested a demo", strength: 100 },
-  contact_sales: { emoji: ":telephone_receiver:", did: "Contacted sales", strength: 95 },
-  meeting: { emoji: ":calendar:", did: "Had a meeting", strength: 90 },
-  call: { emoji: ":phone:", did: "Had a call", strength: 85 },
-  event_scan: { emoji: ":handshake:", did: "Met us at", strength: 80 },
-  pricing_page: { emoji: ":moneybag:", did: "Viewed pricing", strength: 70 },
-  webinar_attended: { emoji: ":tv:", did: "Attended the webinar", strength: 60 },
-  form_submit: { emoji: ":memo:", did: "Submitted a form", strength: 55 },
-  content_download: { emoji: ":inbox_tray:", did: "Downloaded", strength: 50 },
-  webinar_registered: { emoji: ":date:", did: "Registered for the webinar", strength: 45 },
-  email_click: { emoji: ":link:", did: "Clicked through the email", strength: 40 },
-  page_view: { emoji: ":page_facing_up:", did: "Viewed", strength: 20 },
-  email_open: { emoji: ":envelope:", did: "Opened the email", strength: 10 },
-};
-
-/** What one activity was, in words: the verb, and the user-supplied thing it was about. */
-export interface ActivityDescription {
-  emoji: string;
-  did: string;
-  /** Page title, download title, webinar or event name, email subject, request text (raw). */
-  what?: string;
-  /** The page or asset, when the activity has one (raw, unchecked). */
-  url?: string;
-}
-
-export function describeActivity(activity: LeadActivityView): ActivityDescription {
-  const words = WORDS[activity.type] ?? {
-    emoji: ":small_blue_diamond:",
-    did: humanize(activity.type),
-    strength: 15,
-  };
-  const a = activity;
-  const what = ((): string | null | undefined => {
-    switch (a.type) {
-      case "demo_request":
-      case "contact_sales":
-      case "form_submit":
-        return a.message ?? a.title;
-      case "webinar_registered":
-      case "webinar_attended":
-      case "event_scan":
-        return a.eventName ?? a.title;
-      case "email_open":
-      case "email_click":
-        return a.message ?? a.title;
-      case "meeting":
-      case "call":
-        return a.title ?? a.message;
-      default:
-        return a.title ?? a.eventName ?? a.message ?? (a.url ? urlLabel(a.url) : undefined);
-    }
-  })();
-  return {
-    emoji: words.emoji,
-    did: a.type === "event_scan" && !what ? "Met us at an event" : words.did,
-    what: oneLine(what) || undefined,
-    url: a.url ?? undefined,
-  };
-}
-
-/** Activities whose text is what the lead wrote: it is quoted after the time. */
-export function isRequest(type: string): boolean {
-  return type === "demo_request" || type === "contact_sales" || type === "form_submit";
-}
 
 /**
  * Plain text: "Requested a demo 2h ago: “Demo for 80 agents”", "Downloaded “Guide” 3d ago";
@@ -108,37 +30,6 @@ export function activityPhrase(activity: LeadActivityView, when = "", max = QUOT
   if (!what) return `${did}${time}`;
   const quoted = `“${truncate(what, max)}”`;
   return isRequest(activity.type) ? `${did}${time}: ${quoted}` : `${did} ${quoted}${time}`;
-}
-
-/** The activities of the last 90 days, most recent first (ties keep their given order). */
-export function recentActivities(activities: LeadActivityView[], now: Date): LeadActivityView[] {
-  const since = now.getTime() - TIMELINE_WINDOW;
-  return activities
-    .map((activity, index) => ({ activity, index }))
-    .filter(({ activity }) => activity.occurredAt.getTime() >= since)
-    .sort(
-      (a, b) =>
-        b.activity.occurredAt.getTime() - a.activity.occurredAt.getTime() || a.index - b.index,
-    )
-    .map(({ activity }) => activity);
-}
-
-/**
- * The strongest recent signal: intent (demo request over a page view) halved for every 30 days
- * of age, so last week's pricing visits beat a demo request from two months ago.
- */
-export function strongestActivity(
-  activities: LeadActivityView[],
-  now: Date,
-): LeadActivityView | undefined {
-  let best: { activity: LeadActivityView; weight: number } | undefined;
-  for (const activity of recentActivities(activities, now)) {
-    const age = Math.max(0, now.getTime() - activity.occurredAt.getTime());
-    const weight = (WORDS[activity.type]?.strength ?? 15) * 0.5 ** (age / (30 * DAY));
-    // Most recent first: an equal weight later in the list is older and does not win.
-    if (!best || weight > best.weight) best = { activity, weight };
-  }
-  return best?.activity;
 }
 
 /** The lead's name: first and last name, else the email's local part. */
@@ -292,12 +183,4 @@ function cap(line: string): string {
 
 function signed(points: number): string {
   return points >= 0 ? `+${points}` : `${points}`;
-}
-
-/** "acme.com/pricing" for a URL, or the text itself when it is not one. */
-export function urlLabel(raw: string): string {
-  if (!URL.canParse(raw)) return raw;
-  const url = new URL(raw);
-  const path = url.pathname === "/" ? "" : url.pathname;
-  return `${url.host.replace(/^www\./, "")}${path}`;
 }

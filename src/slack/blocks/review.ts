@@ -5,26 +5,11 @@
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
 import type { LeadStatus } from "#src/db/generated/enums.ts";
 import { formatDuration } from "#src/domain/duration.ts";
+import type { ReviewLead, ReviewPageLayout } from "#src/read-models/review-leads.ts";
 import { ACTIONS } from "#src/slack/ids.ts";
 import { safeText } from "#src/slack/text.ts";
 
 export type SlaState = "on track" | "due" | "breached";
-
-export interface ReviewLead {
-  id: string;
-  number: number;
-  name: string;
-  company: string | null;
-  status: LeadStatus;
-  ownerSlackId: string | null;
-  offeredToSlackId: string | null;
-  /** When the lead reached sales (offered or qualified). */
-  since: Date | null;
-  lastTouchAt: Date | null;
-  touchCount: number;
-  slaStage: string | null;
-  slaDueAt: Date | null;
-}
 
 export interface ReviewGroup {
   /** The rep's Slack id, or "unclaimed". */
@@ -57,10 +42,6 @@ export function groupForReview(leads: ReviewLead[]): ReviewGroup[] {
     .sort((a, b) =>
       a.key === "unclaimed" ? 1 : b.key === "unclaimed" ? -1 : b.leads.length - a.leads.length,
     );
-}
-
-export interface ReviewPageLayout {
-  groups: { key: string; continued: boolean; leads: ReviewLead[] }[];
 }
 
 /** Splits the groups into pages of at most 50 blocks; a lead's blocks never split. */

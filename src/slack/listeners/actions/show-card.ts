@@ -2,7 +2,7 @@
 import type { App, BlockButtonAction } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
-import { currentCard } from "#src/outbox/card-handlers.ts";
+import { currentCard } from "#src/slack/current-card.ts";
 import { ACTIONS, leadIdFrom } from "#src/slack/ids.ts";
 import { actionReplier } from "#src/slack/replier.ts";
 import { withErrorReply } from "#src/slack/reply-errors.ts";

@@ -2,7 +2,7 @@
 // workspace; their open leads go back to the pool and their managers hear where each went.
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
-import { loadHome } from "#src/services/app-home.ts";
+import { loadHome } from "#src/read-models/app-home.ts";
 import { deactivateRep } from "#src/services/people.ts";
 import { buildAppHome } from "#src/slack/blocks/app-home.ts";
 import { slackWords } from "#src/slack/text.ts";

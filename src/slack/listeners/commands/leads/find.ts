@@ -2,8 +2,8 @@
 // company that matches several lists them. Only the caller sees it.
 import type { KnownBlock } from "@slack/types";
 import { AppError } from "#src/errors.ts";
-import { currentCard } from "#src/outbox/card-handlers.ts";
 import { leadName } from "#src/read-models/lead-label.ts";
+import { currentCard } from "#src/slack/current-card.ts";
 import { COMMAND } from "#src/slack/ids.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
 import { safeText } from "#src/slack/text.ts";

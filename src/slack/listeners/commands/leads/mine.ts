@@ -1,6 +1,6 @@
 // `/leads mine`: my open leads (offered to me, claimed, working), stale first, with the buttons
 // to act on each; only I see it.
-import { loadReviewLeads } from "#src/services/review.ts";
+import { loadReviewLeads } from "#src/read-models/review-leads.ts";
 import { groupForReview, paginateReview, renderReviewPage } from "#src/slack/blocks/review.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
 

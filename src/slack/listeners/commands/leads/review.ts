@@ -6,13 +6,13 @@ import type { WebClient } from "@slack/web-api";
 import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
 import type { Playbook, PlaybookTeam } from "#src/playbook/schema.ts";
-import { loadReviewLeads, type ReviewScope, storedLayout } from "#src/services/review.ts";
 import {
-  groupForReview,
-  paginateReview,
+  loadReviewLeads,
   type ReviewPageLayout,
-  renderReviewPage,
-} from "#src/slack/blocks/review.ts";
+  type ReviewScope,
+  storedLayout,
+} from "#src/read-models/review-leads.ts";
+import { groupForReview, paginateReview, renderReviewPage } from "#src/slack/blocks/review.ts";
 import { COMMAND } from "#src/slack/ids.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
 import { platformError } from "#src/slack/slack-status.ts";

@@ -1,7 +1,14 @@
 // What a person's App Home shows, read from the database when it is opened or their leads change.
 import type { Deps } from "#src/context.ts";
-import { loadReviewLeads } from "#src/services/review.ts";
-import type { HomeView } from "#src/slack/blocks/app-home.ts";
+import { loadReviewLeads, type ReviewLead } from "#src/read-models/review-leads.ts";
+
+export interface HomeView {
+  away: { paused: boolean; until: Date | null };
+  week: { claimed: number; touches: number; converted: number };
+  offered: ReviewLead[];
+  owned: ReviewLead[];
+  unclaimed: ReviewLead[];
+}
 
 const WEEK = 7 * 86_400_000;
 

@@ -2,12 +2,26 @@
 // pages posted to a channel, kept so a lead changed during the meeting updates its page.
 import type { Database } from "#src/db/database.ts";
 import type { Prisma } from "#src/db/generated/client.ts";
+import type { LeadStatus } from "#src/db/generated/enums.ts";
 import { leadName } from "#src/read-models/lead-label.ts";
-import type { BurstLead } from "#src/slack/blocks/burst.ts";
-import { parseTrigger } from "#src/slack/blocks/lead-card.ts";
-import type { ReviewLead, ReviewPageLayout } from "#src/slack/blocks/review.ts";
 
 const OPEN = ["QUALIFIED", "OFFERED", "CLAIMED", "WORKING"] as const;
+
+export interface ReviewLead {
+  id: string;
+  number: number;
+  name: string;
+  company: string | null;
+  status: LeadStatus;
+  ownerSlackId: string | null;
+  offeredToSlackId: string | null;
+  /** When the lead reached sales (offered or qualified). */
+  since: Date | null;
+  lastTouchAt: Date | null;
+  touchCount: number;
+  slaStage: string | null;
+  slaDueAt: Date | null;
+}
 
 export type ReviewScope = { kind: "team"; key: string } | { kind: "rep"; slackUserId: string };
 
@@ -75,51 +89,9 @@ async function loadLeads(db: Database, where: Prisma.LeadWhereInput, take: numbe
   );
 }
 
-/** The leads of a burst summary as they are now, in the order given. */
-export async function loadBurstLeads(db: Database, ids: string[]): Promise<BurstLead[]> {
-  const rows = await db.prisma.lead.findMany({
-    where: { id: { in: ids } },
-    select: {
-      id: true,
-      number: true,
-      firstName: true,
-      lastName: true,
-      email: true,
-      title: true,
-      company: true,
-      companySize: true,
-      score: true,
-      trigger: true,
-      source: true,
-      campaign: true,
-      status: true,
-      owner: { select: { slackUserId: true } },
-    },
-  });
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id): BurstLead[] => {
-    const r = byId.get(id);
-    if (!r) return [];
-    return [
-      {
-        id: r.id,
-        number: r.number,
-        name: leadName({
-          name: [r.firstName, r.lastName].filter(Boolean).join(" ") || null,
-          email: r.email,
-        }),
-        title: r.title,
-        company: r.company,
-        companySize: r.companySize,
-        score: r.score,
-        trigger: parseTrigger(r.trigger),
-        source: r.source,
-        campaign: r.campaign,
-        status: r.status,
-        ownerSlackId: r.owner?.slackUserId ?? null,
-      },
-    ];
-  });
+/** One posted page of a review: its groups of leads, a group continued from the page before. */
+export interface ReviewPageLayout {
+  groups: { key: string; continued: boolean; leads: ReviewLead[] }[];
 }
 
 /** What a page stores: its groups by lead id. */
