@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import type { CliIo } from "#src/cli/cli-io.ts";
-import { ConfigError, loadConfig } from "#src/config.ts";
+import { type Config, ConfigError, loadConfig } from "#src/config.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
@@ -60,7 +60,66 @@ export interface ImportDeps {
   playbook?: Playbook;
 }
 
+/** What the command line asks for, once checked. */
+interface ImportArgs {
+  file: string;
+  rejectsPath?: string;
+  eventDate?: Date;
+  delimiter?: string;
+  dryRun: boolean;
+  values: ReturnType<typeof parse>["values"];
+}
+
 export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}): Promise<number> {
+  const args = readArgs(argv, io);
+  if (typeof args === "number") return args;
+  let close = async () => {};
+  try {
+    const config = loadConfig(io.env, { requireSlack: false });
+    const playbook = deps.playbook ?? (await PlaybookStore.open(config.playbookPath)).current;
+    let db = deps.db;
+    if (!db && !args.dryRun) {
+      const opened = await openImportDatabase(config);
+      db = opened;
+      close = () => opened.close();
+    }
+    const progress = new Progress(io.stderr);
+    // Ctrl-C stops reading; the rows read so far are written and the database closed cleanly.
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    const summary = await importLeads({
+      file: args.file,
+      db,
+      scoring: playbook.scoring,
+      accountMatching: playbook.routing.accountMatching,
+      source: args.values.source,
+      campaign: args.values.campaign,
+      event: args.values.event,
+      eventDate: args.eventDate,
+      map: args.values.map,
+      delimiter: args.delimiter,
+      dryRun: args.dryRun,
+      rejectsPath: args.rejectsPath,
+      onProgress: (snapshot) => progress.update(snapshot),
+      signal: abort.signal,
+    }).finally(() => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      progress.done();
+    });
+    io.stdout.write(formatSummary(summary));
+    return summary.stoppedAtLine === undefined ? 0 : 130;
+  } catch (error) {
+    return reportFailure(error, io);
+  } finally {
+    await close();
+  }
+}
+
+/** The checked arguments, or the exit code after saying what is wrong (or the usage). */
+function readArgs(argv: string[], io: CliIo): ImportArgs | number {
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);
@@ -81,9 +140,6 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
     );
     return 2;
   }
-  const file = resolve(base, given);
-  const rejectsPath =
-    args.values.rejects === undefined ? undefined : resolve(base, args.values.rejects);
   const eventDate = args.values["event-date"];
   const parsedDate = eventDate === undefined ? undefined : parseDateTime(eventDate);
   if (eventDate !== undefined && !parsedDate) {
@@ -96,80 +152,59 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
     io.stderr.write(`baton import: --delimiter must be , ; | or tab.\n`);
     return 2;
   }
+  return {
+    file: resolve(base, given),
+    rejectsPath: args.values.rejects === undefined ? undefined : resolve(base, args.values.rejects),
+    eventDate: parsedDate,
+    delimiter,
+    dryRun: args.values["dry-run"] ?? false,
+    values: args.values,
+  };
+}
 
-  let db = deps.db;
-  let close = async () => {};
+/** The database the environment names, migrated (or refused while migrations are pending). */
+async function openImportDatabase(config: Config): Promise<Database> {
+  const logger = createLogger({
+    level: config.log.level === "debug" || config.log.level === "trace" ? "debug" : "warn",
+    pretty: false,
+    destination: pino.destination({ dest: 2, sync: true }),
+  });
+  let db: Database;
   try {
-    const config = loadConfig(io.env, { requireSlack: false });
-    const playbook = deps.playbook ?? (await PlaybookStore.open(config.playbookPath)).current;
-    const dryRun = args.values["dry-run"] ?? false;
-    if (!db && !dryRun) {
-      const logger = createLogger({
-        level: config.log.level === "debug" || config.log.level === "trace" ? "debug" : "warn",
-        pretty: false,
-        destination: pino.destination({ dest: 2, sync: true }),
-      });
-      try {
-        db = await openDatabase(config.database, logger);
-      } catch (error) {
-        throw new FatalError(`Cannot import: ${errorMessage(error)}`);
-      }
-      const opened = db;
-      close = () => opened.close();
-      if (config.database.migrateOnStart) await applyMigrations(db, logger);
-      else if ((await migrationStatus(db)).pending.length > 0) {
-        throw new FatalError(
-          "Cannot import: the database has pending migrations and MIGRATE_ON_START=false. Run `npm run db:migrate` first.",
-        );
-      }
-    }
-    const progress = new Progress(io.stderr);
-    // Ctrl-C stops reading; the rows read so far are written and the database closed cleanly.
-    const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    const summary = await importLeads({
-      file,
-      db,
-      scoring: playbook.scoring,
-      accountMatching: playbook.routing.accountMatching,
-      source: args.values.source,
-      campaign: args.values.campaign,
-      event: args.values.event,
-      eventDate: parsedDate,
-      map: args.values.map,
-      delimiter,
-      dryRun,
-      rejectsPath,
-      onProgress: (snapshot) => progress.update(snapshot),
-      signal: abort.signal,
-    }).finally(() => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      progress.done();
-    });
-    io.stdout.write(formatSummary(summary));
-    return summary.stoppedAtLine === undefined ? 0 : 130;
+    db = await openDatabase(config.database, logger);
   } catch (error) {
-    if (
-      error instanceof FatalError ||
-      error instanceof ConfigError ||
-      error instanceof PlaybookError
-    ) {
-      io.stderr.write(`baton import: ${error.message}\n`);
-      return 1;
-    }
-    // A database that went away mid-import, or a bug: say so plainly. Whole batches were
-    // committed or rolled back, so running the same import again finishes the job.
-    io.stderr.write(
-      `baton import: stopped by an error: ${errorMessage(error)}\nBatches written before it are saved; run the same import again to finish (rows already imported are skipped).\n`,
-    );
-    if (io.env.LOG_LEVEL === "debug" && error instanceof Error) io.stderr.write(`${error.stack}\n`);
-    return 1;
-  } finally {
-    await close();
+    throw new FatalError(`Cannot import: ${errorMessage(error)}`);
   }
+  try {
+    if (config.database.migrateOnStart) await applyMigrations(db, logger);
+    else if ((await migrationStatus(db)).pending.length > 0) {
+      throw new FatalError(
+        "Cannot import: the database has pending migrations and MIGRATE_ON_START=false. Run `npm run db:migrate` first.",
+      );
+    }
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+function reportFailure(error: unknown, io: CliIo): number {
+  if (
+    error instanceof FatalError ||
+    error instanceof ConfigError ||
+    error instanceof PlaybookError
+  ) {
+    io.stderr.write(`baton import: ${error.message}\n`);
+    return 1;
+  }
+  // A database that went away mid-import, or a bug: say so plainly. Whole batches were
+  // committed or rolled back, so running the same import again finishes the job.
+  io.stderr.write(
+    `baton import: stopped by an error: ${errorMessage(error)}\nBatches written before it are saved; run the same import again to finish (rows already imported are skipped).\n`,
+  );
+  if (io.env.LOG_LEVEL === "debug" && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+  return 1;
 }
 
 function parse(argv: string[]) {

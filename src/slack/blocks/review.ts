@@ -3,8 +3,8 @@
 // lead with its age, status, last touch, touch count, SLA state and the buttons to act on it.
 // Paged across messages under Slack's 50-block limit, never truncated.
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
-import type { LeadStatus } from "#src/db/generated/enums.ts";
 import { formatDuration } from "#src/domain/duration.ts";
+import type { LeadStatus } from "#src/domain/lifecycle.ts";
 import type { ReviewLead, ReviewPageLayout } from "#src/read-models/review-leads.ts";
 import { ACTIONS } from "#src/slack/ids.ts";
 import { safeText } from "#src/slack/text.ts";
