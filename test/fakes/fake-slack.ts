@@ -364,6 +364,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     res.setHeader("Content-Type", "application/json");
     res.end(JSON.stringify(token ? answer(method, args) : { ok: false, error: "not_authed" }));
   });
+  // Slack's servers keep idle connections open far longer than Node's default 5 s. With 5 s,
+  // a loaded machine's client (undici closes idle sockets 2 s before the server's hint) could
+  // send on a socket the fake had just closed: "fetch failed", a post that never happened.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
