@@ -34,9 +34,16 @@ export type NewLeadRow = Omit<Fields, "companyDomain"> & {
 export interface ActivityValues {
   type: string;
   occurredAt: Date;
+  url?: string;
+  title?: string;
+  eventName?: string;
+  message?: string;
+  colleague?: string;
+  colleagueNote?: string;
+  source?: string;
+  campaign?: string;
   externalId?: string;
   data?: Record<string, unknown>;
-  [column: string]: unknown;
 }
 
 export type ActivityRow = ReturnType<typeof activityRow>;

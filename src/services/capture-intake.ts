@@ -1,4 +1,5 @@
-// The intake API's capture: group commit and idempotency.
+// The intake API's capture: group commit and idempotency for leads, all-or-none batches of
+// activities.
 //
 // Group commit: requests that arrive while earlier ones are being written are captured
 // together (captureEach: new leads in one statement, known ones in one transaction, each
@@ -11,12 +12,16 @@
 import { findAnswer, saveAnswer } from "#src/db/capture-rows.ts";
 import type { Database } from "#src/db/database.ts";
 import { AppError } from "#src/errors.ts";
-import type { ActivitiesRequest, LeadRequest } from "#src/intake/schemas.ts";
+import {
+  type ActivitiesRequest,
+  type LeadRequest,
+  leadRequestSchema,
+} from "#src/intake/schemas.ts";
 import {
   type CaptureContext,
   type CaptureLeadResult,
-  captureActivities,
   captureEach,
+  captureLeads,
   queuedOutbox,
 } from "#src/services/capture-lead.ts";
 import type { Actor } from "#src/services/lead-journal.ts";
@@ -178,6 +183,44 @@ export class IntakeCapture {
       for (const item of batch) item.reject(error);
     }
   }
+}
+
+/**
+ * Appends activities to leads named by email or id, all or none; an email Baton has not seen
+ * becomes a new lead, so every lead gets in. An unknown lead id refuses the whole request.
+ */
+async function captureActivities(
+  db: Database,
+  activities: ActivitiesRequest["activities"],
+  context: CaptureContext,
+): Promise<CaptureLeadResult[]> {
+  const ids = [...new Set(activities.flatMap((a) => (a.email ? [] : [a.leadId!])))];
+  const known = await db.prisma.lead.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, email: true },
+  });
+  const emailOf = new Map(known.map((lead) => [lead.id, lead.email]));
+  const unknown = activities.flatMap((a, i) =>
+    !a.email && !emailOf.has(a.leadId!)
+      ? [{ path: `activities.${i}.leadId`, message: "no lead has this id", code: "not_found" }]
+      : [],
+  );
+  if (unknown.length > 0) {
+    throw new AppError("unprocessable", "Some activities name leads that do not exist.", {
+      details: unknown,
+    });
+  }
+  const byEmail = new Map<string, LeadRequest>();
+  for (const { email, leadId, ...activity } of activities) {
+    const address = email ?? emailOf.get(leadId!)!;
+    const request = byEmail.get(address) ?? {
+      ...leadRequestSchema.parse({ email: address }),
+      activities: [],
+    };
+    request.activities!.push(activity);
+    byEmail.set(address, request);
+  }
+  return captureLeads(db, [...byEmail.values()], context);
 }
 
 function sameActor(a: Actor, b: Actor): boolean {

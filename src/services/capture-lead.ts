@@ -7,7 +7,6 @@
 //   fail or half-write the others (the intake batcher, the CSV import).
 // New leads, the common case, are created by one statement with everything they write; known
 // leads are merged under row locks in a transaction.
-
 import {
   type ActivityRow,
   activitiesSince,
@@ -34,12 +33,7 @@ import {
   salesNews,
 } from "#src/domain/capture.ts";
 import type { LeadStatus } from "#src/domain/lifecycle.ts";
-import { AppError } from "#src/errors.ts";
-import {
-  type ActivitiesRequest,
-  type LeadRequest,
-  leadRequestSchema,
-} from "#src/intake/schemas.ts";
+import type { LeadRequest } from "#src/intake/schemas.ts";
 import { uuidv7 } from "#src/lib/uuid.ts";
 import type { NewMessage } from "#src/outbox/messages.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
@@ -104,15 +98,10 @@ export async function captureEach(
   for (const [index, input] of inputs.entries()) {
     if (!firstOf.has(input.email)) firstOf.set(input.email, index);
   }
+  const pick = (indexes: number[]) => indexes.map((i) => inputs[i]!);
   // No transaction: the statement is atomic, and a lead that turns out to exist writes nothing.
   const created = await eachOrAlone([...firstOf.values()], (indexes) =>
-    db.withSession((sql) =>
-      createNew(
-        sql,
-        indexes.map((i) => inputs[i]!),
-        context,
-      ),
-    ),
+    db.withSession((sql) => createNew(sql, pick(indexes), context)),
   );
   const rest: number[] = [];
   for (const [index, outcome] of inputs.map((_, i) => [i, created.get(i)] as const)) {
@@ -121,53 +110,9 @@ export async function captureEach(
     else rest.push(index);
   }
   // Known leads (and repeated emails): merged under row locks, in one transaction.
-  const merged = await eachOrAlone(rest, (indexes) =>
-    captureLeads(
-      db,
-      indexes.map((i) => inputs[i]!),
-      context,
-    ),
-  );
+  const merged = await eachOrAlone(rest, (indexes) => captureLeads(db, pick(indexes), context));
   for (const index of rest) settled[index] = merged.get(index) as Settled<CaptureLeadResult>;
   return settled;
-}
-
-/**
- * Appends activities to leads named by email or id, all or none; an email Baton has not seen
- * becomes a new lead, so every lead gets in. An unknown lead id refuses the whole request.
- */
-export async function captureActivities(
-  db: Database,
-  activities: ActivitiesRequest["activities"],
-  context: CaptureContext,
-): Promise<CaptureLeadResult[]> {
-  const ids = [...new Set(activities.flatMap((a) => (a.email ? [] : [a.leadId!])))];
-  const known = await db.prisma.lead.findMany({
-    where: { id: { in: ids } },
-    select: { id: true, email: true },
-  });
-  const emailOf = new Map(known.map((lead) => [lead.id, lead.email]));
-  const unknown = activities.flatMap((a, i) =>
-    !a.email && !emailOf.has(a.leadId!)
-      ? [{ path: `activities.${i}.leadId`, message: "no lead has this id", code: "not_found" }]
-      : [],
-  );
-  if (unknown.length > 0) {
-    throw new AppError("unprocessable", "Some activities name leads that do not exist.", {
-      details: unknown,
-    });
-  }
-  const byEmail = new Map<string, LeadRequest>();
-  for (const { email, leadId, ...activity } of activities) {
-    const address = email ?? emailOf.get(leadId!)!;
-    const request = byEmail.get(address) ?? {
-      ...leadRequestSchema.parse({ email: address }),
-      activities: [],
-    };
-    request.activities!.push(activity);
-    byEmail.set(address, request);
-  }
-  return captureLeads(db, [...byEmail.values()], context);
 }
 
 /** Whether this capture queued a message for the outbox (a handoff or a thread reply). */
@@ -205,11 +150,8 @@ async function captureRound(
   inputs: LeadRequest[],
   context: CaptureContext,
 ): Promise<CaptureLeadResult[]> {
-  const locked = await lockLeadsByEmail(
-    sql,
-    inputs.map((input) => input.email),
-  );
-  const byEmail = new Map(locked.map((lead) => [lead.email, lead]));
+  const emails = inputs.map((input) => input.email);
+  const byEmail = new Map((await lockLeadsByEmail(sql, emails)).map((lead) => [lead.email, lead]));
   const fresh = inputs.filter((input) => !byEmail.has(input.email));
   const known = inputs.flatMap((input) => {
     const lead = byEmail.get(input.email);
