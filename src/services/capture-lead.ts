@@ -365,8 +365,8 @@ function resultOf(
 
 /**
  * Runs `write` for all indexes at once; when it fails, for each index alone, so that one bad
- * request costs only itself. An outage fails them all at once: retrying one by one would only
- * wait for the same timeout again and again.
+ * request costs only itself. An outage fails them all at once, or all that are left: retrying
+ * one by one would only wait for the same timeout again and again.
  */
 async function eachOrAlone<T>(
   indexes: number[],
@@ -385,12 +385,18 @@ async function eachOrAlone<T>(
       return outcomes;
     }
   }
+  let outage: unknown;
   for (const index of indexes) {
+    if (outage !== undefined) {
+      outcomes.set(index, { ok: false, error: outage });
+      continue;
+    }
     try {
       const [value] = await write([index]);
       outcomes.set(index, { ok: true, value: value! });
     } catch (error) {
       outcomes.set(index, { ok: false, error });
+      if (isDatabaseUnavailable(error)) outage = error;
     }
   }
   return outcomes;
