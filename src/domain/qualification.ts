@@ -1,5 +1,5 @@
 // When does a lead become ready for sales? Pure: decided from its state, score and signals.
-import type { LeadStatus } from "#src/domain/lifecycle.ts";
+import { type LeadStatus, startsFrom } from "#src/domain/lifecycle.ts";
 
 export interface QualificationInput {
   status: LeadStatus;
@@ -25,10 +25,10 @@ export type QualificationDecision =
  */
 export function decideQualification(input: QualificationInput): QualificationDecision {
   const { status, newHandRaise } = input;
-  const open = status === "CAPTURED" || status === "NURTURE" || status === "DISQUALIFIED";
+  const open = startsFrom("qualify", status) || status === "DISQUALIFIED";
   if (open && newHandRaise)
     return { status: "QUALIFIED", trigger: "hand_raise", handRaise: newHandRaise };
-  if (status === "CAPTURED" || status === "NURTURE") {
+  if (startsFrom("qualify", status)) {
     const resting = input.resurfaceAt != null && input.resurfaceAt.getTime() > input.now.getTime();
     if (!resting && input.score >= input.threshold)
       return { status: "QUALIFIED", trigger: "score" };

@@ -2,7 +2,7 @@
 // actually have (badge scanners, CRMs, spreadsheets), matched case- and punctuation-insensitively,
 // overridden by `--map "Column=field"`. Columns nobody claims become custom attributes.
 
-import { LEAD_FIELDS } from "#src/intake/schemas.ts";
+import { LEAD_FIELDS } from "#src/domain/capture.ts";
 
 /** Lead fields a column can fill (as the intake API names them). */
 export const LEAD_TARGETS = ["email", "name", ...LEAD_FIELDS] as const;

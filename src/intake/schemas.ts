@@ -179,22 +179,3 @@ export const activitiesRequestSchema = z
   .strict();
 
 export type ActivitiesRequest = z.infer<typeof activitiesRequestSchema>;
-
-/** The lead fields a capture sets besides the email, as the API names them (the CSV importer maps columns onto them). */
-export const LEAD_FIELDS = [
-  "firstName",
-  "lastName",
-  "title",
-  "company",
-  "companyDomain",
-  "companySize",
-  "industry",
-  "country",
-  "region",
-  "city",
-  "phone",
-  "linkedinUrl",
-  "website",
-  "source",
-  "campaign",
-] as const;

@@ -4,7 +4,9 @@
 // their line and reason. A re-run of the same file changes nothing: rows whose lead already
 // holds the same values and scan are skipped before capture (no audit noise, no re-scoring).
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { isDatabaseUnavailable } from "#src/db/connection-errors.ts";
 import type { Database } from "#src/db/database.ts";
+import { LEAD_FIELDS } from "#src/domain/capture.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
 import {
   type ColumnMapping,
@@ -12,13 +14,13 @@ import {
   mapColumns,
   parseMapOptions,
 } from "#src/import/csv-columns.ts";
-import { openCsv } from "#src/import/csv-reader.ts";
-import { rowToLead } from "#src/import/csv-row.ts";
+import { type CsvBadRecord, type CsvFile, type CsvRow, openCsv } from "#src/import/csv-reader.ts";
+import { type RowOptions, rowToLead } from "#src/import/csv-row.ts";
 import type { ProgressSnapshot } from "#src/import/progress.ts";
 import { RejectsReport } from "#src/import/rejects-report.ts";
-import { LEAD_FIELDS, type LeadRequest } from "#src/intake/schemas.ts";
+import type { LeadRequest } from "#src/intake/schemas.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
-import { type CaptureLeadResult, captureLeads } from "#src/services/capture-lead.ts";
+import { type CaptureLeadResult, captureEach } from "#src/services/capture-lead.ts";
 
 export interface ImportLeadsOptions {
   file: string;
@@ -76,49 +78,103 @@ interface Pending {
   lead: LeadRequest;
 }
 
+type Reject = (line: number, reason: string, fields: string[]) => Promise<void>;
+
+interface BatchWriter {
+  /** Waits for the batch being written, then starts writing this one. */
+  write(batch: Pending[]): Promise<void>;
+  /** Waits for the batch being written; its failure surfaces here. */
+  settled(): Promise<void>;
+}
+
 export async function importLeads(options: ImportLeadsOptions): Promise<ImportSummary> {
   const started = performance.now();
-  const now = options.now ?? (() => new Date());
   const dryRun = options.dryRun ?? false;
   if (!dryRun && !options.db) throw new Error("importLeads needs a database unless dryRun");
+  const { csv, mapping, rejectsPath } = await openImport(options);
+  const rejects = new RejectsReport(rejectsPath, csv.header, csv.delimiter, csv.bom);
+  const summary = emptySummary(options, dryRun, csv.delimiter, mapping);
+  const reject: Reject = async (line, reason, fields) => {
+    summary.rejected += 1;
+    await rejects.add(line, reason, fields);
+  };
+  const writer = batchWriter(dryRun ? undefined : options.db, options, summary, reject);
+  try {
+    await readRows(csv, mapping, options, { summary, reject, writer });
+    if (options.rejectsPath) rejects.open();
+  } finally {
+    csv.close();
+    await rejects.close();
+  }
+  summary.durationMs = performance.now() - started;
+  summary.rowsPerSecond = summary.read / Math.max(summary.durationMs / 1000, 0.001);
+  if (rejects.count > 0 || options.rejectsPath) summary.rejectsPath = rejectsPath;
+  return summary;
+}
+
+/** Opens the file and maps its columns; stops with what to fix when it cannot be imported. */
+async function openImport(options: ImportLeadsOptions) {
   let overrides: ReturnType<typeof parseMapOptions>;
   try {
     overrides = parseMapOptions(options.map ?? []);
   } catch (error) {
     throw new FatalError(errorMessage(error));
   }
-
   const csv = await openCsv(options.file, { delimiter: options.delimiter });
+  try {
+    return {
+      csv,
+      mapping: checkedMapping(csv, overrides, options),
+      rejectsPath: rejectsFile(options),
+    };
+  } catch (error) {
+    csv.close();
+    throw error;
+  }
+}
+
+function checkedMapping(
+  csv: CsvFile,
+  overrides: ReturnType<typeof parseMapOptions>,
+  options: ImportLeadsOptions,
+): ColumnMapping {
   let mapping: ColumnMapping;
   try {
     mapping = mapColumns(csv.header, overrides);
   } catch (error) {
-    csv.close();
     throw new FatalError(errorMessage(error));
   }
   if (!mapping.has("email")) {
-    csv.close();
     throw new FatalError(
       `No column maps to email; use --map 'Your Column=email'. The header is: ${csv.header.join(", ")}`,
     );
   }
   if (!options.source && !mapping.has("source")) {
-    csv.close();
     throw new FatalError(
       `Say where these leads come from with --source "Trade show X" (the file has no Source column).`,
     );
   }
+  return mapping;
+}
 
+function rejectsFile(options: ImportLeadsOptions): string {
   const rejectsPath = resolve(options.rejectsPath ?? defaultRejectsPath(options.file));
   if (rejectsPath === resolve(options.file)) {
-    csv.close();
     throw new FatalError("The rejects report cannot overwrite the file being imported.");
   }
-  const rejects = new RejectsReport(rejectsPath, csv.header, csv.delimiter, csv.bom);
-  const summary: ImportSummary = {
+  return rejectsPath;
+}
+
+function emptySummary(
+  options: ImportLeadsOptions,
+  dryRun: boolean,
+  delimiter: string,
+  mapping: ColumnMapping,
+): ImportSummary {
+  return {
     file: options.file,
     dryRun,
-    delimiter: csv.delimiter,
+    delimiter,
     columns: describeMapping(mapping),
     read: 0,
     created: 0,
@@ -131,73 +187,24 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
     durationMs: 0,
     rowsPerSecond: 0,
   };
-  const rowOptions = {
+}
+
+/** Reads the file row by row, rejecting bad rows and writing good ones in batches. */
+async function readRows(
+  csv: CsvFile,
+  mapping: ColumnMapping,
+  options: ImportLeadsOptions,
+  run: { summary: ImportSummary; reject: Reject; writer: BatchWriter },
+): Promise<void> {
+  const { summary, writer } = run;
+  const rowOptions: RowOptions = {
     source: options.source,
     campaign: options.campaign,
     event: options.event,
     eventDate: options.eventDate,
-    now: now(),
+    now: (options.now ?? (() => new Date()))(),
   };
   const batchSize = options.batchSize ?? 500;
-
-  const reject = async (line: number, reason: string, fields: string[]) => {
-    summary.rejected += 1;
-    await rejects.add(line, reason, fields);
-  };
-
-  // One batch is written while the next is parsed; batches go in file order, so a later row for
-  // the same person is applied after an earlier one.
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (batch: Pending[]) => {
-    await inFlight;
-    if (batch.length === 0 || dryRun) return;
-    inFlight = writeBatch(batch);
-    // A failure surfaces at the next await of inFlight; keep it from being unhandled meanwhile.
-    inFlight.catch(() => {});
-  };
-  const writeBatch = async (batch: Pending[]) => {
-    const db = options.db!;
-    const fresh = await withoutUnchanged(db, batch);
-    summary.unchanged += batch.length - fresh.length;
-    if (fresh.length === 0) return;
-    const context = {
-      scoring: options.scoring,
-      accountMatching: options.accountMatching,
-      actor: { type: "IMPORT" as const, id: basename(options.file).slice(0, 100) },
-      now: now(),
-    };
-    let results: (CaptureLeadResult | Error)[];
-    try {
-      results = await captureLeads(
-        db,
-        fresh.map((row) => row.lead),
-        context,
-      );
-    } catch (error) {
-      if (isConnectionError(error)) throw error;
-      // One row the database refuses must not cost the others: write them one by one.
-      results = [];
-      for (const row of fresh) {
-        try {
-          results.push((await captureLeads(db, [row.lead], context))[0]!);
-        } catch (rowError) {
-          if (isConnectionError(rowError)) throw rowError;
-          results.push(rowError instanceof Error ? rowError : new Error(String(rowError)));
-        }
-      }
-    }
-    for (const [i, result] of results.entries()) {
-      if (result instanceof Error) {
-        await reject(fresh[i]!.line, `not saved: ${result.message}`, fresh[i]!.fields);
-        continue;
-      }
-      if (result.created) summary.created += 1;
-      else summary.merged += 1;
-      if (result.qualified) summary.qualified += 1;
-      summary.activitiesAdded += result.activitiesAdded;
-    }
-  };
-
   let batch: Pending[] = [];
   try {
     for await (const record of csv.records) {
@@ -206,47 +213,109 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
         break;
       }
       summary.read += 1;
-      if (record.kind === "malformed") {
-        await reject(record.line, record.reason, [record.raw]);
-      } else {
-        const result = rowToLead(record.fields, mapping, rowOptions);
-        if (result.ok) {
-          summary.valid += 1;
-          batch.push({ line: record.line, fields: record.fields, lead: result.lead });
-          if (batch.length >= batchSize) {
-            await flush(batch);
-            batch = [];
-          }
-        } else {
-          await reject(record.line, result.reason, record.fields);
+      const pending = await readRecord(record, mapping, rowOptions, run.reject);
+      if (pending) {
+        summary.valid += 1;
+        batch.push(pending);
+        if (batch.length >= batchSize) {
+          await writer.write(batch);
+          batch = [];
         }
       }
-      options.onProgress?.({
-        rows: summary.read,
-        bytes: csv.bytesRead(),
-        totalBytes: csv.size,
-      });
+      options.onProgress?.({ rows: summary.read, bytes: csv.bytesRead(), totalBytes: csv.size });
     }
-    await flush(batch);
-    await inFlight;
-    if (options.rejectsPath) rejects.open();
+    await writer.write(batch);
+    await writer.settled();
   } catch (error) {
     // The file stopped being readable: the rows read before that point still go in.
-    if (error instanceof FatalError) {
-      await flush(batch).catch(() => {});
-      batch = [];
-    }
+    if (error instanceof FatalError) await writer.write(batch).catch(() => {});
     // Never leave a batch writing while the caller closes the database.
-    await inFlight.catch(() => {});
+    await writer.settled().catch(() => {});
     throw error;
-  } finally {
-    csv.close();
-    await rejects.close();
   }
-  summary.durationMs = performance.now() - started;
-  summary.rowsPerSecond = summary.read / Math.max(summary.durationMs / 1000, 0.001);
-  if (rejects.count > 0 || options.rejectsPath) summary.rejectsPath = rejectsPath;
-  return summary;
+}
+
+async function readRecord(
+  record: CsvRow | CsvBadRecord,
+  mapping: ColumnMapping,
+  rowOptions: RowOptions,
+  reject: Reject,
+): Promise<Pending | undefined> {
+  if (record.kind === "malformed") {
+    await reject(record.line, record.reason, [record.raw]);
+    return undefined;
+  }
+  const result = rowToLead(record.fields, mapping, rowOptions);
+  if (result.ok) return { line: record.line, fields: record.fields, lead: result.lead };
+  await reject(record.line, result.reason, record.fields);
+  return undefined;
+}
+
+/**
+ * One batch is written while the next is parsed; batches go in file order, so a later row for
+ * the same person is applied after an earlier one. Without a database (a dry run) it writes
+ * nothing.
+ */
+function batchWriter(
+  db: Database | undefined,
+  options: ImportLeadsOptions,
+  summary: ImportSummary,
+  reject: Reject,
+): BatchWriter {
+  let inFlight: Promise<void> = Promise.resolve();
+  return {
+    async write(batch) {
+      await inFlight;
+      if (batch.length === 0 || !db) return;
+      inFlight = writeBatch(db, batch, options, { summary, reject });
+      // A failure surfaces at the next await of inFlight; keep it from being unhandled meanwhile.
+      inFlight.catch(() => {});
+    },
+    settled: () => inFlight,
+  };
+}
+
+/** Captures a batch, each row on its own: one row the database refuses costs only itself. */
+async function writeBatch(
+  db: Database,
+  batch: Pending[],
+  options: ImportLeadsOptions,
+  run: { summary: ImportSummary; reject: Reject },
+): Promise<void> {
+  const { summary } = run;
+  const fresh = await withoutUnchanged(db, batch);
+  summary.unchanged += batch.length - fresh.length;
+  if (fresh.length === 0) return;
+  const outcomes = await captureEach(
+    db,
+    fresh.map((row) => row.lead),
+    {
+      scoring: options.scoring,
+      accountMatching: options.accountMatching,
+      actor: { type: "IMPORT", id: basename(options.file).slice(0, 100) },
+      now: (options.now ?? (() => new Date()))(),
+    },
+  );
+  for (const [i, outcome] of outcomes.entries()) {
+    if (outcome.ok) {
+      count(summary, outcome.value);
+    } else if (isDatabaseUnavailable(outcome.error)) {
+      throw outcome.error;
+    } else {
+      await run.reject(
+        fresh[i]!.line,
+        `not saved: ${errorMessage(outcome.error)}`,
+        fresh[i]!.fields,
+      );
+    }
+  }
+}
+
+function count(summary: ImportSummary, result: CaptureLeadResult): void {
+  if (result.created) summary.created += 1;
+  else summary.merged += 1;
+  if (result.qualified) summary.qualified += 1;
+  summary.activitiesAdded += result.activitiesAdded;
 }
 
 export function defaultRejectsPath(file: string): string {
@@ -280,15 +349,4 @@ async function withoutUnchanged(db: Database, batch: Pending[]): Promise<Pending
       (lead.activities ?? []).every((a) => known.scans?.includes(a.externalId!));
     return !same;
   });
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return (
-    code === "ECONNREFUSED" ||
-    code === "ECONNRESET" ||
-    code === "57P01" ||
-    code === "57P03" ||
-    code === "08006"
-  );
 }

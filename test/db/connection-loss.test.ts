@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { isDatabaseUnavailable } from "#src/db/connection-errors.ts";
 import { Prisma } from "#src/db/generated/client.ts";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
-import { captureEach } from "#src/services/capture-each.ts";
+import { captureEach } from "#src/services/capture-lead.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 import { testDatabaseUrl } from "#test/setup/test-database.ts";
 

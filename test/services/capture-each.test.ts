@@ -3,8 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { activitySchema, type LeadRequest, leadRequestSchema } from "#src/intake/schemas.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
-import { captureEach } from "#src/services/capture-each.ts";
-import { type CaptureContext, captureLeads } from "#src/services/capture-lead.ts";
+import { type CaptureContext, captureEach, captureLeads } from "#src/services/capture-lead.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 import { testDatabaseUrl } from "#test/setup/test-database.ts";
 
