@@ -6,7 +6,7 @@ export default defineConfig({
     globalSetup: ["test/setup/global-setup.ts"],
     // PGlite opens in ~1 s and a Prisma client adds its own start-up; end-to-end tests boot
     // the whole app. Generous limits, since CI machines have two cores.
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
     maxWorkers: 2,

@@ -379,7 +379,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responses,
     callsTo: (method) => calls.filter((c) => c.method === method),
     visible: (channel) => [...(channels.get(channel) ?? [])],
-    async waitFor(find, timeoutMs = 15_000) {
+    // Patient by default: the whole suite runs test files side by side on two cores, and a
+    // delivery that takes a second alone can take ten there.
+    async waitFor(find, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = find();
