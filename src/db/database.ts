@@ -96,19 +96,26 @@ export async function openPostgres(
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
-    connectionTimeoutMillis: 5000,
+    // As long as Prisma waits to start a transaction: a click acked to Slack can wait its turn.
+    connectionTimeoutMillis: transactionOptions.maxWait,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client whose server went away emits 'error' on the pool; unhandled, it would
-  // kill the process. The next query reconnects.
-  pool.on("error", (error) => {
+  // A client whose server went away (restart, failover, admin shutdown: 57P01) emits 'error';
+  // unhandled, it would kill the process. Idle clients report it through the pool; a client
+  // checked out, by Prisma's transactions too, has no pool listener, so every client gets its
+  // own, for its whole life (bench:db-restart, run beside another proof on a loaded machine,
+  // died once of an uncaught 57P01). The next query on a broken client fails, and the pool
+  // drops it on release.
+  const lost = (error: Error) => {
     // Only the message and code: pg's error carries the client, with its connection settings.
     const { message, code } = error as Error & { code?: string };
     logger.warn(
       { err: { message, code } },
       "PostgreSQL connection lost; it will reconnect on next use",
     );
-  });
+  };
+  pool.on("connect", (client) => client.on("error", lost));
+  pool.on("error", () => {}); // the client's own listener has logged it
   try {
     const client = await pool.connect();
     client.release();
@@ -131,9 +138,7 @@ export async function openPostgres(
     const client = await pool.connect();
     let broken: Error | undefined;
     const onError = (error: Error) => {
-      broken = error;
-      const { message, code } = error as Error & { code?: string };
-      logger.warn({ err: { message, code } }, "PostgreSQL connection lost during a session");
+      broken = error; // logged by the client's own listener
     };
     client.on("error", onError);
     return {

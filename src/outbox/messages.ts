@@ -155,17 +155,19 @@ export interface EnqueueOptions {
   availableAt?: Date;
 }
 
-/** Writes one message to the outbox in the caller's transaction. */
-export async function enqueue<K extends MessageKind>(
-  tx: Prisma.TransactionClient,
+/** An outbox row, ready to insert. */
+export type OutboxInsert = Prisma.OutboxMessageCreateManyInput;
+
+/** The row that carries one message: what `enqueue` writes, for writers that insert many. */
+export function message<K extends MessageKind>(
   kind: K,
   payload: PayloadInput<K>,
   options: EnqueueOptions,
-): Promise<void> {
+): OutboxInsert {
   // Times come from the app's clock, never the database's default: the worker compares them
   // with its own clock, and two clocks that disagree would hold messages back.
   const { now, availableAt, ...keys } = options;
-  const data = {
+  return {
     kind,
     // Dates become ISO strings, as they will when read back.
     payload: JSON.parse(JSON.stringify(payload)) as Prisma.InputJsonValue,
@@ -173,11 +175,51 @@ export async function enqueue<K extends MessageKind>(
     createdAt: now,
     availableAt: availableAt ?? now,
   };
-  if (options.dedupeKey) {
-    await tx.outboxMessage.createMany({ data: [data], skipDuplicates: true });
-  } else {
-    await tx.outboxMessage.create({ data });
-  }
+}
+
+/** Writes one message to the outbox in the caller's transaction. */
+export async function enqueue<K extends MessageKind>(
+  tx: Prisma.TransactionClient,
+  kind: K,
+  payload: PayloadInput<K>,
+  options: EnqueueOptions,
+): Promise<void> {
+  await enqueueAll(tx, [message(kind, payload, options)]);
+}
+
+/**
+ * Writes messages in one statement, in the order given (ids ascend with it, so one ordering
+ * key's messages are delivered in that order). A message whose dedupe key is already there is
+ * skipped; the others are written. Raw SQL over arrays: Prisma's createMany took 1-2 ms a row
+ * to build, which was most of an SLA sweep's time (#19).
+ */
+export async function enqueueAll(
+  tx: Prisma.TransactionClient,
+  rows: OutboxInsert[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <T>(pick: (row: OutboxInsert) => T) => rows.map(pick);
+  const time = (value: Date | string | undefined) =>
+    value === undefined ? null : new Date(value).toISOString();
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "OutboxMessage"
+            ("kind", "payload", "orderingKey", "target", "dedupeKey", "createdAt", "availableAt")
+     SELECT m."kind", m."payload"::jsonb, m."orderingKey", m."target", m."dedupeKey",
+            m."createdAt", m."availableAt"
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                   $6::timestamp(3)[], $7::timestamp(3)[])
+            WITH ORDINALITY AS m("kind", "payload", "orderingKey", "target", "dedupeKey",
+                                 "createdAt", "availableAt", "n")
+      ORDER BY m."n"
+     ON CONFLICT ("dedupeKey") DO NOTHING`,
+    column((row) => row.kind),
+    column((row) => JSON.stringify(row.payload)),
+    column((row) => row.orderingKey ?? null),
+    column((row) => row.target ?? null),
+    column((row) => row.dedupeKey ?? null),
+    column((row) => time(row.createdAt)),
+    column((row) => time(row.availableAt)),
+  );
 }
 
 /** A handler per kind, given the payload as the contract types it. */

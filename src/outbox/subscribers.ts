@@ -1,11 +1,12 @@
 // Who hears of each lead fact: the lead's card, the people concerned, the marketing feed and
 // the webhook receivers (and, next, the CRM). A use case records a fact once; `recordFacts`
 // writes one outbox message per subscriber in the same transaction, each delivered, paced and
-// retried on its own, in order per lead.
+// retried on its own, in order per lead. Each subscriber is a pure function from a fact to the
+// messages it wants, so a writer of many facts (the SLA sweep) inserts them all at once.
 import type { Config } from "#src/config.ts";
 import type { Prisma } from "#src/db/generated/client.ts";
 import type { FactOf, LeadFact, PeopleFact } from "#src/domain/lead-facts.ts";
-import { enqueue } from "#src/outbox/messages.ts";
+import { enqueue, enqueueAll, message, type OutboxInsert } from "#src/outbox/messages.ts";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "#src/outbox/webhooks.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 
@@ -19,13 +20,18 @@ export interface FactContext {
 
 /** Records each fact for every subscriber that wants it. */
 export async function recordFacts(tx: Tx, ctx: FactContext, ...facts: LeadFact[]): Promise<void> {
-  for (const fact of facts) {
-    await card(tx, ctx, fact);
-    await notices(tx, ctx, fact);
-    await feed(tx, ctx, fact);
-    await webhooks(tx, ctx, fact);
-    await homes(tx, ctx, fact);
-  }
+  await enqueueAll(tx, messagesOf(ctx, facts));
+}
+
+/** The messages the subscribers want for these facts, in the order they are to be delivered. */
+export function messagesOf(ctx: FactContext, facts: LeadFact[]): OutboxInsert[] {
+  return facts.flatMap((fact) => [
+    ...card(ctx, fact),
+    ...notices(ctx, fact),
+    ...feed(ctx, fact),
+    ...webhooks(ctx, fact),
+    ...homes(ctx, fact),
+  ]);
 }
 
 /** Tells one person (DM) or the lead's thread about a fact, rendered when delivered. */
@@ -35,8 +41,15 @@ export async function notify(
   fact: LeadFact,
   to: { user: string } | { thread: { broadcast: boolean } },
 ): Promise<void> {
-  await enqueue(
-    tx,
+  await enqueueAll(tx, [notice(ctx, fact, to)]);
+}
+
+function notice(
+  ctx: FactContext,
+  fact: LeadFact,
+  to: { user: string } | { thread: { broadcast: boolean } },
+): OutboxInsert {
+  return message(
     "lead.notice",
     { fact, to },
     {
@@ -64,54 +77,47 @@ export async function recordPeopleFact(tx: Tx, ctx: FactContext, fact: PeopleFac
 
 // --- the card --------------------------------------------------------------------------------
 
-async function card(tx: Tx, ctx: FactContext, fact: LeadFact): Promise<void> {
+function card(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
   const { leadId } = fact;
-  if (fact.type === "offered") {
-    if (fact.reopened) {
-      await enqueue(tx, "lead.card.update", { leadId }, { now: ctx.now, orderingKey: leadId });
-      return;
-    }
-    const post = fact.rep
-      ? ({
-          kind: "lead.card.dm",
-          payload: { leadId, user: fact.rep },
-          target: `dm:${fact.rep}`,
-        } as const)
-      : ({
-          kind: "lead.card.post",
-          payload: { leadId, channel: fact.channel ?? "" },
-          target: fact.channel ?? undefined,
-        } as const);
-    const options = {
-      now: ctx.now,
-      orderingKey: leadId,
-      target: post.target,
-      dedupeKey: `card:${leadId}:${fact.cycle}`,
-    };
-    if (post.kind === "lead.card.dm") await enqueue(tx, post.kind, post.payload, options);
-    else await enqueue(tx, post.kind, post.payload, options);
+  const update = () => [
+    message("lead.card.update", { leadId }, { now: ctx.now, orderingKey: leadId }),
+  ];
+  if (fact.type === "sla_due" || fact.type === "resurfaced") return [];
+  if (fact.type !== "offered" || fact.reopened) return update();
+  const options = {
+    now: ctx.now,
+    orderingKey: leadId,
+    dedupeKey: `card:${leadId}:${fact.cycle}`,
+  };
+  return [
+    fact.rep
+      ? message(
+          "lead.card.dm",
+          { leadId, user: fact.rep },
+          { ...options, target: `dm:${fact.rep}` },
+        )
+      : message(
+          "lead.card.post",
+          { leadId, channel: fact.channel ?? "" },
+          { ...options, target: fact.channel ?? undefined },
+        ),
     // The AI brief comes after the card, on its own key so a slow model holds nothing up.
-    await enqueue(
-      tx,
+    message(
       "lead.brief",
       { leadId },
       { now: ctx.now, orderingKey: `brief:${leadId}`, dedupeKey: `brief:${leadId}` },
-    );
-    return;
-  }
-  if (fact.type === "sla_due" || fact.type === "resurfaced") return;
-  await enqueue(tx, "lead.card.update", { leadId }, { now: ctx.now, orderingKey: leadId });
+    ),
+  ];
 }
 
 // --- people ---------------------------------------------------------------------------------
 
-async function notices(tx: Tx, ctx: FactContext, fact: LeadFact): Promise<void> {
-  for (const user of noticeRecipients(ctx.playbook, fact)) {
-    await notify(tx, ctx, fact, { user });
-  }
+function notices(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
+  const rows = noticeRecipients(ctx.playbook, fact).map((user) => notice(ctx, fact, { user }));
   if (fact.type === "sla_due" && fact.step === "remind") {
-    await notify(tx, ctx, fact, { thread: { broadcast: false } });
+    rows.push(notice(ctx, fact, { thread: { broadcast: false } }));
   }
+  return rows;
 }
 
 /** The people told of a fact by DM. */
@@ -146,10 +152,10 @@ function noticeRecipients(playbook: Playbook, fact: LeadFact): string[] {
  * Whoever a fact takes the lead from still sees it in their App Home: theirs is redrawn. (The
  * Homes of the people who hold the lead now are redrawn with its card.)
  */
-async function homes(tx: Tx, ctx: FactContext, fact: LeadFact): Promise<void> {
-  for (const user of formerHolders(fact)) {
-    await enqueue(tx, "home.publish", { user }, { now: ctx.now, orderingKey: `home:${user}` });
-  }
+function homes(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
+  return formerHolders(fact).map((user) =>
+    message("home.publish", { user }, { now: ctx.now, orderingKey: `home:${user}` }),
+  );
 }
 
 function formerHolders(fact: LeadFact): string[] {
@@ -183,15 +189,16 @@ const FEED: Partial<Record<LeadFact["type"], true>> = {
   recalled: true,
 };
 
-async function feed(tx: Tx, ctx: FactContext, fact: LeadFact): Promise<void> {
-  if (!FEED[fact.type]) return;
+function feed(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
+  if (!FEED[fact.type]) return [];
   const channel = ctx.playbook.marketing.channel;
-  await enqueue(
-    tx,
-    "lead.feed",
-    { fact },
-    { now: ctx.now, orderingKey: `feed:${fact.leadId}`, target: channel },
-  );
+  return [
+    message(
+      "lead.feed",
+      { fact },
+      { now: ctx.now, orderingKey: `feed:${fact.leadId}`, target: channel },
+    ),
+  ];
 }
 
 // --- webhooks -------------------------------------------------------------------------------
@@ -264,12 +271,11 @@ export function webhookOf(
   }
 }
 
-async function webhooks(tx: Tx, ctx: FactContext, fact: LeadFact): Promise<void> {
+function webhooks(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
   const hook = webhookOf(fact);
-  if (!hook || !WEBHOOK_EVENTS.includes(hook.event)) return;
-  for (const url of ctx.webhooks.urls) {
-    await enqueue(
-      tx,
+  if (!hook || !WEBHOOK_EVENTS.includes(hook.event)) return [];
+  return ctx.webhooks.urls.map((url) =>
+    message(
       "webhook",
       {
         url,
@@ -279,6 +285,6 @@ async function webhooks(tx: Tx, ctx: FactContext, fact: LeadFact): Promise<void>
       },
       // One lead's events reach each receiver in order, without waiting on Slack.
       { now: ctx.now, orderingKey: `webhook:${url}:${fact.leadId}`, target: url },
-    );
-  }
+    ),
+  );
 }

@@ -29,32 +29,77 @@ interface SlaStepOptionsWithStage extends SlaStepOptions {
 }
 type Step = (tx: Tx, options: SlaStepOptionsWithStage, lead: SlaLeadRow) => Promise<void>;
 
-/** Each stage's use case; numbered stages ("working.followup.2") go by their prefix. */
-const STEPS: Record<string, Step> = {
+/** What a step that only tells people sends: a notice, and which ghost alert it is. */
+interface Notice {
+  step: FactOf<"sla_due">["step"];
+  ghost?: Ghost;
+}
+
+/**
+ * The stages that move nothing, only tell people (numbered stages, "working.followup.2", go by
+ * their prefix). They are the bulk of a sweep: the sweep writes them for many leads at once.
+ */
+const NOTICES: Record<string, (ownerAway: boolean) => Notice[]> = {
+  "offered.remind": () => [{ step: "remind" }],
+  "offered.escalate": () => [{ step: "ghost", ghost: "unclaimed" }],
+  // Nobody took it and nobody answered the alerts: the card comes up again in its channel,
+  // and the managers are alerted again, until someone has it.
+  "offered.realert": () => [{ step: "remind" }, { step: "ghost", ghost: "nobody-left" }],
+  // An owner who is away cannot act on it: their manager sees it now, not at the escalation.
+  "claimed.nudge": (away) =>
+    away ? [{ step: "nudge" }, { step: "ghost", ghost: "untouched" }] : [{ step: "nudge" }],
+  "claimed.escalate": () => [{ step: "ghost", ghost: "untouched" }],
+  "working.escalate": () => [{ step: "ghost", ghost: "stalled" }],
+  "working.followup": () => [{ step: "follow_up" }],
+};
+
+/** The stages that move the lead: each a use case through the lifecycle seam. */
+const MOVES: Record<string, Step> = {
   "offered.timeout": async (tx, options) => {
     await endOffer(tx, options, { system: "SLA" }, "timed_out", "the offer timed out");
   },
-  "offered.remind": (tx, options, lead) => due(tx, options, lead, "remind"),
-  "offered.escalate": (tx, options, lead) => due(tx, options, lead, "ghost", "unclaimed"),
   "offered.reassign": reassignUnclaimed,
-  // Nobody took it and nobody answered the alerts: the card comes up again in its channel,
-  // and the managers are alerted again, until someone has it.
-  "offered.realert": async (tx, options, lead) => {
-    await due(tx, options, lead, "remind");
-    await due(tx, options, lead, "ghost", "nobody-left");
-  },
-  "claimed.nudge": async (tx, options, lead) => {
-    const away = await ownerAway(tx, lead.id, options.now);
-    await due(tx, options, lead, "nudge");
-    // An owner who is away cannot act on it: their manager sees it now, not at the escalation.
-    if (away) await due(tx, options, lead, "ghost", "untouched");
-  },
-  "claimed.escalate": (tx, options, lead) => due(tx, options, lead, "ghost", "untouched"),
   "claimed.release": (tx, options, lead) => expire(tx, options, lead, false),
-  "working.escalate": (tx, options, lead) => due(tx, options, lead, "ghost", "stalled"),
   "working.release": (tx, options, lead) => expire(tx, options, lead, true),
-  "working.followup": (tx, options, lead) => due(tx, options, lead, "follow_up"),
 };
+
+const byPrefix = <T>(table: Record<string, T>, stage: string): T | undefined =>
+  table[stage] ?? table[stage.replace(/\.\d+$/, "")];
+
+/** Whether the stage only tells people (and leaves the lead as it is). */
+export function isNoticeStage(stage: string): boolean {
+  return byPrefix(NOTICES, stage) !== undefined;
+}
+
+/** A due lead as a notice needs it: its SLA row, who holds it, and whether its owner is away. */
+export interface DueLead extends SlaLeadRow {
+  number: number;
+  ownerSlackId: string | null;
+  offeredToSlackId: string | null;
+  ownerAway: boolean;
+}
+
+/** The facts a notice stage records for the lead as it is now. */
+export function noticeFacts(
+  options: Pick<SlaStepOptions, "playbook" | "now">,
+  lead: DueLead,
+  stage: string,
+  notices: Notice[] = byPrefix(NOTICES, stage)?.(lead.ownerAway) ?? [],
+): FactOf<"sla_due">[] {
+  const waited = waitedMs(options, lead);
+  return notices.map(({ step, ghost }) => ({
+    ...factBase(lead, options.now),
+    type: "sla_due",
+    stage,
+    step,
+    ghost: ghost ?? null,
+    waitedMs: waited,
+    owner: lead.ownerSlackId,
+    offeredTo: lead.offeredToSlackId,
+    ownerAway: step === "follow_up" ? lead.ownerAway : false,
+    touchCount: lead.touchCount,
+  }));
+}
 
 /** Runs the use case of `stage` for the lead; false for a stage Baton does not know. */
 export async function runSlaStep(
@@ -63,9 +108,10 @@ export async function runSlaStep(
   lead: SlaLeadRow,
   stage: SlaStage | string,
 ): Promise<boolean> {
-  const step = STEPS[stage] ?? STEPS[stage.replace(/\.\d+$/, "")];
-  if (!step) return false;
-  await step(tx, { ...options, stage }, lead);
+  const move = byPrefix(MOVES, stage);
+  if (move) await move(tx, { ...options, stage }, lead);
+  else if (isNoticeStage(stage)) await tell(tx, { ...options, stage }, lead);
+  else return false;
   return true;
 }
 
@@ -103,7 +149,7 @@ async function reassignUnclaimed(tx: Tx, options: SlaStepOptionsWithStage, lead:
     await endOffer(tx, options, { system: "SLA" }, "timed_out", reason);
     return;
   }
-  await due(tx, options, lead, "ghost", "nobody-left");
+  await tell(tx, options, lead, [{ step: "ghost", ghost: "nobody-left" }]);
 }
 
 /** Takes an owned lead nobody works back to the pool (owner and managers told). */
@@ -136,35 +182,19 @@ async function expire(tx: Tx, options: SlaStepOptions, row: SlaLeadRow, stalled:
   await returnToPool(tx, options, fact);
 }
 
-/** A step that asks someone to act: recorded as a fact for the people it concerns. */
-async function due(
-  tx: Tx,
-  options: SlaStepOptionsWithStage,
-  row: SlaLeadRow,
-  step: FactOf<"sla_due">["step"],
-  ghost?: Ghost,
-) {
+/** A step that asks someone to act: its notices, as facts for the people they concern. */
+async function tell(tx: Tx, options: SlaStepOptionsWithStage, row: SlaLeadRow, notices?: Notice[]) {
   const lead = await lockLead(tx, row.id);
   if (!lead) return;
-  await recordFacts(tx, factContext(options), {
-    ...factBase(lead, options.now),
-    type: "sla_due",
-    stage: options.stage,
-    step,
-    ghost: ghost ?? null,
-    waitedMs: waitedMs(options, row),
-    owner: lead.ownerSlackId,
-    offeredTo: lead.offeredToSlackId,
-    ownerAway: step === "follow_up" ? await ownerAway(tx, row.id, options.now) : false,
-    touchCount: lead.touchCount,
-  });
+  const due: DueLead = { ...row, ...lead, ownerAway: await ownerAway(tx, row.id, options.now) };
+  await recordFacts(tx, factContext(options), ...noticeFacts(options, due, options.stage, notices));
 }
 
 /**
  * Business time the step counts: since the offer (offered), the claim (claimed), or the last
  * touch (working).
  */
-function waitedMs(options: SlaStepOptions, lead: SlaLeadRow): number {
+function waitedMs(options: Pick<SlaStepOptions, "playbook" | "now">, lead: SlaLeadRow): number {
   const from =
     lead.status === "OFFERED"
       ? lead.offeredAt

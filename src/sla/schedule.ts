@@ -56,16 +56,25 @@ export async function nextStepFor(
   playbook: Playbook,
   lead: SlaLeadRow,
 ): Promise<SlaStep | undefined> {
-  const { policy, calendar } = slaContext(playbook, lead.teamKey);
   const done = await tx.slaNotice.findMany({
     where: { leadId: lead.id, cycle: lead.slaCycle },
     select: { stage: true },
   });
+  return nextStepOf(playbook, lead, new Set(done.map((d) => d.stage)));
+}
+
+/** The first step of the lead's policy not in `done`. */
+export function nextStepOf(
+  playbook: Playbook,
+  lead: SlaLeadRow,
+  done: ReadonlySet<string>,
+): SlaStep | undefined {
+  const { policy, calendar } = slaContext(playbook, lead.teamKey);
   return nextSlaStep(
     { ...lead, offeredToOne: lead.status === "OFFERED" && lead.offeredToId !== null },
     policy,
     calendar,
-    new Set(done.map((d) => d.stage)),
+    done,
   );
 }
 

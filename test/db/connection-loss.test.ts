@@ -92,6 +92,39 @@ describe.runIf(testDatabaseUrl())("a connection the server ends while Baton hold
   });
 });
 
+describe.runIf(testDatabaseUrl())("a Prisma transaction whose connection the server ends", () => {
+  it("fails as 'unavailable' without crashing the process, and Prisma goes on", async () => {
+    const prisma = database.current.prisma;
+    const crashes: unknown[] = [];
+    const onUncaught = (error: unknown) => crashes.push(error);
+    process.on("uncaughtException", onUncaught);
+    try {
+      const failure = await prisma
+        .$transaction(async (tx) => {
+          const [me] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+          // The server ends the transaction's connection between two of its queries (a
+          // restart, a failover): pg emits 'error' on a client the pool has lent to Prisma,
+          // and the process must live through it.
+          await database.current.withSession((other) =>
+            other.query("SELECT pg_terminate_backend($1)", [me!.pid]),
+          );
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await tx.$queryRaw`SELECT 1`;
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(crashes).toEqual([]);
+      expect(isDatabaseUnavailable(failure)).toBe(true);
+      const again = await prisma.$queryRaw<{ one: number }[]>`SELECT 1 AS one`;
+      expect(again).toEqual([{ one: 1 }]);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+    }
+  });
+});
+
 describe.runIf(testDatabaseUrl())("an intake batch whose connection the server ends", () => {
   it("fails every request of the batch as 'unavailable' (503), without retrying them one by one", async () => {
     const db = database.current;
