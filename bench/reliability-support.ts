@@ -149,6 +149,41 @@ export async function waitUntil<T>(
   }
 }
 
+/**
+ * Waits for `check` while the work makes progress: fails when `progress` (a count of what is
+ * done) has not moved for `stallMs`, or after `maxMs` in all. A loaded machine is slower, and a
+ * guarantee that still holds then is shown by waiting longer; a stall is what a lost lead
+ * looks like.
+ */
+export async function waitWhileProgressing<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  progress: () => number | Promise<number>,
+  options: { stallMs: number; maxMs: number; what: string; everyMs?: number },
+): Promise<T> {
+  const started = Date.now();
+  let last = await progress();
+  let movedAt = started;
+  for (;;) {
+    const found = await check();
+    if (found !== undefined && found !== false) return found;
+    const now = Date.now();
+    const current = await progress();
+    if (current !== last) {
+      last = current;
+      movedAt = now;
+    }
+    if (now - movedAt > options.stallMs)
+      throw new Error(
+        `stalled: no progress in ${options.stallMs} ms (at ${current}) waiting for ${options.what}`,
+      );
+    if (now - started > options.maxMs)
+      throw new Error(
+        `timed out after ${options.maxMs} ms (still progressing) waiting for ${options.what}`,
+      );
+    await sleep(options.everyMs ?? 250);
+  }
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -28,7 +28,7 @@ const app = useTestApp(() => ({
   env: {
     OPENAI_API_KEY: "sk-test-brief-0123456789",
     OPENAI_BASE_URL: openai.url,
-    OPENAI_TIMEOUT_MS: "500",
+    OPENAI_TIMEOUT_MS: "2000",
   },
 }));
 
@@ -115,7 +115,7 @@ describe("AI brief", () => {
   });
 
   it.each([
-    ["is slower than OPENAI_TIMEOUT_MS", () => openai.delay(1500), "timeout"],
+    ["is slower than OPENAI_TIMEOUT_MS", () => openai.delay(6000), "timeout"],
     ["answers 500", () => openai.fail(500), "error"],
     [
       "answers something that is not the brief",
