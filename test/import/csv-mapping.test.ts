@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { headerKey, MappingError, mapColumns, parseMapOptions } from "#src/import/csv-columns.ts";
 import { detectDelimiter } from "#src/import/csv-reader.ts";
-import { parseDateTime, parseSize, rowToLead } from "#src/import/csv-row.ts";
+import { rowToLead } from "#src/import/csv-row.ts";
+import { parseDateTime, parseSize } from "#src/import/value-formats.ts";
 
 const now = new Date("2026-11-20T15:00:00Z");
 
