@@ -12,8 +12,8 @@ import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
 import { EVENT_TARGETS, LEAD_TARGETS } from "#src/import/csv-columns.ts";
 import { EXPORT_FORMATS } from "#src/import/export-formats.ts";
-import { parseDateTime } from "#src/import/value-formats.ts";
 import { Progress } from "#src/import/progress.ts";
+import { parseDateTime } from "#src/import/value-formats.ts";
 import { createLogger } from "#src/logger.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
@@ -324,8 +324,14 @@ export function formatPreview(p: ImportPreview): string {
   for (const row of p.rows) {
     lines.push("", `  line ${row.line}${row.rejected ? `: REJECTED: ${row.rejected}` : ""}`);
     for (const cell of row.cells) {
-      const value = cell.value ?? (row.rejected ? "" : "(not read: see the warning)");
-      const shown = value === cell.raw || value === "" ? "" : ` = ${value}`;
+      const shown =
+        cell.value === undefined
+          ? row.rejected
+            ? ""
+            : " (not read: see the warning)"
+          : cell.value === cell.raw
+            ? ""
+            : ` = ${cell.value}`;
       lines.push(`    ${cell.column} → ${cell.field}: ${JSON.stringify(cell.raw)}${shown}`);
     }
     lines.push(...row.warnings.map((w) => `    warning: ${w}`));

@@ -176,6 +176,27 @@ const COUNTRY_EXTRAS: Record<string, string> = {
   prt: "PT",
 };
 
+/** Withdrawn or grouping codes ICU still names ("DD" is also called Germany in some languages). */
+const NOT_COUNTRIES = new Set([
+  "DD",
+  "FX",
+  "SU",
+  "YU",
+  "ZR",
+  "TP",
+  "BU",
+  "CS",
+  "NT",
+  "AN",
+  "EU",
+  "EZ",
+  "UN",
+  "QO",
+  "ZZ",
+  "XA",
+  "XB",
+]);
+
 let countryNames: Map<string, string> | undefined;
 
 /** Every region's name in the languages exports come in, from ICU (Intl.DisplayNames). */
@@ -189,6 +210,7 @@ function countryTable(): Map<string, string> {
   const A = 65;
   for (let i = 0; i < 26 * 26; i++) {
     const code = String.fromCharCode(A + Math.floor(i / 26), A + (i % 26));
+    if (NOT_COUNTRIES.has(code)) continue;
     for (const display of names) {
       const name = display.of(code);
       if (name && name !== code && !table.has(countryKey(name))) table.set(countryKey(name), code);

@@ -23,9 +23,9 @@ import {
   isReportLine,
   preambleValue,
 } from "#src/import/export-formats.ts";
-import type { DateOrder } from "#src/import/value-formats.ts";
 import type { ProgressSnapshot } from "#src/import/progress.ts";
 import { RejectsReport } from "#src/import/rejects-report.ts";
+import type { DateOrder } from "#src/import/value-formats.ts";
 import type { LeadRequest } from "#src/intake/schemas.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
 import { type CaptureLeadResult, captureEach } from "#src/services/capture-lead.ts";
