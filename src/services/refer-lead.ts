@@ -5,6 +5,7 @@
 // pick, with who sent it, their note and the message it came from on the card.
 import type { Database } from "#src/db/database.ts";
 import { AppError } from "#src/errors.ts";
+import { parseCountry } from "#src/import/value-formats.ts";
 import { type LeadRequest, leadRequestSchema } from "#src/intake/schemas.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { type CaptureLeadResult, captureLead } from "#src/services/capture-lead.ts";
@@ -72,7 +73,8 @@ function parseReferral(
     name: referral.name,
     company: referral.company,
     title: referral.title,
-    country: referral.country,
+    // "United States" → "US": routing rules compare country codes.
+    country: referral.country === undefined ? undefined : parseCountry(referral.country),
     companySize: referral.companySize,
     source: extra.source,
     activities: [extra.activity],
