@@ -11,13 +11,15 @@ import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
 import { EVENT_TARGETS, LEAD_TARGETS } from "#src/import/csv-columns.ts";
-import { parseDateTime } from "#src/import/csv-row.ts";
+import { EXPORT_FORMATS } from "#src/import/export-formats.ts";
 import { Progress } from "#src/import/progress.ts";
+import { parseDateTime } from "#src/import/value-formats.ts";
 import { createLogger } from "#src/logger.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { type ImportSummary, importLeads } from "#src/services/import-leads.ts";
+import { type ImportPreview, previewImport } from "#src/services/preview-import.ts";
 
 export const IMPORT_USAGE = `Usage: baton import <file.csv> --source "Trade show X" [options]
        npm run import -- <file.csv> --source "Trade show X" [options]
@@ -37,9 +39,26 @@ Options:
                          ${EVENT_TARGETS.join(", ")},
                          attributes.<name>, or ignore
   --delimiter <char>     , ; or tab (default: detected from the header line)
+  --dates mdy|dmy        how the file writes dates like 03/04/2026 (month or day first;
+                         default: the tool's own habit, else such dates are warned about)
   --rejects <path>       where to write rejected rows (default: <file>.rejects.csv, if any)
+  --strict               reject a row with any value Baton cannot read (default: import it,
+                         keep the value as a custom attribute and warn)
+  --preview              show how the first rows map (column → field → value); write nothing
   --dry-run              read and check everything, write nothing to the database
   -h, --help             this help
+
+Recognised exports (by their own column names; any other CSV works through the usual names):
+${EXPORT_FORMATS.map((f) => `  ${f.name}`).join("\n")}
+Zoom's report preamble (topic, host and panelist tables) is skipped and its Topic names the
+webinar; Salesforce's report footer is skipped. Values are read as these tools write them:
+sizes like "201-500 employees" or "10,001+ employees", dates like "3/14/2026 2:30 PM",
+"14.03.2026 14:30" or "Mar 14, 2026 14:30:00", country names ("United States" → US), phone
+numbers ("p:+1555..."), Yes/No consent columns.
+
+Only a missing or invalid email rejects a row. A value Baton cannot read in another column
+does not lose the lead: it goes in without that field, the value is kept as a custom
+attribute named after its column, and the summary lists the row with a warning.
 
 Columns are recognized by their usual names, in any case and punctuation: Email / E-mail /
 Email Address / Work Email, First Name, Last Name, Full Name (split), Company / Organization /
@@ -66,6 +85,7 @@ interface ImportArgs {
   rejectsPath?: string;
   eventDate?: Date;
   delimiter?: string;
+  dates?: "mdy" | "dmy";
   dryRun: boolean;
   values: ReturnType<typeof parse>["values"];
 }
@@ -75,6 +95,10 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
   if (typeof args === "number") return args;
   let close = async () => {};
   try {
+    if (args.values.preview) {
+      io.stdout.write(formatPreview(await previewImport(importOptions(args))));
+      return 0;
+    }
     const config = loadConfig(io.env, { requireSlack: false });
     const playbook = deps.playbook ?? (await PlaybookStore.open(config.playbookPath)).current;
     let db = deps.db;
@@ -90,18 +114,11 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     const summary = await importLeads({
-      file: args.file,
+      ...importOptions(args),
       db,
       scoring: playbook.scoring,
       accountMatching: playbook.routing.accountMatching,
-      source: args.values.source,
-      campaign: args.values.campaign,
-      event: args.values.event,
-      eventDate: args.eventDate,
-      map: args.values.map,
-      delimiter: args.delimiter,
       dryRun: args.dryRun,
-      rejectsPath: args.rejectsPath,
       onProgress: (snapshot) => progress.update(snapshot),
       signal: abort.signal,
     }).finally(() => {
@@ -116,6 +133,22 @@ export async function runImport(argv: string[], io: CliIo, deps: ImportDeps = {}
   } finally {
     await close();
   }
+}
+
+/** What the command line asks the import (and the preview) to do. */
+function importOptions(args: ImportArgs) {
+  return {
+    file: args.file,
+    source: args.values.source,
+    campaign: args.values.campaign,
+    event: args.values.event,
+    eventDate: args.eventDate,
+    map: args.values.map,
+    delimiter: args.delimiter,
+    dates: args.dates,
+    strict: args.values.strict ?? false,
+    rejectsPath: args.rejectsPath,
+  };
 }
 
 /** The checked arguments, or the exit code after saying what is wrong (or the usage). */
@@ -152,8 +185,14 @@ function readArgs(argv: string[], io: CliIo): ImportArgs | number {
     io.stderr.write(`baton import: --delimiter must be , ; | or tab.\n`);
     return 2;
   }
+  const dates = args.values.dates;
+  if (dates !== undefined && dates !== "mdy" && dates !== "dmy") {
+    io.stderr.write(`baton import: --dates must be mdy (3/14/2026) or dmy (14/3/2026).\n`);
+    return 2;
+  }
   return {
     file: resolve(base, given),
+    dates,
     rejectsPath: args.values.rejects === undefined ? undefined : resolve(base, args.values.rejects),
     eventDate: parsedDate,
     delimiter,
@@ -218,7 +257,10 @@ function parse(argv: string[]) {
       "event-date": { type: "string" },
       map: { type: "string", multiple: true },
       delimiter: { type: "string" },
+      dates: { type: "string" },
       rejects: { type: "string" },
+      strict: { type: "boolean" },
+      preview: { type: "boolean" },
       "dry-run": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -229,6 +271,10 @@ export function formatSummary(s: ImportSummary): string {
   const n = (value: number) => value.toLocaleString("en-US");
   const lines = [
     s.dryRun ? `Dry run of ${s.file}: nothing was written to the database.` : `Imported ${s.file}.`,
+    ...(s.format ? [`  recognised as         ${s.format}`] : []),
+    ...(s.headerLine > 1
+      ? [`  header on line        ${s.headerLine} (report preamble skipped)`]
+      : []),
     ...(s.stoppedAtLine === undefined
       ? []
       : [
@@ -249,9 +295,47 @@ export function formatSummary(s: ImportSummary): string {
     );
   }
   lines.push(`  rejected              ${n(s.rejected)}`);
+  if (s.warned > 0) {
+    lines.push(
+      `  imported with warnings ${n(s.warned)} (unreadable values kept as custom attributes)`,
+    );
+    lines.push(...s.warnings.map((w) => `    line ${w.line}: ${w.text}`));
+    const more = s.warned - new Set(s.warnings.map((w) => w.line)).size;
+    if (more > 0) lines.push(`    and ${n(more)} more rows`);
+  }
+  if (s.reportLines > 0)
+    lines.push(`  report lines skipped  ${n(s.reportLines)} (totals, footers)`);
   if (s.rejectsPath) lines.push(`  rejects report        ${s.rejectsPath}`);
   lines.push(
     `  duration              ${(s.durationMs / 1000).toFixed(1)} s (${n(Math.round(s.rowsPerSecond))} rows/s)`,
   );
+  return `${lines.join("\n")}\n`;
+}
+
+/** The preview: each of the first rows, column by column, with the value Baton reads. */
+export function formatPreview(p: ImportPreview): string {
+  const lines = [
+    `Preview of ${p.file}: nothing was written.`,
+    p.format
+      ? `  recognised as ${p.format}`
+      : "  not a recognised tool's export: columns read by their usual names",
+    ...(p.headerLine > 1 ? [`  header on line ${p.headerLine} (report preamble skipped)`] : []),
+  ];
+  for (const row of p.rows) {
+    lines.push("", `  line ${row.line}${row.rejected ? `: REJECTED: ${row.rejected}` : ""}`);
+    for (const cell of row.cells) {
+      const shown =
+        cell.value === undefined
+          ? row.rejected
+            ? ""
+            : " (not read: see the warning)"
+          : cell.value === cell.raw
+            ? ""
+            : ` = ${cell.value}`;
+      lines.push(`    ${cell.column} → ${cell.field}: ${JSON.stringify(cell.raw)}${shown}`);
+    }
+    lines.push(...row.warnings.map((w) => `    warning: ${w}`));
+  }
+  if (p.rows.length === 0) lines.push("", "  (no rows)");
   return `${lines.join("\n")}\n`;
 }

@@ -14,6 +14,9 @@ export const EVENT_TARGETS = [
   "colleague",
   "colleagueNote",
   "scannedAt",
+  /** Webinar reports: whether the person attended (Yes/No), and when they registered. */
+  "attended",
+  "registeredAt",
 ] as const;
 
 export type LeadTarget = (typeof LEAD_TARGETS)[number];
@@ -21,9 +24,13 @@ export type EventTarget = (typeof EVENT_TARGETS)[number];
 export type Target =
   | { kind: "lead"; field: LeadTarget }
   | { kind: "event"; field: EventTarget }
-  | { kind: "attribute"; key: string }
+  /** `yesNo`: a consent or opt-in column, whose Yes/No is kept as true/false. */
+  | { kind: "attribute"; key: string; yesNo?: boolean }
   | { kind: "ignore" };
 
+// Names seen in real exports are included (Eventbrite's "Cell Phone", HubSpot's "Country/Region"
+// and "Website URL", Salesforce's "Company / Account", Zoom's "Organization" and "No of
+// Employees", Meta's snake_case, LinkedIn's "Company Size"); see export-formats.ts for sources.
 const ALIASES: Record<LeadTarget | EventTarget, string[]> = {
   email: [
     "email",
@@ -34,10 +41,21 @@ const ALIASES: Record<LeadTarget | EventTarget, string[]> = {
     "business email",
     "email id",
     "mail",
+    "attendee email",
+    "email (work)",
   ],
-  name: ["full name", "name", "contact name", "contact", "attendee", "attendee name"],
-  firstName: ["first name", "firstname", "first", "given name", "forename"],
-  lastName: ["last name", "lastname", "last", "surname", "family name"],
+  name: [
+    "full name",
+    "name",
+    "contact name",
+    "contact",
+    "attendee",
+    "attendee name",
+    "user name (original name)",
+    "lead name",
+  ],
+  firstName: ["first name", "firstname", "first", "given name", "forename", "attendee first name"],
+  lastName: ["last name", "lastname", "last", "surname", "family name", "attendee last name"],
   title: ["job title", "title", "position", "role", "job role", "job function"],
   company: [
     "company",
@@ -48,6 +66,8 @@ const ALIASES: Record<LeadTarget | EventTarget, string[]> = {
     "account",
     "account name",
     "employer",
+    "company / account",
+    "company account",
   ],
   companyDomain: ["company domain", "domain", "email domain"],
   companySize: [
@@ -59,11 +79,20 @@ const ALIASES: Record<LeadTarget | EventTarget, string[]> = {
     "headcount",
     "seats",
     "agents",
+    "company size range",
+    "employee range",
   ],
   industry: ["industry", "sector", "vertical"],
-  country: ["country", "country code", "country region"],
+  country: [
+    "country",
+    "country code",
+    "country region",
+    "country/region name",
+    "country name",
+    "work country",
+  ],
   region: ["state", "region", "province", "state province", "state region"],
-  city: ["city", "town"],
+  city: ["city", "town", "work city"],
   phone: [
     "phone",
     "phone number",
@@ -75,9 +104,11 @@ const ALIASES: Record<LeadTarget | EventTarget, string[]> = {
     "tel",
     "work phone",
     "direct phone",
+    "cell phone",
+    "business phone",
   ],
   linkedinUrl: ["linkedin", "linkedin url", "linkedin profile"],
-  website: ["website", "company website", "web site", "url"],
+  website: ["website", "company website", "web site", "url", "website url"],
   source: ["source", "lead source"],
   campaign: ["campaign", "campaign name"],
   eventName: ["event", "event name", "show", "trade show"],
@@ -92,10 +123,40 @@ const ALIASES: Record<LeadTarget | EventTarget, string[]> = {
     "staff",
     "sales rep",
     "rep",
+    "captured by",
+    "collected by",
+    "booth staff member",
+    "exhibitor staff",
   ],
-  colleagueNote: ["colleague note", "note", "notes", "comments", "comment", "booth notes"],
-  scannedAt: ["scanned at", "scan date", "scan time", "scanned", "date scanned", "visited at"],
+  colleagueNote: [
+    "colleague note",
+    "note",
+    "notes",
+    "comments",
+    "comment",
+    "booth notes",
+    "lead notes",
+    "scan notes",
+    "exhibitor notes",
+  ],
+  scannedAt: [
+    "scanned at",
+    "scan date",
+    "scan time",
+    "scanned",
+    "date scanned",
+    "visited at",
+    "capture date",
+    "captured at",
+    "scanned on",
+  ],
+  attended: [],
+  registeredAt: [],
 };
+
+/** Consent and opt-in columns: their Yes/No is kept as a boolean attribute. */
+const CONSENT =
+  /consent|opt.?in|opt.?out|gdpr|subscri|permission|i agree|keep me (informed|updated)|marketing (emails?|communications?)/i;
 
 /** "E-mail Address" → "emailaddress": the form headers are compared in. */
 export function headerKey(header: string): string {
@@ -157,19 +218,38 @@ export interface ColumnMapping {
   has(field: LeadTarget | EventTarget): boolean;
 }
 
-/** Maps each header cell to its target: `--map` first, then aliases, then an attribute. */
+/** Whether this header cell is an email column (by `--map` or by its name). */
+export function isEmailColumn(
+  cell: string,
+  overrides: Map<string, Target & { column?: string }>,
+): boolean {
+  const target = overrides.get(headerKey(cell)) ?? BY_KEY.get(headerKey(cell));
+  return target?.kind === "lead" && target.field === "email";
+}
+
+/**
+ * Maps each header cell to its target: `--map` first, then the recognised tool's own names
+ * (`toolColumns`: column → field), then the common aliases, then a custom attribute.
+ */
 export function mapColumns(
   header: string[],
   overrides = new Map<string, Target & { column?: string }>(),
+  toolColumns: Record<string, string> = {},
 ): ColumnMapping {
   const used = new Set<string>();
+  const tool = new Map(
+    Object.entries(toolColumns).flatMap(([column, field]) => {
+      const target = targetOf(field);
+      return target ? [[headerKey(column), target] as const] : [];
+    }),
+  );
   const targets = header.map((cell): Target => {
     const key = headerKey(cell);
     const override = overrides.get(key);
     const { column: _column, ...chosen } = override ?? { column: undefined };
     const target: Target = override
       ? (chosen as Target)
-      : (BY_KEY.get(key) ?? { kind: "attribute", key: cell.trim().slice(0, 64) });
+      : (tool.get(key) ?? BY_KEY.get(key) ?? attributeFor(cell));
     if (target.kind === "lead" || target.kind === "event") used.add(target.field);
     if (target.kind === "attribute" && target.key === "") return { kind: "ignore" };
     return target;
@@ -185,6 +265,11 @@ export function mapColumns(
   return { header, targets, has: (field) => used.has(field) };
 }
 
+function attributeFor(cell: string): Target {
+  const key = cell.trim().slice(0, 64);
+  return CONSENT.test(cell) ? { kind: "attribute", key, yesNo: true } : { kind: "attribute", key };
+}
+
 /** "Email Address → email", for the dry run's report of how the file was read. */
 export function describeMapping(mapping: ColumnMapping): string[] {
   return mapping.header.map((column, i) => {
@@ -193,7 +278,7 @@ export function describeMapping(mapping: ColumnMapping): string[] {
       target.kind === "ignore"
         ? "ignored"
         : target.kind === "attribute"
-          ? `custom attribute "${target.key}"`
+          ? `custom attribute "${target.key}"${target.yesNo ? " (Yes/No)" : ""}`
           : target.kind === "event"
             ? `badge scan ${target.field}`
             : target.field;

@@ -3,6 +3,11 @@
 // unless given). Each record carries the physical line it starts on, counted from the line
 // breaks in its fields (csv-parse's own line counter counts a quoted CRLF twice), and the
 // bytes read so far, for progress.
+//
+// Some exports open with a report preamble before the table (Zoom's attendee report: the report
+// title, the webinar's topic and times, then Host and Panelist tables). The header is the line
+// after an "Attendee Details" section title when the file has one, else the first line in which
+// `isHeader` recognises a column (the email), else the first line.
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { type CsvError, parse } from "csv-parse";
@@ -22,6 +27,10 @@ export interface CsvBadRecord {
 
 export interface CsvFile {
   header: string[];
+  /** The line the header is on (1 unless a preamble comes first). */
+  headerLine: number;
+  /** The records before the header: a report's title, its summary, other sections. */
+  preamble: string[][];
   delimiter: string;
   bom: boolean;
   size: number;
@@ -32,6 +41,9 @@ export interface CsvFile {
 }
 
 const SNIFF_BYTES = 64 * 1024;
+/** How far into a file the header is looked for. */
+const MAX_PREAMBLE = 60;
+const ATTENDEE_SECTION = /^\s*"?attendee details"?\s*(,|$)/im;
 /** A longer record is a quote never closed: stop instead of buffering the rest of the file. */
 const MAX_RECORD_BYTES = 4 * 2 ** 20;
 
@@ -76,9 +88,11 @@ async function readableHead(path: string): Promise<{ head: Buffer; size: number 
   return { head, size };
 }
 
+type Parsed = { line: number; fields: string[] };
+
 export async function openCsv(
   path: string,
-  options: { delimiter?: string } = {},
+  options: { delimiter?: string; isHeader?: (cells: string[]) => boolean } = {},
 ): Promise<CsvFile> {
   const { head, size } = await readableHead(path);
   const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
@@ -124,15 +138,16 @@ export async function openCsv(
   stream.on("error", (error) => parser.destroy(error));
   stream.pipe(parser);
 
-  const iterator = (parser as AsyncIterable<{ line: number; fields: string[] }>)[
-    Symbol.asyncIterator
-  ]();
-  const first = await iterator.next().catch((error: unknown) => {
+  const iterator = (parser as AsyncIterable<Parsed>)[Symbol.asyncIterator]();
+  const found = await findHeader(iterator, {
+    sections: ATTENDEE_SECTION.test(head.toString("utf8")),
+    isHeader: options.isHeader ?? (() => true),
+  }).catch((error: unknown) => {
     throw new FatalError(`Cannot read the header of ${path}: ${errorMessage(error)}`);
   });
-  const header = first.done ? undefined : first.value.fields.map((cell) => cell.trim());
+  const header = found?.header.fields.map((cell) => cell.trim());
   const notUtf8 = header?.some((cell) => cell.includes("\ufffd"));
-  if (!header || header.every((cell) => cell === "") || notUtf8) {
+  if (!found || !header || header.every((cell) => cell === "") || notUtf8) {
     stream.destroy();
     throw new FatalError(
       notUtf8
@@ -140,10 +155,13 @@ export async function openCsv(
         : `Cannot read the header of ${path}: the first line should name the columns, e.g. "Email,First Name,Last Name,Company".`,
     );
   }
+  const buffered = found.rest;
 
   async function* records(): AsyncGenerator<CsvRow | CsvBadRecord> {
     for (;;) {
-      const next = await iterator.next();
+      const next: IteratorResult<Parsed> = buffered.length
+        ? { done: false, value: buffered.shift()! }
+        : await iterator.next();
       while (skipped.length > 0 && (next.done || skipped[0]!.line < next.value.line)) {
         yield skipped.shift()!;
       }
@@ -157,6 +175,8 @@ export async function openCsv(
 
   return {
     header,
+    headerLine: found.header.line,
+    preamble: found.preamble.map((record) => record.fields),
     delimiter,
     bom,
     size,
@@ -167,6 +187,31 @@ export async function openCsv(
       parser.destroy();
     },
   };
+}
+
+/**
+ * Reads records up to the header: the line after an "Attendee Details" title (`sections`), else
+ * the first that `isHeader` accepts within MAX_PREAMBLE lines, else the first line; `rest` are
+ * the records read past the header, to be read as rows.
+ */
+async function findHeader(
+  iterator: AsyncIterator<Parsed>,
+  options: { sections: boolean; isHeader: (cells: string[]) => boolean },
+): Promise<{ header: Parsed; preamble: Parsed[]; rest: Parsed[] } | undefined> {
+  const seen: Parsed[] = [];
+  while (seen.length < MAX_PREAMBLE) {
+    const next = await iterator.next();
+    if (next.done) break;
+    seen.push(next.value);
+    const at = seen.length - 1;
+    const previous = seen[at - 1];
+    const chosen = options.sections
+      ? previous !== undefined && /^attendee details$/i.test(previous.fields[0]?.trim() ?? "")
+      : options.isHeader(next.value.fields);
+    if (chosen) return { header: next.value, preamble: seen.slice(0, at), rest: [] };
+  }
+  const [first, ...rest] = seen;
+  return first && { header: first, preamble: [], rest };
 }
 
 async function readHead(path: string): Promise<Buffer> {
@@ -180,7 +225,7 @@ async function readHead(path: string): Promise<Buffer> {
   }
 }
 
-/** The delimiter the header line uses most, outside quotes: `,` `;` or tab. */
+/** The delimiter the first line that has one uses most, outside quotes: `,` `;` or tab. */
 export function detectDelimiter(text: string): string {
   const counts = new Map<string, number>([
     [",", 0],
@@ -190,8 +235,9 @@ export function detectDelimiter(text: string): string {
   let quoted = false;
   for (const char of text.replace(/^\ufeff/, "")) {
     if (char === '"') quoted = !quoted;
-    else if (!quoted && (char === "\n" || char === "\r")) break;
-    else if (!quoted && counts.has(char)) counts.set(char, counts.get(char)! + 1);
+    else if (!quoted && (char === "\n" || char === "\r")) {
+      if ([...counts.values()].some((count) => count > 0)) break;
+    } else if (!quoted && counts.has(char)) counts.set(char, counts.get(char)! + 1);
   }
   let best = ",";
   for (const [char, count] of counts) if (count > counts.get(best)!) best = char;

@@ -11,13 +11,21 @@ import { errorMessage, FatalError } from "#src/errors.ts";
 import {
   type ColumnMapping,
   describeMapping,
+  isEmailColumn,
   mapColumns,
   parseMapOptions,
 } from "#src/import/csv-columns.ts";
 import { type CsvBadRecord, type CsvFile, type CsvRow, openCsv } from "#src/import/csv-reader.ts";
 import { type RowOptions, rowToLead } from "#src/import/csv-row.ts";
+import {
+  detectFormat,
+  type ExportFormat,
+  isReportLine,
+  preambleValue,
+} from "#src/import/export-formats.ts";
 import type { ProgressSnapshot } from "#src/import/progress.ts";
 import { RejectsReport } from "#src/import/rejects-report.ts";
+import type { DateOrder } from "#src/import/value-formats.ts";
 import type { LeadRequest } from "#src/intake/schemas.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
 import { type CaptureLeadResult, captureEach } from "#src/services/capture-lead.ts";
@@ -35,6 +43,10 @@ export interface ImportLeadsOptions {
   /** `--map` values: "Column Name=field". */
   map?: string[];
   delimiter?: string;
+  /** How the file writes slashed dates that could be either way round (default: the tool's). */
+  dates?: DateOrder;
+  /** Reject rows with a value Baton cannot read, instead of importing them with a warning. */
+  strict?: boolean;
   dryRun?: boolean;
   /** Where rejected rows go; default `<file>.rejects.csv` beside the file, when there are any. */
   rejectsPath?: string;
@@ -45,10 +57,30 @@ export interface ImportLeadsOptions {
   signal?: AbortSignal;
 }
 
+/** What reading a file needs (the preview reads without scoring or a database). */
+export type ReadOptions = Pick<
+  ImportLeadsOptions,
+  | "file"
+  | "source"
+  | "campaign"
+  | "event"
+  | "eventDate"
+  | "map"
+  | "delimiter"
+  | "dates"
+  | "strict"
+  | "rejectsPath"
+  | "now"
+>;
+
 export interface ImportSummary {
   file: string;
   dryRun: boolean;
   delimiter: string;
+  /** The tool whose export the file is, when Baton recognises it. */
+  format?: string;
+  /** The header's line, when a report preamble comes before it. */
+  headerLine: number;
   /** How each column was read: "Email Address → email". */
   columns: string[];
   /** Data rows read (blank lines are not rows). */
@@ -62,6 +94,12 @@ export interface ImportSummary {
   /** Rows that would be imported (dry run). */
   valid: number;
   rejected: number;
+  /** Rows imported with a value kept as an attribute because Baton could not read it. */
+  warned: number;
+  /** The first warnings, by line. */
+  warnings: { line: number; text: string }[];
+  /** Lines of report text (footers, section titles) that are not leads. */
+  reportLines: number;
   /** Leads this import made ready for sales (handoff requested). */
   qualified: number;
   activitiesAdded: number;
@@ -79,6 +117,10 @@ interface Pending {
 }
 
 type Reject = (line: number, reason: string, fields: string[]) => Promise<void>;
+type Warn = (line: number, warnings: string[]) => void;
+
+/** Warnings listed by line in the summary; the rest are counted. */
+const WARNINGS_LISTED = 20;
 
 interface BatchWriter {
   /** Waits for the batch being written, then starts writing this one. */
@@ -91,16 +133,23 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
   const started = performance.now();
   const dryRun = options.dryRun ?? false;
   if (!dryRun && !options.db) throw new Error("importLeads needs a database unless dryRun");
-  const { csv, mapping, rejectsPath } = await openImport(options);
+  const { csv, mapping, rejectsPath, format } = await openImport(options);
   const rejects = new RejectsReport(rejectsPath, csv.header, csv.delimiter, csv.bom);
-  const summary = emptySummary(options, dryRun, csv.delimiter, mapping);
+  const summary = emptySummary(options, dryRun, csv, mapping, format);
   const reject: Reject = async (line, reason, fields) => {
     summary.rejected += 1;
     await rejects.add(line, reason, fields);
   };
+  const warn: Warn = (line, warnings) => {
+    summary.warned += 1;
+    for (const text of warnings) {
+      if (summary.warnings.length < WARNINGS_LISTED) summary.warnings.push({ line, text });
+    }
+  };
   const writer = batchWriter(dryRun ? undefined : options.db, options, summary, reject);
   try {
-    await readRows(csv, mapping, options, { summary, reject, writer });
+    const rowOptions = rowOptionsFor(options, csv, format);
+    await readRows(csv, mapping, rowOptions, options, { summary, reject, warn, writer });
     if (options.rejectsPath) rejects.open();
   } finally {
     csv.close();
@@ -112,19 +161,44 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
   return summary;
 }
 
+/** How rows are read: the options given, else what the recognised tool implies. */
+export function rowOptionsFor(
+  options: ReadOptions,
+  csv: CsvFile,
+  format: ExportFormat | undefined,
+): RowOptions {
+  // A webinar report names its webinar in the preamble (Zoom's Topic).
+  const topic = format?.activity === "webinar" ? preambleValue(csv.preamble, "Topic") : undefined;
+  return {
+    source: options.source,
+    campaign: options.campaign,
+    event: options.event ?? topic,
+    eventDate: options.eventDate,
+    now: (options.now ?? (() => new Date()))(),
+    activity: format?.activity,
+    dates: options.dates ?? format?.dates,
+    strict: options.strict,
+  };
+}
+
 /** Opens the file and maps its columns; stops with what to fix when it cannot be imported. */
-async function openImport(options: ImportLeadsOptions) {
+export async function openImport(options: ReadOptions) {
   let overrides: ReturnType<typeof parseMapOptions>;
   try {
     overrides = parseMapOptions(options.map ?? []);
   } catch (error) {
     throw new FatalError(errorMessage(error));
   }
-  const csv = await openCsv(options.file, { delimiter: options.delimiter });
+  const csv = await openCsv(options.file, {
+    delimiter: options.delimiter,
+    isHeader: (cells) => cells.some((cell) => isEmailColumn(cell, overrides)),
+  });
   try {
+    const format = detectFormat(csv.header);
     return {
       csv,
-      mapping: checkedMapping(csv, overrides, options),
+      format,
+      mapping: checkedMapping(csv, overrides, options, format),
       rejectsPath: rejectsFile(options),
     };
   } catch (error) {
@@ -136,11 +210,12 @@ async function openImport(options: ImportLeadsOptions) {
 function checkedMapping(
   csv: CsvFile,
   overrides: ReturnType<typeof parseMapOptions>,
-  options: ImportLeadsOptions,
+  options: ReadOptions,
+  format: ExportFormat | undefined,
 ): ColumnMapping {
   let mapping: ColumnMapping;
   try {
-    mapping = mapColumns(csv.header, overrides);
+    mapping = mapColumns(csv.header, overrides, format?.columns);
   } catch (error) {
     throw new FatalError(errorMessage(error));
   }
@@ -157,7 +232,7 @@ function checkedMapping(
   return mapping;
 }
 
-function rejectsFile(options: ImportLeadsOptions): string {
+function rejectsFile(options: ReadOptions): string {
   const rejectsPath = resolve(options.rejectsPath ?? defaultRejectsPath(options.file));
   if (rejectsPath === resolve(options.file)) {
     throw new FatalError("The rejects report cannot overwrite the file being imported.");
@@ -168,13 +243,16 @@ function rejectsFile(options: ImportLeadsOptions): string {
 function emptySummary(
   options: ImportLeadsOptions,
   dryRun: boolean,
-  delimiter: string,
+  csv: CsvFile,
   mapping: ColumnMapping,
+  format: ExportFormat | undefined,
 ): ImportSummary {
   return {
     file: options.file,
     dryRun,
-    delimiter,
+    delimiter: csv.delimiter,
+    format: format?.name,
+    headerLine: csv.headerLine,
     columns: describeMapping(mapping),
     read: 0,
     created: 0,
@@ -182,6 +260,9 @@ function emptySummary(
     unchanged: 0,
     valid: 0,
     rejected: 0,
+    warned: 0,
+    warnings: [],
+    reportLines: 0,
     qualified: 0,
     activitiesAdded: 0,
     durationMs: 0,
@@ -193,17 +274,11 @@ function emptySummary(
 async function readRows(
   csv: CsvFile,
   mapping: ColumnMapping,
+  rowOptions: RowOptions,
   options: ImportLeadsOptions,
-  run: { summary: ImportSummary; reject: Reject; writer: BatchWriter },
+  run: { summary: ImportSummary; reject: Reject; warn: Warn; writer: BatchWriter },
 ): Promise<void> {
   const { summary, writer } = run;
-  const rowOptions: RowOptions = {
-    source: options.source,
-    campaign: options.campaign,
-    event: options.event,
-    eventDate: options.eventDate,
-    now: (options.now ?? (() => new Date()))(),
-  };
   const batchSize = options.batchSize ?? 500;
   let batch: Pending[] = [];
   try {
@@ -212,8 +287,12 @@ async function readRows(
         summary.stoppedAtLine = record.line;
         break;
       }
+      if (record.kind === "row" && isReportLine(record.fields)) {
+        summary.reportLines += 1;
+        continue;
+      }
       summary.read += 1;
-      const pending = await readRecord(record, mapping, rowOptions, run.reject);
+      const pending = await readRecord(record, mapping, rowOptions, run);
       if (pending) {
         summary.valid += 1;
         batch.push(pending);
@@ -239,15 +318,18 @@ async function readRecord(
   record: CsvRow | CsvBadRecord,
   mapping: ColumnMapping,
   rowOptions: RowOptions,
-  reject: Reject,
+  run: { reject: Reject; warn: Warn },
 ): Promise<Pending | undefined> {
   if (record.kind === "malformed") {
-    await reject(record.line, record.reason, [record.raw]);
+    await run.reject(record.line, record.reason, [record.raw]);
     return undefined;
   }
   const result = rowToLead(record.fields, mapping, rowOptions);
-  if (result.ok) return { line: record.line, fields: record.fields, lead: result.lead };
-  await reject(record.line, result.reason, record.fields);
+  if (result.ok) {
+    if (result.warnings.length > 0) run.warn(record.line, result.warnings);
+    return { line: record.line, fields: record.fields, lead: result.lead };
+  }
+  await run.reject(record.line, result.reason, record.fields);
   return undefined;
 }
 

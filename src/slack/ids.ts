@@ -38,4 +38,16 @@ export const VIEWS = {
   converted: "lead_converted_modal",
   release: "lead_release_modal",
   reassign: "lead_reassign_modal",
+  /** "Send to sales" and `/leads new`. */
+  newLead: "lead_new_modal",
+} as const;
+
+/** Message shortcuts (slack-manifest.yml: features.shortcuts). */
+export const SHORTCUTS = {
+  sendToSales: "send_to_sales",
+} as const;
+
+/** Workflow Builder custom steps (slack-manifest.yml: functions). */
+export const FUNCTIONS = {
+  handToSales: "hand_lead_to_sales",
 } as const;

@@ -10,6 +10,8 @@ import { boltLogger } from "#src/logger.ts";
 import { register as registerActions } from "#src/slack/listeners/actions/index.ts";
 import { register as registerCommands } from "#src/slack/listeners/commands/index.ts";
 import { register as registerEvents } from "#src/slack/listeners/events/index.ts";
+import { register as registerFunctions } from "#src/slack/listeners/functions/index.ts";
+import { register as registerShortcuts } from "#src/slack/listeners/shortcuts/index.ts";
 import { register as registerViews } from "#src/slack/listeners/views/index.ts";
 import { answerMalformedPayloads } from "#src/slack/malformed-payload.ts";
 import { dedupeEvents } from "#src/slack/middleware/dedupe-events.ts";
@@ -118,6 +120,8 @@ function buildApp(
   registerActions(app, deps);
   registerViews(app, deps);
   registerEvents(app, deps);
+  registerShortcuts(app, deps);
+  registerFunctions(app, deps);
   return app;
 }
 

@@ -252,6 +252,19 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       case "users.lookupByEmail":
         return { ok: false, error: "users_not_found" };
+      // Custom workflow steps end with one of these (api.slack.com/methods/functions.completeSuccess,
+      // functions.completeError): the execution id, and the outputs or the error.
+      case "functions.completeSuccess":
+        if (typeof args.function_execution_id !== "string") {
+          return { ok: false, error: "invalid_arguments" };
+        }
+        return typeof args.outputs === "object" && args.outputs !== null
+          ? { ok: true }
+          : { ok: false, error: "invalid_arguments" };
+      case "functions.completeError":
+        return typeof args.function_execution_id === "string" && typeof args.error === "string"
+          ? { ok: true }
+          : { ok: false, error: "invalid_arguments" };
       default:
         return { ok: false, error: "unknown_method" };
     }

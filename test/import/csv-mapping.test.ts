@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { headerKey, MappingError, mapColumns, parseMapOptions } from "#src/import/csv-columns.ts";
 import { detectDelimiter } from "#src/import/csv-reader.ts";
-import { parseDateTime, parseSize, rowToLead } from "#src/import/csv-row.ts";
+import { rowToLead } from "#src/import/csv-row.ts";
+import {
+  cleanPhone,
+  parseCountry,
+  parseDateTime,
+  parseSize,
+  parseYesNo,
+} from "#src/import/value-formats.ts";
 
 const now = new Date("2026-11-20T15:00:00Z");
 
@@ -75,7 +82,41 @@ describe("values", () => {
     expect(parseSize("51-200")).toBe(51);
     expect(parseSize("10,001+")).toBe(10001);
     expect(parseSize("2.5k")).toBe(2500);
-    expect(parseSize("lots")).toBe("lots");
+    expect(parseSize("201-500 employees")).toBe(201);
+    expect(parseSize("1,001-5,000 employees")).toBe(1001);
+    expect(parseSize("10,001+ employees")).toBe(10001);
+    expect(parseSize("Myself Only")).toBe(1);
+    expect(parseSize("lots")).toBeUndefined();
+  });
+
+  it("reads US, European and month-name dates with times and AM/PM", () => {
+    const iso = (text: string, order?: "mdy" | "dmy") => parseDateTime(text, order)?.toISOString();
+    expect(iso("3/14/2026 2:30 PM")).toBe("2026-03-14T14:30:00.000Z");
+    expect(iso("03/04/2026 12:05 AM", "mdy")).toBe("2026-03-04T00:05:00.000Z");
+    expect(iso("14/03/2026 14:30")).toBe("2026-03-14T14:30:00.000Z");
+    expect(iso("05/03/2026 10:15", "dmy")).toBe("2026-03-05T10:15:00.000Z");
+    expect(iso("Mar 22, 2025 19:13:27")).toBe("2025-03-22T19:13:27.000Z");
+    expect(iso("14 March 2026")).toBe("2026-03-14T00:00:00.000Z");
+    expect(iso("2026-03-10T14:32:11+0000")).toBe("2026-03-10T14:32:11.000Z");
+    expect(iso("2026-03-06 15:04:00 UTC")).toBe("2026-03-06T15:04:00.000Z");
+    expect(iso("13:30 PM 3/14/2026")).toBeUndefined();
+    expect(iso("3/14/2026 13:30 PM")).toBeUndefined();
+    expect(iso("Smarch 3, 2026")).toBeUndefined();
+  });
+
+  it("reads country names and codes, phones and Yes/No", () => {
+    expect(
+      ["United States", "USA", "us", "Deutschland", "Italy", "Royaume-Uni"].map(parseCountry),
+    ).toEqual(["US", "US", "US", "DE", "IT", "GB"]);
+    expect(parseCountry("Atlantis")).toBe("Atlantis");
+    expect(cleanPhone("p:+13125550177")).toBe("+13125550177");
+    expect(["Yes", "no", "TRUE", "0", "maybe"].map(parseYesNo)).toEqual([
+      true,
+      false,
+      true,
+      false,
+      undefined,
+    ]);
   });
 
   it("reads ISO and day-first dotted scan times, and refuses ambiguous or impossible ones", () => {
@@ -160,9 +201,11 @@ describe("a row becomes an API lead", () => {
     expect(id(row.with(8, "2026-11-19 10:00"))).not.toBe(first);
   });
 
-  it("names the file's column and the API's reason when a row is refused", () => {
+  it("refuses a row only for its email, and keeps other unreadable values with a warning", () => {
+    const read = (fields: string[], strict = false) =>
+      rowToLead(fields, mapping, { ...options, strict });
     const reason = (fields: string[]) => {
-      const result = rowToLead(fields, mapping, options);
+      const result = read(fields);
       return result.ok ? "accepted" : result.reason;
     };
     const blank = Array<string>(header.length).fill("");
@@ -170,14 +213,25 @@ describe("a row becomes an API lead", () => {
       "Email (email): must be an email address like ana@example.com",
     );
     expect(reason(blank.with(1, "Ana"))).toBe("email: is required: the lead's email address");
-    expect(reason(blank.with(0, "a@b.io").with(3, "many"))).toBe(
-      "Employees (companySize): must be a whole number of employees",
-    );
-    expect(reason(blank.with(0, "a@b.io").with(8, "11/12/2026"))).toBe(
-      "Scanned At (scannedAt): must be a date like 2026-11-18 14:30 or 2026-11-18T14:30:00Z",
-    );
     expect(reason([...blank.with(0, "a@b.io"), "stray"])).toMatch(
       /has 11 fields but the header has 10/,
+    );
+    const sized = read(blank.with(0, "a@b.io").with(3, "many").with(8, "11/12/2026"));
+    expect(sized.ok && sized.warnings).toEqual([
+      'Employees (companySize): "many" is not a number of employees; kept as custom attribute "Employees"',
+      'Scanned At (scannedAt): "11/12/2026" could be day/month or month/day; say which with --dates mdy or --dates dmy; kept as custom attribute "Scanned At"',
+    ]);
+    expect(sized.ok && sized.lead).toMatchObject({
+      companySize: undefined,
+      attributes: { Employees: "many", "Scanned At": "11/12/2026" },
+      activities: [expect.objectContaining({ occurredAt: now })],
+    });
+    const strict = read(blank.with(0, "a@b.io").with(3, "many"), true);
+    expect(strict.ok ? "accepted" : strict.reason).toMatch(/^Employees \(companySize\): "many"/);
+    const long = read(blank.with(0, "a@b.io").with(2, "x".repeat(300)));
+    expect(long.ok && long.lead.company).toBeUndefined();
+    expect(long.ok && long.warnings[0]).toMatch(
+      /^Company \(company\): "x+" must be at most 200 characters/,
     );
   });
 

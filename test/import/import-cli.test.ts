@@ -26,7 +26,7 @@ const FIXTURE = [
   "",
   "not-an-email;Bad;Row;X;;;;;;;", // line 6
   ";No;Email;Y;;;;;;;", // line 7
-  "cid@beta.io;Cid;B;Beta;Analyst;lots;;;;;", // line 8: bad size
+  "cid@beta.io;Cid;B;Beta;Analyst;lots;;;;;", // line 8: size not a number: imported, warned
   "dee@gamma.io;Dee;G;Gamma;Agent;10;;Hello;Eve;;", // line 9
   "DEE@gamma.io;Dee;G;Gamma;Agent;10;;Hello;Eve;;", // line 10: same person again
   "old@known.io;Olga;K;Known;Support Director;;;Hello;Bob;met before;", // line 11: existing lead
@@ -110,8 +110,11 @@ describe("baton import", () => {
     expect(run.stdout()).toContain("E-mail → email");
     expect(run.stdout()).toContain('Badge Type → custom attribute "Badge Type"');
     expect(run.stdout()).toContain("Talked To → badge scan colleague");
-    expect(run.stdout()).toMatch(/would import\s+4\n/);
-    expect(run.stdout()).toMatch(/rejected\s+4\n/);
+    expect(run.stdout()).toMatch(/would import\s+5\n/);
+    expect(run.stdout()).toMatch(/rejected\s+3\n/);
+    expect(run.stdout()).toContain(
+      'line 8: Employees (companySize): "lots" is not a number of employees; kept as custom attribute "Employees"',
+    );
     expect(await counts()).toEqual(before);
     expect(await database.current.prisma.leadEvent.count({ where: { actorType: "IMPORT" } })).toBe(
       0,
@@ -127,10 +130,11 @@ describe("baton import", () => {
     });
     expect(code).toBe(0);
     expect(run.stdout()).toMatch(/rows read\s+8\n/);
-    expect(run.stdout()).toMatch(/new leads\s+2\n/);
+    expect(run.stdout()).toMatch(/new leads\s+3\n/);
     expect(run.stdout()).toMatch(/merged into existing\s+2\n/);
     expect(run.stdout()).toMatch(/qualified for sales\s+1\n/);
-    expect(run.stdout()).toMatch(/rejected\s+4\n/);
+    expect(run.stdout()).toMatch(/rejected\s+3\n/);
+    expect(run.stdout()).toMatch(/imported with warnings 1 /);
 
     const prisma = database.current.prisma;
     const ana = await prisma.lead.findUniqueOrThrow({
@@ -187,7 +191,9 @@ describe("baton import", () => {
     expect(old.activities).toEqual([
       expect.objectContaining({ colleague: "Bob", colleagueNote: "met before" }),
     ]);
-    expect(await prisma.lead.count({ where: { email: "cid@beta.io" } })).toBe(0);
+    // A size Baton cannot read does not lose the lead: it keeps the value as written.
+    const cid = await prisma.lead.findUniqueOrThrow({ where: { email: "cid@beta.io" } });
+    expect(cid).toMatchObject({ companySize: null, attributes: { Employees: "lots" } });
 
     const report = parse(readFileSync(rejectsPath), {
       bom: true,
@@ -198,7 +204,6 @@ describe("baton import", () => {
     expect(report.slice(1).map(([line, reason]) => [line, reason])).toEqual([
       ["6", "E-mail (email): must be an email address like ana@example.com"],
       ["7", "email: is required: the lead's email address"],
-      ["8", "Employees (companySize): must be a whole number of employees"],
       ["12", expect.stringMatching(/^malformed CSV: Quote Not Closed/)],
     ]);
     expect(report[1]!.slice(2, 4)).toEqual(["not-an-email", "Bad"]);
@@ -209,7 +214,7 @@ describe("baton import", () => {
     const run = io();
     const code = await runImport(importArgs(file), run.io, { db: database.current, playbook });
     expect(code).toBe(0);
-    expect(run.stdout()).toMatch(/already imported\s+4\n/);
+    expect(run.stdout()).toMatch(/already imported\s+5\n/);
     expect(run.stdout()).toMatch(/new leads\s+0\n/);
     expect(await counts()).toEqual(before);
   });

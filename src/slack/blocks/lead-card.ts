@@ -164,6 +164,8 @@ function originContext(view: LeadCardView): KnownBlock {
 }
 
 function isTalkedTo(activity: LeadActivityView): boolean {
+  // A colleague's referral from Slack ("Send to sales") carries who sent it and their note.
+  if (activity.type === "contact_sales") return Boolean(oneLine(activity.colleague));
   return (
     activity.type === "event_scan" &&
     Boolean(
@@ -172,8 +174,24 @@ function isTalkedTo(activity: LeadActivityView): boolean {
   );
 }
 
+/** A colleague's referral: who sent the lead, their note, and the Slack message it came from. */
+function referralSection(referral: LeadActivityView, now: Date, timeZone: string): KnownBlock {
+  const by = safeMrkdwn(oneLine(referral.colleague), 200);
+  const lines = [
+    `:handshake: *Sent to sales by ${by}* · ${relativeTime(referral.occurredAt, now, timeZone)}`,
+  ];
+  const message = safeMrkdwn(oneLine(referral.message), 500);
+  const url = httpUrl(referral.url);
+  if (message) lines.push(`*From the message:* “${message}”`);
+  if (url && url.length <= LINK_URL_MAX) lines.push(`<${url}|Open the message in Slack>`);
+  const note = quote(referral.colleagueNote, 1500);
+  if (note) lines.push(note);
+  return section(lines.join("\n"));
+}
+
 /** An event contact, prominently: what they saw, who talked to them and what that colleague noted. */
 function eventSection(event: LeadActivityView, now: Date, timeZone: string): KnownBlock {
+  if (event.type === "contact_sales") return referralSection(event, now, timeZone);
   const name = safeMrkdwn(oneLine(event.eventName), 200) || "an event";
   const lines = [`:handshake: *Met at ${name}* · ${relativeTime(event.occurredAt, now, timeZone)}`];
   const message = safeMrkdwn(oneLine(event.message), 500);

@@ -8,6 +8,7 @@ import { digestSubcommand } from "#src/slack/listeners/commands/leads/digest.ts"
 import { findSubcommand } from "#src/slack/listeners/commands/leads/find.ts";
 import { helpSubcommand } from "#src/slack/listeners/commands/leads/help.ts";
 import { mineSubcommand } from "#src/slack/listeners/commands/leads/mine.ts";
+import { newSubcommand } from "#src/slack/listeners/commands/leads/new.ts";
 import { recallSubcommand } from "#src/slack/listeners/commands/leads/recall.ts";
 import { reloadSubcommand } from "#src/slack/listeners/commands/leads/reload.ts";
 import { reviewSubcommand } from "#src/slack/listeners/commands/leads/review.ts";
@@ -28,6 +29,7 @@ export function registerLeadsCommand(app: App, deps: Deps): void {
     digestSubcommand,
     awaySubcommand,
     recallSubcommand,
+    newSubcommand,
     helpSubcommand(() => subcommands),
   );
 
