@@ -25,6 +25,8 @@ const INSTRUCTIONS = [
   "Line 3: where they came from (source, campaign, event, who talked to them).",
   "Each line under 200 characters, factual, only from the data given. The opener is one or two",
   "sentences the rep could say or write first, referring to what the lead actually did.",
+  "When hasBookingLink is true, the opener ends by offering a time to talk; do not write a link,",
+  "the rep's booking link is added after it.",
 ].join(" ");
 
 export type BriefOutcome =
@@ -84,6 +86,7 @@ export function leadFacts(view: LeadCardView, now: Date) {
     location: [view.city, view.region, view.country].filter(Boolean).join(", ") || undefined,
     source: view.source ?? undefined,
     campaign: view.campaign ?? undefined,
+    hasBookingLink: view.bookingUrl ? true : undefined,
     score: view.score,
     scoreReasons: (view.scoreBreakdown ?? []).slice(0, 8).map((l) => l.label),
     today: now.toISOString().slice(0, 10),

@@ -84,7 +84,7 @@ async function replyWithActivity(
 
 async function addAiBrief(deps: Deps, leadId: string) {
   const now = deps.clock.now();
-  const view = await loadCardView(deps.db, leadId, now);
+  const view = await loadCardView(deps.db, leadId, now, deps.playbook.current);
   if (view.aiBrief) return { skipped: "already has an AI brief" };
   const outcome = await generateBrief(deps.config.openai, view.card, now);
   if (!outcome.ok) {

@@ -167,6 +167,22 @@ const when = z.union([
 
 export type When = z.infer<typeof when>;
 
+/** A rep's meeting booking page (Calendly, Chili Piper, HubSpot Meetings...): https only. */
+const bookingUrl = z
+  .string()
+  .max(300, "must be at most 300 characters")
+  .refine(
+    (raw) => {
+      try {
+        const url = new URL(raw);
+        return url.protocol === "https:" && !/[\s<>|]/.test(raw);
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an https link such as "https://calendly.com/priya-sharma/30min"' },
+  );
+
 const rep = z
   .object({
     user: slackUserId,
@@ -176,6 +192,8 @@ const rep = z
     /** Most open leads (offered, claimed, working) at once; unlimited when absent. */
     capacity: z.number().int().min(1).optional(),
     timezone: timezone.optional(),
+    /** Offered to the lead in the card's suggested opener once the lead is this rep's. */
+    bookingUrl: bookingUrl.optional(),
   })
   .strict();
 
@@ -442,3 +460,19 @@ export type SlaPolicy = z.infer<typeof slaPolicy>;
 export type BusinessHours = z.infer<typeof businessHours>;
 export type RoutingRule = z.infer<typeof routingRule>;
 export type Scoring = z.infer<typeof scoring>;
+
+/**
+ * A rep's booking link: their entry in the lead's team first, else any team that lists them
+ * with one (a rep in two teams usually has one calendar).
+ */
+export function bookingUrlOf(
+  playbook: Playbook,
+  slackUserId: string | null | undefined,
+  teamKey?: string,
+): string | undefined {
+  if (!slackUserId) return undefined;
+  const entries = playbook.teams
+    .toSorted((a, b) => Number(b.key === teamKey) - Number(a.key === teamKey))
+    .flatMap((t) => t.reps.filter((r) => r.user === slackUserId));
+  return entries.find((r) => r.bookingUrl)?.bookingUrl;
+}

@@ -6,6 +6,7 @@ import type { Database } from "#src/db/database.ts";
 import type { LeadStatus } from "#src/db/generated/enums.ts";
 import { describeOpportunity } from "#src/domain/opportunity.ts";
 import type { ScoreLine } from "#src/domain/scoring.ts";
+import { bookingUrlOf, type Playbook } from "#src/playbook/schema.ts";
 import { type LeadActivityView, TIMELINE_WINDOW } from "#src/read-models/lead-activity.ts";
 import { type Brief, parseStoredBrief } from "#src/read-models/lead-brief.ts";
 
@@ -53,6 +54,8 @@ export interface LeadCardView {
   opportunity?: string | null;
   /** The last 90 days, in any order; older ones are ignored. */
   activities: LeadActivityView[];
+  /** The booking link of the rep the lead is with (owner, else offered to), from the playbook. */
+  bookingUrl?: string;
 }
 
 /** A lead as its card needs it, with its team (whose time zone the card uses) and AI brief. */
@@ -62,7 +65,16 @@ export interface LeadCardRead {
   aiBrief?: Brief;
 }
 
-export async function loadCardView(db: Database, leadId: string, now: Date): Promise<LeadCardRead> {
+/**
+ * The card's view; with the playbook, the rep's booking link is filled in (the card and the AI
+ * brief offer it in the suggested opener).
+ */
+export async function loadCardView(
+  db: Database,
+  leadId: string,
+  now: Date,
+  playbook?: Playbook,
+): Promise<LeadCardRead> {
   const lead = await db.prisma.lead.findUniqueOrThrow({
     where: { id: leadId },
     include: {
@@ -91,6 +103,13 @@ export async function loadCardView(db: Database, leadId: string, now: Date): Pro
         opportunityId: lead.opportunityId ?? undefined,
       }),
       activities: lead.activities,
+      bookingUrl: playbook
+        ? bookingUrlOf(
+            playbook,
+            lead.owner?.slackUserId ?? lead.offeredTo?.slackUserId,
+            lead.team?.key,
+          )
+        : undefined,
     },
   };
 }

@@ -8,7 +8,7 @@ import { buildDeterministicBrief } from "#src/slack/blocks/lead-summary.ts";
 
 export async function currentCard(deps: Deps, leadId: string) {
   const now = deps.clock.now();
-  const view = await loadCardView(deps.db, leadId, now);
+  const view = await loadCardView(deps.db, leadId, now, deps.playbook.current);
   const team = deps.playbook.current.teams.find((t) => t.key === view.teamKey);
   return buildLeadCard(view.card, {
     now,

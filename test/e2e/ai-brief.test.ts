@@ -3,7 +3,7 @@
 // failing or nonsensical model leaves the deterministic brief; nothing personal reaches the
 // model and nothing the model says pings anyone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateBrief } from "#src/ai/brief.ts";
+import { generateBrief, leadFacts } from "#src/ai/brief.ts";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
@@ -135,6 +135,27 @@ describe("AI brief", () => {
     expect(text).not.toContain("AI brief");
     const lead = await database.current.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
     expect(lead.aiBrief).toBeNull();
+  });
+
+  it("tells the model the rep has a booking link, never the link itself", () => {
+    const view = {
+      id: "x",
+      number: 1,
+      email: "dana@acme.example",
+      firstName: "Dana",
+      status: "CLAIMED" as const,
+      score: 60,
+      teamMode: "claim" as const,
+      activities: [],
+    };
+    const url = "https://calendly.com/priya_sharma/30min";
+    expect(leadFacts({ ...view, bookingUrl: url }, new Date())).toMatchObject({
+      hasBookingLink: true,
+    });
+    expect(JSON.stringify(leadFacts({ ...view, bookingUrl: url }, new Date()))).not.toContain(
+      "calendly",
+    );
+    expect(leadFacts(view, new Date())).not.toHaveProperty("hasBookingLink", true);
   });
 
   it("is not asked for without OPENAI_API_KEY", async () => {

@@ -54,6 +54,17 @@ describe("a qualified lead in the running app", () => {
     expect(text).toContain("&lt;http://evil.example|Click me&gt;");
     expect(text).toContain("Q4 &lt;@U0REPMIKE1&gt;");
     expect(text).not.toMatch(/<!channel>|<http:\/\/evil|<@U0REPMIKE1>/);
+
+    // The card now offers Priya's booking link at the end of the suggested opener.
+    const card = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current
+        .visible("C0NAMIDMKT")
+        .map((m) => JSON.stringify(m.blocks))
+        .find((t) => t.includes(lead.id) && t.includes("*Claimed* by <@U0REPPRIYA>")),
+    );
+    expect(card).toMatch(
+      /Suggested opener:\*.*pick a time that suits you here: <https:\/\/calendly.com\/priya_sharma\/30min>/,
+    );
   });
 });
 

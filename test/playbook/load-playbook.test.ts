@@ -81,6 +81,26 @@ describe("the playbook", () => {
     ]);
   });
 
+  it("takes a rep's https booking link and refuses any other", () => {
+    const withLink = (url: string) =>
+      minimal.replace(
+        "      - user: U0REP00001",
+        `      - user: U0REP00001\n        bookingUrl: "${url}"`,
+      );
+    const playbook = parsePlaybook(withLink("https://calendly.com/priya_sharma/30min"));
+    expect(playbook.teams[0]?.reps[0]?.bookingUrl).toBe("https://calendly.com/priya_sharma/30min");
+    for (const bad of [
+      "http://calendly.com/x",
+      "javascript:alert(1)",
+      "https://x.example/a|b",
+      "calendly",
+    ]) {
+      expect(problemsOf(withLink(bad))).toEqual([
+        expect.stringMatching(/^line 11: teams\[0\]\.reps\[0\]\.bookingUrl must be an https link/),
+      ]);
+    }
+  });
+
   it("says which required field is missing", () => {
     expect(problemsOf(minimal.replace("    channel: C0INB00001\n", ""))).toEqual([
       "line 5: teams[0].channel is required (a string)",

@@ -362,6 +362,32 @@ describe("buildLeadCard: a call-center director who asked for a demo", () => {
     expectWithinSlackLimits(withBrief);
   });
 
+  it("ends the suggested opener with the rep's booking link, once, as a link", () => {
+    const url = "https://calendly.com/priya_sharma/30min";
+    const booked = {
+      ...view,
+      ownerSlackId: "U0REPPRIYA",
+      status: "CLAIMED" as const,
+      bookingUrl: url,
+    };
+    const opener = (brief: { lines: [string, string, string]; opener: string; ai?: boolean }) =>
+      sectionTexts(buildLeadCard(booked, { now, brief }).blocks)
+        .find((t) => /\*(AI brief|Brief)\*/.test(t))
+        ?.split("\n")
+        .at(-1);
+    const brief = buildDeterministicBrief(booked, now);
+    expect(opener(brief)).toBe(
+      `*Suggested opener:* “${safeMrkdwn(brief.opener)} If it is easier, pick a time that suits you here: <${url}>”`,
+    );
+    // A model that wrote the link itself: shown once, and its underscore intact.
+    const ai = { ...brief, ai: true, opener: `Hi Dana, could we talk this week? ${url}` };
+    expect(opener(ai)).toBe(
+      `*Suggested opener:* “Hi Dana, could we talk this week? If it is easier, pick a time that suits you here: <${url}>”`,
+    );
+    expect(opener({ ...brief, opener: brief.opener })).not.toContain("priya\u2017");
+    expect(JSON.stringify(buildLeadCard(view, { now, brief }).blocks)).not.toContain("calendly");
+  });
+
   it("says which rules made the score cross the threshold", () => {
     const scored = buildLeadCard(
       callCenterLead({

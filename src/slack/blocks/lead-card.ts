@@ -67,7 +67,7 @@ export function buildLeadCard(
 
   const why = whyNow(view, now, timeZone);
   if (why) blocks.push(section(`:zap: *Why now:* ${why}`));
-  if (options.brief) blocks.push(briefSection(options.brief));
+  if (options.brief) blocks.push(briefSection(options.brief, view.bookingUrl));
   blocks.push(scoreSection(view), originContext(view));
   for (const event of recent.filter(isTalkedTo).slice(0, EVENT_SECTIONS)) {
     blocks.push(eventSection(event, now, timeZone));
@@ -124,12 +124,25 @@ function whyNow(view: LeadCardView, now: Date, timeZone: string): string | undef
   return `Score ${trigger.score} crossed the threshold ${trigger.threshold}${when}${reasons}`;
 }
 
-function briefSection(brief: Brief): KnownBlock {
+function briefSection(brief: Brief, bookingUrl: string | undefined): KnownBlock {
   const lines = brief.lines.map((line) => `• ${safeMrkdwn(oneLine(line), 500)}`);
-  const opener = safeMrkdwn(oneLine(brief.opener), 600);
+  const opener = openerWithBooking(brief.opener, bookingUrl);
   return section(
     `${brief.ai ? ":sparkles: *AI brief*" : ":memo: *Brief*"}\n${lines.join("\n")}${opener ? `\n*Suggested opener:* “${opener}”` : ""}`,
   );
+}
+
+/**
+ * The suggested opener, ending with the rep's booking link so the first reply can offer a time.
+ * The link is added as a link, never as user text (mrkdwn neutralizing would break its `_`), and
+ * after the opener is cut to length; a model that wrote the link into its opener anyway gets it
+ * taken out there, so it is shown once.
+ */
+function openerWithBooking(raw: string, bookingUrl: string | undefined): string {
+  const said = bookingUrl ? raw.replaceAll(bookingUrl, "").replace(/[\s:]+$/, "") : raw;
+  const opener = safeMrkdwn(oneLine(said), 600);
+  if (!opener || !bookingUrl) return opener;
+  return `${opener} If it is easier, pick a time that suits you here: <${escapeText(bookingUrl)}>`;
 }
 
 function scoreSection(view: LeadCardView): KnownBlock {
