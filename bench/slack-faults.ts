@@ -204,10 +204,13 @@ try {
       retries += Math.max(0, list.length - 1);
       perMessageCalls.push(list.length);
       for (let i = 1; i < list.length; i++) {
-        const gap = list[i]!.at - list[i - 1]!.at;
         const previous = list[i - 1]!;
-        // A call that got no answer counts from when the client gave up on it.
-        const from = previous.failed === "timeout" ? gap - 15_000 : gap;
+        // A call that got no answer counts from when the client gave up on it: when it closed
+        // the connection (the fake sees that), else 15 s (the client's timeout) after arrival.
+        const from =
+          previous.failed === "timeout"
+            ? list[i]!.at - (previous.abandonedAt ?? previous.at + 15_000)
+            : list[i]!.at - previous.at;
         gaps.push(from);
         minGap = Math.min(minGap, from);
       }

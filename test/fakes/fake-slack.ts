@@ -16,6 +16,8 @@ export interface SlackCall {
   failed?: "ratelimited" | "server_error" | "timeout" | "fault";
   /** The Retry-After (seconds) sent with a 429. */
   retryAfter?: number;
+  /** When the client gave up on a call left unanswered ("timeout") and closed its connection. */
+  abandonedAt?: number;
 }
 
 export interface ResponseUrlPost {
@@ -310,6 +312,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       if (kind === "slow") await new Promise((resolve) => setTimeout(resolve, 1500));
       else if (kind === "timeout") {
         call.failed = "timeout";
+        res.once("close", () => {
+          call.abandonedAt ??= Date.now();
+        });
         await new Promise((resolve) => setTimeout(resolve, chaos?.hangMs ?? 20_000));
         req.socket.destroy();
         return;
