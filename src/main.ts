@@ -1,6 +1,6 @@
 // `npm start`: reads the configuration, starts Baton, and stops it cleanly on SIGTERM/SIGINT.
 import { existsSync } from "node:fs";
-import { type Baton, startBaton } from "#src/baton.ts";
+import type { Baton } from "#src/baton.ts";
 import { ConfigError, loadConfig } from "#src/config.ts";
 import { FatalError } from "#src/errors.ts";
 import { createLogger, type Logger } from "#src/logger.ts";
@@ -44,6 +44,9 @@ process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
 
 try {
+  // Loaded after the configuration is checked: a missing variable is reported at once, before
+  // Slack's, Prisma's and the database's modules are read.
+  const { startBaton } = await import("#src/baton.ts");
   baton = await startBaton({ config, logger });
   if (stopping) await stopAndExit(baton);
 } catch (error) {
