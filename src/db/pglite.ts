@@ -7,6 +7,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Database } from "#src/db/database-types.ts";
 import { PrismaClient } from "#src/db/generated/client.ts";
+import { copyTemplateInto } from "#src/db/pglite-template.ts";
 import { transactionOptions } from "#src/db/transaction-options.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
 import type { Logger } from "#src/logger.ts";
@@ -15,7 +16,9 @@ export async function openPglite(dataDir: string, logger: Logger): Promise<Datab
   const pgdata = join(dataDir, "pgdata");
   const releaseLock = lockDataDir(dataDir);
   let pglite: PGlite;
+  let fromTemplate = false;
   try {
+    fromTemplate = copyTemplateInto(pgdata);
     mkdirSync(pgdata, { recursive: true });
     pglite = await PGlite.create(pgdata);
   } catch (error) {
@@ -25,7 +28,10 @@ export async function openPglite(dataDir: string, logger: Logger): Promise<Datab
       { cause: error },
     );
   }
-  logger.debug({ dataDir: pgdata }, "embedded database opened");
+  logger.debug(
+    { dataDir: pgdata, fromTemplate },
+    fromTemplate ? "embedded database created from the template" : "embedded database opened",
+  );
   return wrapPglite(pglite, pgdata, async () => {
     await pglite.close();
     releaseLock();
