@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runBaton } from "#test/process/run-baton.ts";
+import { tempDir } from "#test/setup/temp-dir.ts";
 
 const HTTP_SLACK = {
   SLACK_MODE: "http",
@@ -11,15 +11,7 @@ const HTTP_SLACK = {
   SLACK_SIGNING_SECRET: "0123456789abcdef0123",
 };
 
-const dataDirs: string[] = [];
-function newDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "baton-fail-"));
-  dataDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-});
+const newDataDir = () => tempDir("baton-fail");
 
 /** A port nothing listens on: connecting to it is refused. */
 async function closedPort(): Promise<number> {
