@@ -20,8 +20,9 @@ import {
   type SimulationReport,
   table,
 } from "#bench/simulation/run.ts";
-import { type Database, openPostgres, wrapPglite } from "#src/db/database.ts";
+import { type Database, openPostgres } from "#src/db/database.ts";
 import { applyMigrations } from "#src/db/migrator.ts";
+import { wrapPglite } from "#src/db/pglite.ts";
 import { createLogger } from "#src/logger.ts";
 
 const FULL = { leads: 5_000, weeks: 13 };

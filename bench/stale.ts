@@ -32,6 +32,10 @@ const SECTIONS: Record<string, { script: string; paths?: string[] }> = {
   "slack-faults": { script: "bench:slack-faults", paths: ["src/slack"] },
   "db-restart": { script: "bench:db-restart", paths: ["src/http", "src/db"] },
   soak: { script: "bench:soak", paths: ["src/http", "src/slack", "src/db"] },
+  footprint: {
+    script: "bench:footprint",
+    paths: ["src", "prisma", "scripts/build.mjs", "package-lock.json"],
+  },
 };
 
 const STALE_LINE = /^> \*\*Stale:\*\*.*\n\n/m;

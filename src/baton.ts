@@ -40,6 +40,11 @@ export interface BatonOptions {
   db?: Database;
   /** A playbook already loaded (tests); otherwise read from PLAYBOOK. */
   playbook?: PlaybookStore;
+  /**
+   * Aborted by SIGINT/SIGTERM while starting: the start stops at the next step (at once while
+   * it waits for Slack), closes what it opened and rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Baton {
@@ -71,9 +76,10 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     const db = await openStorage(options, playbook, shutdown);
     readiness.db = db;
 
+    options.signal?.throwIfAborted();
     const slackStatus = new SlackStatus(config.slack.botToken, config.slack.apiUrl, logger);
-    await slackStatus.checkAtStart();
     readiness.slack = slackStatus;
+    await slackStatus.waitAtStart(options.signal);
 
     const deps: Deps = {
       config,

@@ -1,6 +1,6 @@
 // `npm start`: reads the configuration, starts Baton, and stops it cleanly on SIGTERM/SIGINT.
 import { existsSync } from "node:fs";
-import { type Baton, startBaton } from "#src/baton.ts";
+import type { Baton } from "#src/baton.ts";
 import { ConfigError, loadConfig } from "#src/config.ts";
 import { FatalError } from "#src/errors.ts";
 import { createLogger, type Logger } from "#src/logger.ts";
@@ -19,10 +19,12 @@ try {
 const logger = createLogger(config.log);
 guardProcess(logger);
 
-// Signals are handled from the first moment: one that arrives while Baton starts stops it
-// as soon as the start has finished, so the embedded database is always closed cleanly.
+// Signals are handled from the first moment. One that arrives while Baton starts aborts the
+// start: a wait for Slack ends at once, another step (a migration) at its end; what was opened
+// is closed (the embedded database's lock too) and the process exits 0.
 let baton: Baton | undefined;
 let stopping = false;
+const starting = new AbortController();
 const onSignal = (signal: NodeJS.Signals) => {
   if (stopping) {
     logger.warn({ signal }, "second signal: exiting without waiting");
@@ -32,8 +34,7 @@ const onSignal = (signal: NodeJS.Signals) => {
   logger.info({ signal }, "signal received");
   if (baton) void stopAndExit(baton);
   else {
-    // Still starting (for instance waiting for Slack): give the start a moment to finish,
-    // then leave anyway.
+    starting.abort(new Error(`${signal} while starting`));
     setTimeout(() => {
       logger.warn("start did not finish in time after the signal: exiting");
       process.exit(1);
@@ -44,9 +45,16 @@ process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
 
 try {
-  baton = await startBaton({ config, logger });
+  // Loaded after the configuration is checked: a missing variable is reported at once, before
+  // Slack's, Prisma's and the database's modules are read.
+  const { startBaton } = await import("#src/baton.ts");
+  baton = await startBaton({ config, logger, signal: starting.signal });
   if (stopping) await stopAndExit(baton);
 } catch (error) {
+  if (starting.signal.aborted) {
+    logger.info("stopped before the start finished");
+    process.exit(0);
+  }
   exitWith(error, logger, config.log.level);
 }
 

@@ -2,7 +2,6 @@
 // what the card already shows. Never waited for: the card goes out with the deterministic brief
 // and gets this one by chat.update when (if) the model answers in time. No email address or
 // phone number is sent to the model; its answer is validated and escaped like any user text.
-import OpenAI from "openai";
 import { z } from "zod";
 import type { Config } from "#src/config.ts";
 import { describeActivity } from "#src/read-models/lead-activity.ts";
@@ -39,6 +38,8 @@ export async function generateBrief(
   now: Date,
 ): Promise<BriefOutcome> {
   if (!config.apiKey) return { ok: false, reason: "no_key" };
+  // Loaded on the first brief: a Baton without an API key never carries the client.
+  const { default: OpenAI } = await import("openai");
   const client = new OpenAI({
     apiKey: config.apiKey,
     baseURL: config.baseUrl,

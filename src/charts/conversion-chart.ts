@@ -1,9 +1,9 @@
 // Conversion by source as a PNG: a picture reads faster than a table when sources differ a lot.
 // vega-lite compiles the chart, vega renders it to SVG on the server (no browser, no canvas),
 // and resvg turns the SVG into a PNG with the system's fonts. All three install from npm.
-import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+// They are loaded on the first chart drawn, not at start: together they are tens of megabytes
+// of memory that a process drawing one chart a week should not carry from its first second.
+import type { TopLevelSpec } from "vega-lite";
 
 export interface ConversionBar {
   label: string;
@@ -45,6 +45,11 @@ export async function renderConversionChart(bars: ConversionBar[], title: string
       },
     ],
   };
+  const [vega, { compile }, { Resvg }] = await Promise.all([
+    import("vega"),
+    import("vega-lite"),
+    import("@resvg/resvg-js"),
+  ]);
   const view = new vega.View(vega.parse(compile(spec).spec), {
     renderer: "none",
     logLevel: vega.Error,

@@ -4,12 +4,12 @@
 // Exit codes follow diff(1): 0 in sync (or written), 1 drift found by --check, 2 trouble.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { MIGRATIONS_DIR } from "#src/db/migrator.ts";
 import { diffMigrationsToSchema, MIGRATION_LOCKFILE } from "#src/db/schema-engine.ts";
+import { PACKAGE_ROOT } from "#src/lib/package-root.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = PACKAGE_ROOT;
 const SCHEMA_PATH = join(ROOT, "prisma", "schema.prisma");
 const NAME_PATTERN = /^[a-z0-9_]{1,200}$/;
 

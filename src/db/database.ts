@@ -1,60 +1,26 @@
 // Opens Baton's database: embedded PGlite in DATA_DIR by default, or a PostgreSQL server from
 // DATABASE_URL. Both speak the same SQL and carry the same Prisma client.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Config } from "#src/config.ts";
+import type { Database } from "#src/db/database-types.ts";
 import { PrismaClient } from "#src/db/generated/client.ts";
+import { transactionOptions } from "#src/db/transaction-options.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
 import type { Logger } from "#src/logger.ts";
 
-export type Prisma = PrismaClient;
+// The shape every caller uses lives in its own module, which the PGlite module shares.
+export type { Database, Prisma, SqlSession } from "#src/db/database-types.ts";
 
-/** A raw connection for work Prisma does not do: migrations and session advisory locks. */
-export interface SqlSession {
-  /**
-   * `name` makes it a prepared statement on PostgreSQL: parsed and planned once per
-   * connection, then only bound and run (hot paths; one name, one text).
-   */
-  query<Row = Record<string, unknown>>(
-    sql: string,
-    params?: unknown[],
-    name?: string,
-  ): Promise<Row[]>;
-  /** Sends a whole script as one simple-protocol query: atomic, like Prisma's own migrate. */
-  exec(script: string): Promise<void>;
-}
-
-export interface Database {
-  kind: "pglite" | "postgres";
-  prisma: PrismaClient;
-  /** Describes where the data lives, without credentials. */
-  location: string;
-  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
-  /**
-   * A transaction on a raw connection, for hot paths where Prisma's per-query cost matters
-   * (intake). Rolled back when `fn` throws. Timestamps should be selected as epoch
-   * milliseconds: drivers disagree on how to read `timestamp` without a time zone.
-   */
-  transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Opens the database the configuration names; throws FatalError with the fix when it cannot. */
-// Prisma's defaults fail a transaction that waits 2 s for a connection or runs 5 s. Under a
-// burst (fifty reps clicking, a trade-show import, a busy two-core machine) that turned a
-// claim into "Sorry, Baton could not do that" although nothing was wrong; a click is acked
-// before its transaction starts, so waiting longer costs the user nothing they see.
-const transactionOptions = { maxWait: 10_000, timeout: 20_000 };
+/**
+ * Opens the database the configuration names; throws FatalError with the fix when it cannot.
+ * PGlite (its WebAssembly PostgreSQL and adapter) is loaded only when it is the one used.
+ */
 
 export async function openDatabase(config: Config["database"], logger: Logger): Promise<Database> {
-  return config.kind === "postgres"
-    ? openPostgres(config.url, config.poolSize, logger)
-    : openPglite(config.dataDir, logger);
+  if (config.kind === "postgres") return openPostgres(config.url, config.poolSize, logger);
+  const { openPglite } = await import("#src/db/pglite.ts");
+  return openPglite(config.dataDir, logger);
 }
 
 /**
@@ -195,92 +161,6 @@ export async function openPostgres(
       await pool.end();
     },
   };
-}
-
-export async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
-  const pgdata = join(dataDir, "pgdata");
-  const releaseLock = lockDataDir(dataDir);
-  let pglite: PGlite;
-  try {
-    mkdirSync(pgdata, { recursive: true });
-    pglite = await PGlite.create(pgdata);
-  } catch (error) {
-    releaseLock();
-    throw new FatalError(
-      `Cannot open the embedded database in ${pgdata}: ${errorMessage(error)}. Check that DATA_DIR points at a writable folder Baton created, or set DATABASE_URL to use PostgreSQL.`,
-      { cause: error },
-    );
-  }
-  logger.debug({ dataDir: pgdata }, "embedded database opened");
-  return wrapPglite(pglite, pgdata, async () => {
-    await pglite.close();
-    releaseLock();
-  });
-}
-
-/** Wraps an open PGlite instance (also used by tests with an in-memory one). */
-export function wrapPglite(pglite: PGlite, location: string, close: () => Promise<void>): Database {
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), transactionOptions });
-  return {
-    kind: "pglite",
-    prisma,
-    location,
-    withSession: (fn) =>
-      fn({
-        query: async (sql, params) =>
-          (await pglite.query<Record<string, unknown>>(sql, params)).rows as never,
-        exec: async (script) => {
-          await pglite.exec(script);
-        },
-      }),
-    transaction: (fn) =>
-      pglite.transaction((tx) =>
-        fn({
-          query: async (sql, params) =>
-            (await tx.query<Record<string, unknown>>(sql, params)).rows as never,
-          exec: async (script) => {
-            await tx.exec(script);
-          },
-        }),
-      ),
-    async ping() {
-      await pglite.query("SELECT 1");
-    },
-    async close() {
-      await prisma.$disconnect();
-      await close();
-    },
-  };
-}
-
-/**
- * PGlite is one process's database: two processes on one folder would corrupt it. A pid file
- * makes the second one stop with a clear message instead.
- */
-function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
-  const lockFile = join(dataDir, "baton.pid");
-  try {
-    const pid = Number(readFileSync(lockFile, "utf8").trim());
-    if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new FatalError(
-        `Another Baton process (pid ${pid}) is using the embedded database in ${dataDir}. Stop it first, give this one another DATA_DIR, or run several replicas on PostgreSQL with DATABASE_URL.`,
-      );
-    }
-  } catch (error) {
-    if (error instanceof FatalError) throw error;
-  }
-  writeFileSync(lockFile, String(process.pid));
-  return () => rmSync(lockFile, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** "host:port/database", never the password. */

@@ -4,12 +4,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Database, SqlSession } from "#src/db/database.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
+import { PACKAGE_ROOT } from "#src/lib/package-root.ts";
 import type { Logger } from "#src/logger.ts";
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+export const MIGRATIONS_DIR = join(PACKAGE_ROOT, "prisma", "migrations");
 
 /** The advisory lock Prisma's migrate takes; sharing it keeps both tools from colliding. */
 const PRISMA_MIGRATE_LOCK = 72707369;

@@ -1,7 +1,13 @@
-// Checks the bot token with auth.test at start and keeps the answer for /readyz.
+// Checks the bot token with auth.test at start, waiting for Slack while it cannot be reached,
+// and keeps the answer for /readyz.
+import { setTimeout as sleep } from "node:timers/promises";
 import { ErrorCode, WebClient } from "@slack/web-api";
 import { errorMessage, FatalError } from "#src/errors.ts";
 import { boltLogger, type Logger } from "#src/logger.ts";
+
+const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
+/** Waits between attempts at start: 1 s, 2 s, 4 s ... up to this. */
+const MAX_RETRY_DELAY_MS = 30_000;
 
 /** Slack answers that mean the token itself is wrong: retrying cannot help. */
 const TOKEN_ERRORS = new Set([
@@ -23,20 +29,26 @@ export class SlackStatus {
   identity?: SlackIdentity;
   lastError?: string;
   private checking?: Promise<void>;
+  /** Set while waitAtStart paces its own attempts: /readyz then reports, without probing. */
+  private waiting = false;
   private lastCheckAt = 0;
 
   private readonly client: WebClient;
+  private readonly apiUrl: string;
 
   constructor(
     token: string,
     slackApiUrl: string | undefined,
     private readonly logger: Logger,
   ) {
-    // A client of its own with few retries: the app's client retries for minutes by design.
+    this.apiUrl = slackApiUrl ?? DEFAULT_SLACK_API_URL;
+    // A client of its own without retries: this class paces its attempts and says in one line
+    // what failed, so the client's own "http request failed" goes to debug.
+    const clientLogger = boltLogger(logger);
     this.client = new WebClient(token, {
       slackApiUrl,
-      logger: boltLogger(logger),
-      retryConfig: { retries: 2, factor: 1.5, minTimeout: 500, maxTimeout: 2000 },
+      logger: { ...clientLogger, warn: clientLogger.debug },
+      retryConfig: { retries: 0 },
       timeout: 10_000,
     });
   }
@@ -45,28 +57,47 @@ export class SlackStatus {
     return this.identity !== undefined;
   }
 
-  /** First check at start: a refused token is fatal, an unreachable Slack is not. */
-  async checkAtStart(): Promise<void> {
+  /**
+   * At start: a refused token is fatal; while Slack cannot be reached, one line per attempt,
+   * backing off from 1 s to 30 s, with the reason in /readyz. `signal` (SIGINT/SIGTERM) ends the
+   * wait at once, rejecting with its reason.
+   */
+  async waitAtStart(signal?: AbortSignal): Promise<void> {
+    this.waiting = true;
     try {
-      await this.authTest();
-    } catch (error) {
-      const code = platformError(error);
-      if (code && TOKEN_ERRORS.has(code)) {
-        throw new FatalError(
-          `Slack refused SLACK_BOT_TOKEN (${code}). Copy the Bot User OAuth Token (xoxb-...) again from your Slack app → OAuth & Permissions, and reinstall the app to your workspace if it was uninstalled.`,
+      await this.attemptUntilReached(signal);
+    } finally {
+      this.waiting = false;
+    }
+  }
+
+  private async attemptUntilReached(signal?: AbortSignal): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
+      try {
+        await this.authTest();
+        return;
+      } catch (error) {
+        const code = platformError(error);
+        if (code && TOKEN_ERRORS.has(code)) {
+          throw new FatalError(
+            `Slack refused SLACK_BOT_TOKEN (${code}). Copy the Bot User OAuth Token (xoxb-...) again from your Slack app → OAuth & Permissions, and reinstall the app to your workspace if it was uninstalled.`,
+          );
+        }
+        const delayMs = Math.min(1000 * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
+        this.lastError = `cannot reach Slack at ${this.apiUrl}: ${slackFailure(error)}`;
+        this.logger.warn(
+          { attempt, retryInMs: delayMs },
+          `${this.lastError}; retrying in ${delayMs / 1000}s (check SLACK_API_URL and the network)`,
         );
+        await sleep(delayMs, undefined, { signal });
       }
-      this.lastError = errorMessage(error);
-      this.logger.warn(
-        { err: error },
-        "Slack is not reachable yet; Baton starts anyway and /readyz reports not ready until it is",
-      );
     }
   }
 
   /** Re-checks when not ok, at most every 10 s; used by /readyz. */
   async refresh(): Promise<boolean> {
-    if (this.ok) return true;
+    if (this.ok || this.waiting) return this.ok;
     if (!this.checking && Date.now() - this.lastCheckAt > 10_000) {
       this.checking = this.authTest()
         .catch((error) => {
@@ -94,6 +125,23 @@ export class SlackStatus {
       "connected to Slack as the bot user",
     );
   }
+}
+
+/** Why a call failed, in a few words: "connect ECONNREFUSED 127.0.0.1:9", "HTTP 503", "ratelimited". */
+function slackFailure(error: unknown): string {
+  const code = platformError(error);
+  if (code) return code;
+  // WebAPIRequestError wraps fetch's TypeError("fetch failed"), whose cause says what happened.
+  let cause: unknown = error;
+  for (let depth = 0; depth < 4; depth++) {
+    const next =
+      (cause as { original?: unknown })?.original ?? (cause as { cause?: unknown })?.cause;
+    if (!next) break;
+    cause = next;
+  }
+  const detail = cause as { code?: string; message?: string } | undefined;
+  const message = errorMessage(cause);
+  return detail?.code && !message.includes(detail.code) ? `${detail.code} ${message}` : message;
 }
 
 export function platformError(error: unknown): string | undefined {

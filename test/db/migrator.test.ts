@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openPostgres } from "#src/db/database.ts";
@@ -8,13 +7,14 @@ import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
 import { FatalError } from "#src/errors.ts";
 import { createLogger } from "#src/logger.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { tempDir } from "#test/setup/temp-dir.ts";
 import { testDatabaseUrl } from "#test/setup/test-database.ts";
 
 const logger = createLogger({ level: "silent" });
 const database = useTestDatabase();
 
 function migrationsDir(migrations: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "baton-migrations-"));
+  const dir = tempDir("baton-migrations");
   for (const [name, sql] of Object.entries(migrations)) {
     mkdirSync(join(dir, name));
     writeFileSync(join(dir, name, "migration.sql"), sql);

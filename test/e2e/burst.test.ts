@@ -1,8 +1,7 @@
 // A trade-show list of qualified leads does not flood the team channel: the burst becomes one
 // summary per 23 leads with Claim buttons, redrawn as leads are claimed, and a claimed lead's
 // full card follows in the summary's thread. A handful of leads still get a card each.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runImport } from "#src/cli/import-command.ts";
@@ -12,6 +11,7 @@ import { useFakeSlack, type VisibleMessage } from "#test/fakes/fake-slack.ts";
 import { buildButtonAction, createSlackRequester } from "#test/fakes/slack-requests.ts";
 import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { tempDir } from "#test/setup/temp-dir.ts";
 
 const fakeSlack = useFakeSlack();
 const database = useTestDatabase();
@@ -28,7 +28,7 @@ const app = useTestApp(() => ({
 const CHANNEL = "C0NAMIDMKT";
 
 async function importBoothList(prefix: string, count: number, firstName?: string) {
-  const dir = mkdtempSync(join(tmpdir(), "baton-burst-"));
+  const dir = tempDir("baton-burst");
   const file = join(dir, "booth.csv");
   const scannedAt = new Date(Date.now() - 3_600_000).toISOString();
   const rows = Array.from(

@@ -1,7 +1,6 @@
 // The import command end to end: the CLI module against a real database, with a fixture file
 // that has the faults real exports have.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,9 +12,10 @@ import type { Playbook } from "#src/playbook/schema.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
 import { importLeads } from "#src/services/import-leads.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { tempDir } from "#test/setup/temp-dir.ts";
 
 const database = useTestDatabase();
-const dir = mkdtempSync(join(tmpdir(), "baton-import-test-"));
+const dir = tempDir("baton-import-test");
 let playbook: Playbook;
 
 // Semicolons, CRLF, a BOM, a quoted note over three lines, a blank line, bad rows, an email

@@ -1,13 +1,13 @@
 // An imported booth scan reaches sales like an API lead: the qualified lead's card is posted to
 // its team's channel, saying who talked to them at the booth and what they noted.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runImport } from "#src/cli/import-command.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { tempDir } from "#test/setup/temp-dir.ts";
 
 const fakeSlack = useFakeSlack();
 const database = useTestDatabase();
@@ -15,7 +15,7 @@ const app = useTestApp(() => ({ db: database.current, slackApiUrl: fakeSlack.cur
 
 describe("an imported trade-show lead", () => {
   it("is handed to its team with the booth conversation on its card", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "baton-import-handoff-"));
+    const dir = tempDir("baton-import-handoff");
     const file = join(dir, "booth.csv");
     const scannedAt = new Date(Date.now() - 3_600_000).toISOString();
     writeFileSync(

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeSlack, startFakeSlack } from "#test/fakes/fake-slack.ts";
 import { runBaton } from "#test/process/run-baton.ts";
+import { tempDir } from "#test/setup/temp-dir.ts";
 
 let slack: FakeSlack;
 beforeAll(async () => {
@@ -15,7 +15,7 @@ afterAll(async () => {
 
 describe("npm start", () => {
   it("starts in HTTP mode on the embedded database, migrates, is ready, and stops cleanly on SIGTERM", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "baton-life-"));
+    const dataDir = tempDir("baton-life");
     const baton = runBaton({
       SLACK_MODE: "http",
       SLACK_BOT_TOKEN: "xoxb-1-2-lifecycle",

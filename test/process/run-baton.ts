@@ -1,10 +1,9 @@
-// Runs `src/main.ts` as a real process, as `npm start` does, for tests of start-up and shutdown.
+// Runs Baton as a real process, as `npm start` does (`node dist/main.js`, built by the global
+// setup), for tests of start-up and shutdown.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-// As `npm start` runs it: one Node process with tsx's loader, so signals reach Baton directly.
-const TSX_LOADER = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
 
 export interface BatonProcess {
   child: ChildProcess;
@@ -15,7 +14,7 @@ export interface BatonProcess {
 }
 
 export function runBaton(env: Record<string, string>, cwd = ROOT): BatonProcess {
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, `${ROOT}/src/main.ts`], {
+  const child = spawn(process.execPath, [`${ROOT}/dist/main.js`], {
     cwd,
     // A clean environment, as on a fresh machine: only what the test sets.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_FORMAT: "json", ...env },

@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { type Database, openPostgres, wrapPglite } from "#src/db/database.ts";
+import { type Database, openPostgres } from "#src/db/database.ts";
 import { applyMigrations } from "#src/db/migrator.ts";
+import { wrapPglite } from "#src/db/pglite.ts";
 import { createLogger } from "#src/logger.ts";
 
 const silent = createLogger({ level: "silent" });

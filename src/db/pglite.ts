@@ -1,0 +1,104 @@
+// The embedded database: PGlite (PostgreSQL compiled to WebAssembly) in DATA_DIR, in this
+// process. Its own module so that a replica on PostgreSQL never loads PGlite (src/db/database.ts
+// imports it only when DATABASE_URL is unset).
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { Database } from "#src/db/database-types.ts";
+import { PrismaClient } from "#src/db/generated/client.ts";
+import { copyTemplateInto } from "#src/db/pglite-template.ts";
+import { transactionOptions } from "#src/db/transaction-options.ts";
+import { errorMessage, FatalError } from "#src/errors.ts";
+import type { Logger } from "#src/logger.ts";
+
+export async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
+  const pgdata = join(dataDir, "pgdata");
+  const releaseLock = lockDataDir(dataDir);
+  let pglite: PGlite;
+  let fromTemplate = false;
+  try {
+    fromTemplate = copyTemplateInto(pgdata);
+    mkdirSync(pgdata, { recursive: true });
+    pglite = await PGlite.create(pgdata);
+  } catch (error) {
+    releaseLock();
+    throw new FatalError(
+      `Cannot open the embedded database in ${pgdata}: ${errorMessage(error)}. Check that DATA_DIR points at a writable folder Baton created, or set DATABASE_URL to use PostgreSQL.`,
+      { cause: error },
+    );
+  }
+  logger.debug(
+    { dataDir: pgdata, fromTemplate },
+    fromTemplate ? "embedded database created from the template" : "embedded database opened",
+  );
+  return wrapPglite(pglite, pgdata, async () => {
+    await pglite.close();
+    releaseLock();
+  });
+}
+
+/** Wraps an open PGlite instance (also used by tests with an in-memory one). */
+export function wrapPglite(pglite: PGlite, location: string, close: () => Promise<void>): Database {
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), transactionOptions });
+  return {
+    kind: "pglite",
+    prisma,
+    location,
+    withSession: (fn) =>
+      fn({
+        query: async (sql, params) =>
+          (await pglite.query<Record<string, unknown>>(sql, params)).rows as never,
+        exec: async (script) => {
+          await pglite.exec(script);
+        },
+      }),
+    transaction: (fn) =>
+      pglite.transaction((tx) =>
+        fn({
+          query: async (sql, params) =>
+            (await tx.query<Record<string, unknown>>(sql, params)).rows as never,
+          exec: async (script) => {
+            await tx.exec(script);
+          },
+        }),
+      ),
+    async ping() {
+      await pglite.query("SELECT 1");
+    },
+    async close() {
+      await prisma.$disconnect();
+      await close();
+    },
+  };
+}
+
+/**
+ * PGlite is one process's database: two processes on one folder would corrupt it. A pid file
+ * makes the second one stop with a clear message instead.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = join(dataDir, "baton.pid");
+  try {
+    const pid = Number(readFileSync(lockFile, "utf8").trim());
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new FatalError(
+        `Another Baton process (pid ${pid}) is using the embedded database in ${dataDir}. Stop it first, give this one another DATA_DIR, or run several replicas on PostgreSQL with DATABASE_URL.`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof FatalError) throw error;
+  }
+  writeFileSync(lockFile, String(process.pid));
+  return () => rmSync(lockFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
