@@ -15,19 +15,21 @@ ENV CI=true NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AU
 # Dependencies first, so a change to the code reuses the installed layer. npm ci's postinstall
 # (scripts/generate.mjs) generates the Prisma client from prisma/schema.prisma, offline.
 COPY package.json package-lock.json prisma.config.ts ./
-COPY scripts ./scripts
+COPY scripts/generate.mjs ./scripts/generate.mjs
 COPY prisma ./prisma
 RUN npm ci
 COPY . .
 # The image runs compiled JavaScript: no TypeScript loader at run time, a faster start.
-# Then the dev tools go; --ignore-scripts because the client is generated already and the
-# generator may have been pruned with them.
+# Then the tools go: dev dependencies, and the dependencies a checkout needs to run from source
+# but the image does not (the Prisma CLI, which generated the client above and brings ~200 MB;
+# tsx; the schema engine behind `npm run db:diff`), struck from this stage's package.json only.
+# --ignore-scripts: the client is generated already.
 RUN npm run build \
  && for entry in dist/main.js dist/cli/baton.js dist/cli/db-migrate.js; do \
       test -f "$entry" || { echo "npm run build did not produce $entry" >&2; exit 1; }; \
     done \
- && npm prune --omit=dev --ignore-scripts \
- && npm cache clean --force
+ && npm pkg delete dependencies.prisma dependencies.tsx "dependencies.@prisma/schema-engine-wasm" \
+ && npm prune --omit=dev --ignore-scripts
 
 # ---- runtime: what Baton needs to run, owned by root, run by an unprivileged user ----
 FROM ${NODE_IMAGE} AS runtime
