@@ -160,6 +160,9 @@ const baseSchema = z.object({
     .default("* * * * *"),
 });
 
+/** Every variable Baton reads; .env.example and the deployment manifests are checked against it. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(baseSchema.shape);
+
 const checkedSchema = baseSchema.superRefine((env, ctx) => {
   if ((env.WEBHOOK_URLS?.length ?? 0) > 0 && !env.WEBHOOK_SECRET) {
     ctx.addIssue({
