@@ -6,8 +6,11 @@ import { type Check, fail, mapLimit, pass, skip, withTimeout } from "#src/cli/do
 import type { Config } from "#src/config.ts";
 
 const MAKE_TOKEN = "make a new one with `openssl rand -hex 24`";
-/** Bits of entropy a token should carry at least, as its characters estimate it. */
-const MIN_BITS = 72;
+/**
+ * What a person types, never what a generator makes: the checks below aim at hand-made and
+ * patterned tokens, and are set so a random token (even 24 hex characters, 96 bits) passes
+ * but for one in millions. Words of five letters or more, so random letters rarely spell one.
+ */
 const GUESSABLE = [
   "password",
   "passw0rd",
@@ -15,27 +18,27 @@ const GUESSABLE = [
   "token",
   "changeme",
   "example",
-  "test",
   "admin",
   "letmein",
   "qwerty",
   "baton",
-  "your",
 ];
+/** Estimated bits below which a token is mostly one or two repeated characters. */
+const MIN_BITS = 48;
 
 /** Why a token is weak, or undefined when it looks like a random secret. */
 export function tokenWeakness(token: string, clientName: string): string | undefined {
   const lower = token.toLowerCase();
-  const words = [...GUESSABLE, ...(clientName.length >= 4 ? [clientName.toLowerCase()] : [])];
-  const word = words.find((w) => lower.includes(w));
-  if (word)
-    return `it contains the word "${word === clientName.toLowerCase() ? "<client name>" : word}"`;
+  const client = clientName.length >= 5 ? clientName.toLowerCase() : undefined;
+  if (client && lower.includes(client)) return "it contains the client's name";
+  const word = GUESSABLE.find((w) => lower.includes(w));
+  if (word) return `it contains the word "${word}"`;
   // Bounded: the pattern backtracks, and a token has no upper length.
-  if (/(.{6,}).*\1/s.test(token.slice(0, 200))) return "it repeats itself";
-  if (hasRun(lower, 6)) return "it contains a run like abcdef or 123456";
+  if (/(.{8,}).*\1/s.test(token.slice(0, 200))) return "it repeats itself";
+  if (hasRun(lower, 8)) return "it contains a run like abcdefgh or 12345678";
   const bits = shannonBits(token);
   if (bits < MIN_BITS)
-    return `it is too predictable (about ${Math.round(bits)} bits of randomness, want ${MIN_BITS}+)`;
+    return `it uses too few different characters (about ${Math.round(bits)} bits of randomness)`;
   return undefined;
 }
 
