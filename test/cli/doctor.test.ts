@@ -2,13 +2,18 @@
 // private channels, granted scopes), the fake OpenAI and a real database: a good setup passes,
 // and each broken setup fails with its own line and fix, naming the variable or playbook line.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { runCli } from "#src/cli/commands.ts";
+import { checkDatabase } from "#src/cli/doctor/database-check.ts";
 import { runDoctor } from "#src/cli/doctor/doctor-command.ts";
+import { openPglite } from "#src/db/database.ts";
+import { applyMigrations, readMigrations } from "#src/db/migrator.ts";
+import { createLogger } from "#src/logger.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "#test/fakes/fake-openai.ts";
 import { type FakeSlackChannel, type FakeSlackUser, useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
@@ -96,14 +101,17 @@ function env(overrides: Record<string, string | undefined> = {}): NodeJS.Process
   };
 }
 
-async function doctor(overrides: Record<string, string | undefined> = {}) {
+async function doctor(overrides: Record<string, string | undefined> = {}, useTestDb = true) {
   let out = "";
   const io = {
     stdout: { write: (text: string) => (out += text) },
     stderr: { write: (text: string) => (out += text) },
     env: env(overrides),
   };
-  const code = await runDoctor([], io, { db: database.current, cwd: dir });
+  const code = await runDoctor([], io, {
+    db: useTestDb ? database.current : undefined,
+    cwd: dir,
+  });
   return { code, out, failed: out.split("\n").filter((line) => line.startsWith("✗")) };
 }
 
@@ -353,6 +361,62 @@ describe("baton doctor", () => {
     expect(seconds).toBeLessThan(15);
   });
 });
+
+describe("baton doctor on the embedded database", () => {
+  it("opens a migrated data folder as Baton does, and closes it again", async () => {
+    const dataDir = join(dir, "embedded");
+    await migratedDataDir(dataDir);
+    const { code, out } = await doctor({ DATA_DIR: dataDir }, false);
+    expect(out).toContain(
+      `✓ The embedded database ${join(dataDir, "pgdata")} is reachable and migrated (${readMigrations().length} migrations)`,
+    );
+    expect(code).toBe(0);
+    // Closed, lock released: Baton can start on it.
+    const db = await openPglite(dataDir, createLogger({ level: "silent" }));
+    await db.close();
+  });
+
+  it("skips a data folder a running Baton holds: only one process may open it", async () => {
+    const dataDir = join(dir, "held");
+    mkdirSync(join(dataDir, "pgdata"), { recursive: true });
+    writeFileSync(join(dataDir, "pgdata", "PG_VERSION"), "18\n");
+    writeFileSync(join(dataDir, "baton.pid"), String(process.ppid));
+    const check = await checkDatabase({ kind: "pglite", dataDir, migrateOnStart: true });
+    expect(check).toEqual({
+      status: "skip",
+      title: `Database: skipped (Baton, pid ${process.ppid}, has the embedded database in ${dataDir} open; only one process can; its /readyz reports the database and migrations)`,
+    });
+  });
+
+  it("fails a missing embedded database when Baton will not create it", async () => {
+    const dataDir = join(dir, "none");
+    const check = await checkDatabase({ kind: "pglite", dataDir, migrateOnStart: false });
+    expect(check).toMatchObject({
+      status: "fail",
+      title: `Database: no embedded database in ${dataDir}, and MIGRATE_ON_START=false`,
+      fix: "run `npm run db:migrate` to create it, or check DATA_DIR",
+    });
+  });
+});
+
+/** A migrated embedded database in `dataDir`: from the test run's template when it is PGlite's. */
+async function migratedDataDir(dataDir: string): Promise<void> {
+  const template = JSON.parse(inject("dbTemplate")) as { kind: string; dumpFile?: string };
+  if (template.kind === "pglite" && template.dumpFile) {
+    mkdirSync(dataDir, { recursive: true }); // PGlite does not create parent folders
+    const pglite = await PGlite.create(join(dataDir, "pgdata"), {
+      loadDataDir: new Blob([readFileSync(template.dumpFile)]),
+    });
+    await pglite.close();
+    return;
+  }
+  const db = await openPglite(dataDir, createLogger({ level: "silent" }));
+  try {
+    await applyMigrations(db, createLogger({ level: "silent" }));
+  } finally {
+    await db.close();
+  }
+}
 
 describe("baton doctor as a user runs it", () => {
   it("runs from the command line, reads .env, and exits 0 on a fresh install", async () => {

@@ -13,7 +13,7 @@ export const SLACK_MANIFEST = fileURLToPath(
 );
 
 const REINSTALL =
-  "api.slack.com/apps → your app → OAuth & Permissions: add them under Bot Token Scopes (or paste slack-manifest.yml into App Manifest), then Reinstall to Workspace";
+  "api.slack.com/apps → your app → OAuth & Permissions: add the missing scopes under Bot Token Scopes (or paste slack-manifest.yml into App Manifest), then Reinstall to Workspace";
 
 /** The bot scopes slack-manifest.yml asks for. */
 export function manifestBotScopes(path = SLACK_MANIFEST): string[] {
