@@ -338,9 +338,28 @@ describe("baton doctor", () => {
     expect(fixOf(out, "SLACK_APP_TOKEN")).toContain(
       "set SLACK_APP_TOKEN in the environment or in .env",
     );
-    expect(out).toContain("– App token: skipped (SLACK_APP_TOKEN is not set)");
+    expect(out).toContain("– App token: skipped (fix SLACK_APP_TOKEN first)");
     expect(out).toContain("is reachable and migrated");
     expect(out).toContain("✓ 7 of 7 people");
+  });
+
+  it("skips only what a malformed variable feeds, and never shows its value", async () => {
+    const url = "mysql://baton:hunter2@db.internal/baton";
+    const { code, out, failed } = await doctor({
+      DATABASE_URL: url,
+      WEBHOOK_SECRET: "short",
+    });
+    expect(code).toBe(1);
+    expect(failed).toEqual([
+      expect.stringMatching(/^✗ Configuration: DATABASE_URL must be a PostgreSQL URL/),
+      expect.stringMatching(/^✗ Configuration: WEBHOOK_SECRET must be at least 24 characters/),
+    ]);
+    expect(out).toContain("– Database: skipped (fix DATABASE_URL first)");
+    expect(out).toContain("– Webhooks: skipped (fix WEBHOOK_SECRET first)");
+    expect(out).toContain("✓ 7 of 7 people");
+    expect(out).toContain("✓ App token works");
+    expect(out).toContain("✓ Intake tokens are strong");
+    expect(out).not.toContain("hunter2");
   });
 
   it("checks a big playbook in seconds: Slack calls run side by side", async () => {

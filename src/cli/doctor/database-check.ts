@@ -59,13 +59,19 @@ function embeddedAbsent(dataDir: string, migrateOnStart: boolean): Check | undef
 }
 
 function runningPid(lockFile: string): number | undefined {
+  let pid: number;
   try {
-    const pid = Number(readFileSync(lockFile, "utf8").trim());
-    if (!pid || pid === process.pid) return undefined;
+    pid = Number(readFileSync(lockFile, "utf8").trim());
+  } catch {
+    return undefined; // no lock file: nobody has it open
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
     process.kill(pid, 0);
     return pid;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM" ? Number.NaN : undefined;
+    // EPERM: alive, but another user's process.
+    return (error as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
   }
 }
 

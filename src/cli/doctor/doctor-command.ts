@@ -73,61 +73,93 @@ export async function runDoctor(argv: string[], io: CliIo, deps: DoctorDeps = {}
   };
   io.stdout.write("Baton doctor: checking this installation.\n\n");
   const cwd = deps.cwd ?? process.cwd();
-  const config = loadDoctorConfig(io.env, cwd, report);
-  if (config) await runChecks(config, cwd, deps.db, report);
+  const { config, broken } = loadDoctorConfig(io.env, cwd, report);
+  if (config) await runChecks(config, broken, cwd, deps.db, report);
   else report(skip("Everything else: skipped (it needs a configuration that loads)"));
   io.stdout.write(formatSummary(checks));
   return checks.some((check) => check.status === "fail") ? 1 : 0;
 }
 
 /**
- * The configuration as `npm start` reads it. When only Slack settings are wrong, the rest still
- * loads and its checks still run.
+ * The configuration as `npm start` reads it. A variable that is wrong is reported, and the
+ * rest loads without it, so the checks that do not depend on it still run.
  */
 function loadDoctorConfig(
   env: NodeJS.ProcessEnv,
   cwd: string,
   report: (...checks: Check[]) => void,
-): Config | undefined {
-  try {
-    const config = loadConfig(env, { cwd });
-    const database = config.database.kind === "postgres" ? "PostgreSQL" : "embedded database";
-    report(
-      pass(
-        `Configuration loads (${config.slack.mode === "socket" ? "Socket Mode" : "HTTP mode"}, ${database})`,
-      ),
-    );
-    return config;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    report(
-      ...error.problems.map((problem) =>
-        fail(
-          `Configuration: ${problem}`,
-          `set ${problem.split(" ")[0]} in the environment or in .env (see .env.example)`,
-        ),
-      ),
-    );
-  }
-  try {
-    return loadConfig(env, { cwd, requireSlack: false });
-  } catch {
-    return undefined;
+): { config?: Config; broken: Set<string> } {
+  const broken = new Set<string>();
+  for (;;) {
+    const source = Object.fromEntries(Object.entries(env).filter(([name]) => !broken.has(name)));
+    try {
+      const config = loadConfig(source, { cwd, requireSlack: broken.size === 0 });
+      if (broken.size === 0) {
+        const database = config.database.kind === "postgres" ? "PostgreSQL" : "embedded database";
+        const mode = config.slack.mode === "socket" ? "Socket Mode" : "HTTP mode";
+        report(pass(`Configuration loads (${mode}, ${database})`));
+      }
+      return { config, broken };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const named = error.problems.map((problem) => problem.split(" ")[0] ?? "");
+      if (broken.size === 0) {
+        report(
+          ...error.problems.map((problem, i) =>
+            fail(
+              `Configuration: ${problem}`,
+              `set ${named[i]} in the environment or in .env (see .env.example)`,
+            ),
+          ),
+        );
+      }
+      // Without a bad variable another may fail for its sake ("WEBHOOK_SECRET is required when
+      // WEBHOOK_URLS is set"): then leave out the variables the problem names too.
+      const mentioned = error.problems.flatMap(
+        (p) => p.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? [],
+      );
+      const more = [...named, ...mentioned].filter((name) => !broken.has(name) && name in env);
+      if (more.length === 0) return { broken };
+      for (const name of more) broken.add(name);
+    }
   }
 }
 
+/** The variables each check reads: a wrong one skips the check instead of checking something else. */
+const NEEDS = {
+  playbook: ["PLAYBOOK"],
+  slack: ["SLACK_BOT_TOKEN", "SLACK_API_URL"],
+  appToken: ["SLACK_APP_TOKEN", "SLACK_MODE", "SLACK_API_URL"],
+  database: ["DATABASE_URL", "DATA_DIR", "DATABASE_POOL_SIZE", "MIGRATE_ON_START"],
+  openai: ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "OPENAI_TIMEOUT_MS"],
+  intake: ["INTAKE_API_TOKENS"],
+  webhooks: ["WEBHOOK_SECRET", "WEBHOOK_URLS"],
+};
+
 async function runChecks(
   config: Config,
+  broken: Set<string>,
   cwd: string,
   db: Database | undefined,
   report: (...checks: Check[]) => void,
 ): Promise<void> {
-  const playbook = await loadDoctorPlaybook(config.playbookPath, cwd, report);
-  await slackChecks(config, playbook, report);
-  report(await checkDatabase(config.database, db));
-  report(await checkOpenAI(config.openai));
-  report(...checkIntakeTokens(config.intake.tokens));
-  report(...(await checkWebhooks(config.webhooks.urls)));
+  const guarded = async (label: string, needs: string[], run: () => Promise<Check | Check[]>) => {
+    const name = needs.find((variable) => broken.has(variable));
+    report(...(name ? [skip(`${label}: skipped (fix ${name} first)`)] : [await run()].flat()));
+  };
+  let loaded: LoadedPlaybook | undefined;
+  await guarded("Playbook", NEEDS.playbook, async () => {
+    const result = await loadDoctorPlaybook(config.playbookPath, cwd);
+    loaded = result.loaded;
+    return result.checks;
+  });
+  await guarded("Slack", NEEDS.slack, () => slackChecks(config, loaded));
+  const { mode, appToken, apiUrl } = config.slack;
+  await guarded("App token", NEEDS.appToken, () => checkAppToken(mode, appToken, apiUrl));
+  await guarded("Database", NEEDS.database, () => checkDatabase(config.database, db));
+  await guarded("OpenAI", NEEDS.openai, () => checkOpenAI(config.openai));
+  await guarded("Intake tokens", NEEDS.intake, async () => checkIntakeTokens(config.intake.tokens));
+  await guarded("Webhooks", NEEDS.webhooks, () => checkWebhooks(config.webhooks.urls));
 }
 
 interface LoadedPlaybook {
@@ -139,60 +171,56 @@ interface LoadedPlaybook {
 async function loadDoctorPlaybook(
   path: string,
   cwd: string,
-  report: (...checks: Check[]) => void,
-): Promise<LoadedPlaybook | undefined> {
+): Promise<{ checks: Check[]; loaded?: LoadedPlaybook }> {
   const fromCwd = relative(cwd, path);
   const file = fromCwd && !fromCwd.startsWith("..") ? fromCwd : path;
   try {
     const playbook = await loadPlaybook(path, cwd);
     const lineOf = lineFinder(await readFile(path, "utf8"));
     const { people, channels } = playbookRefs(playbook);
-    report(
-      pass(
-        `Playbook ${file} is valid: ${playbook.teams.length} teams, ${people.length} people, ${channels.length} channels`,
-      ),
-    );
-    return { playbook, file, lineOf };
+    const counts = `${playbook.teams.length} teams, ${people.length} people, ${channels.length} channels`;
+    return {
+      checks: [pass(`Playbook ${file} is valid: ${counts}`)],
+      loaded: { playbook, file, lineOf },
+    };
   } catch (error) {
     if (!(error instanceof PlaybookError)) throw error;
-    report(
-      ...error.problems.map((problem) =>
+    return {
+      checks: error.problems.map((problem) =>
         fail(
           `Playbook ${error.file}: ${problem}`,
           "correct it (every field is commented in manifests/playbook.yml), or set PLAYBOOK to another file",
         ),
       ),
-    );
-    return undefined;
+    };
   }
 }
 
-async function slackChecks(
-  config: Config,
-  loaded: LoadedPlaybook | undefined,
-  report: (...checks: Check[]) => void,
-): Promise<void> {
-  const { botToken, appToken, apiUrl, mode } = config.slack;
-  if (!botToken) {
-    report(skip("Slack: skipped (SLACK_BOT_TOKEN is not set)"));
-  } else {
-    const client = doctorSlackClient(botToken, apiUrl);
-    const { check, identity } = await checkBotToken(client);
-    report(check);
-    if (identity) report(checkScopes(identity.scopes, manifestBotScopes()));
-    if (!identity || !loaded) {
-      report(
-        skip(
-          `People and channels in the playbook: skipped (they need a working bot token${loaded ? "" : " and a valid playbook"})`,
-        ),
-      );
-    } else {
-      const { people, channels } = playbookRefs(loaded.playbook, loaded.lineOf);
-      const { checks, states } = await checkPeople(client, people, loaded.file);
-      report(...checks, ...checkRoleCoverage(loaded.playbook, states, loaded.file));
-      const canPostPublic = identity.scopes?.includes("chat:write.public") ?? true;
-      report(...(await checkChannels(client, channels, loaded.file, canPostPublic)));
-    }
+async function slackChecks(config: Config, loaded: LoadedPlaybook | undefined): Promise<Check[]> {
+  const { botToken, apiUrl } = config.slack;
+  if (!botToken) return [skip("Slack: skipped (SLACK_BOT_TOKEN is not set)")];
+  const client = doctorSlackClient(botToken, apiUrl);
+  const { check, identity } = await checkBotToken(client);
+  if (!identity) {
+    return [
+      check,
+      skip("People and channels in the playbook: skipped (they need a working bot token)"),
+    ];
   }
-  report(await checkAppToken(mode, appToken, apiUrl));
+  const checks = [check, checkScopes(identity.scopes, manifestBotScopes())];
+  if (!loaded) {
+    return [
+      ...checks,
+      skip("People and channels in the playbook: skipped (they need a valid playbook)"),
+    ];
+  }
+  const { people, channels } = playbookRefs(loaded.playbook, loaded.lineOf);
+  const found = await checkPeople(client, people, loaded.file);
+  const canPostPublic = identity.scopes?.includes("chat:write.public") ?? true;
+  return [
+    ...checks,
+    ...found.checks,
+    ...checkRoleCoverage(loaded.playbook, found.states, loaded.file),
+    ...(await checkChannels(client, channels, loaded.file, canPostPublic)),
+  ];
 }
