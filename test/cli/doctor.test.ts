@@ -329,6 +329,18 @@ describe("baton doctor", () => {
     for (const secret of Object.values(SECRETS)) expect(out).not.toContain(secret);
   });
 
+  it("says so when Slack does not answer, and still checks the rest", async () => {
+    slack.current.fail("auth.test", { status: 503, times: 2 });
+    const { code, out, failed } = await doctor();
+    expect(code).toBe(1);
+    expect(failed).toEqual([
+      "✗ Slack did not accept auth.test with SLACK_BOT_TOKEN (HTTP 503 Service Unavailable)",
+    ]);
+    expect(fixOf(out, "auth.test")).toContain("SLACK_API_URL");
+    expect(out).toContain("✓ App token works");
+    expect(out).toContain("is reachable and migrated");
+  });
+
   it("names a configuration problem's variable and still checks the rest", async () => {
     const { code, out, failed } = await doctor({ SLACK_APP_TOKEN: undefined });
     expect(code).toBe(1);

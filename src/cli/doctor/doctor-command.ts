@@ -215,12 +215,15 @@ async function slackChecks(config: Config, loaded: LoadedPlaybook | undefined): 
     ];
   }
   const { people, channels } = playbookRefs(loaded.playbook, loaded.lineOf);
-  const found = await checkPeople(client, people, loaded.file);
   const canPostPublic = identity.scopes?.includes("chat:write.public") ?? true;
+  const [found, channelChecks] = await Promise.all([
+    checkPeople(client, people, loaded.file),
+    checkChannels(client, channels, loaded.file, canPostPublic),
+  ]);
   return [
     ...checks,
     ...found.checks,
     ...checkRoleCoverage(loaded.playbook, found.states, loaded.file),
-    ...(await checkChannels(client, channels, loaded.file, canPostPublic)),
+    ...channelChecks,
   ];
 }
