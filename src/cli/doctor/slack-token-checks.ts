@@ -15,11 +15,15 @@ export const SLACK_MANIFEST = fileURLToPath(
 const REINSTALL =
   "api.slack.com/apps → your app → OAuth & Permissions: add the missing scopes under Bot Token Scopes (or paste slack-manifest.yml into App Manifest), then Reinstall to Workspace";
 
-/** The bot scopes slack-manifest.yml asks for. */
-export function manifestBotScopes(path = SLACK_MANIFEST): string[] {
-  const manifest = parse(readFileSync(path, "utf8")) as {
-    oauth_config?: { scopes?: { bot?: unknown } };
-  };
+/** The bot scopes slack-manifest.yml asks for; undefined when the file is not there. */
+export function manifestBotScopes(path = SLACK_MANIFEST): string[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return undefined; // an installation without the repository's files (a slim image)
+  }
+  const manifest = parse(text) as { oauth_config?: { scopes?: { bot?: unknown } } };
   const scopes = manifest.oauth_config?.scopes?.bot;
   return Array.isArray(scopes) ? scopes.map(String) : [];
 }
@@ -68,7 +72,10 @@ export async function checkBotToken(
   }
 }
 
-export function checkScopes(granted: string[] | undefined, required: string[]): Check {
+export function checkScopes(granted: string[] | undefined, required: string[] | undefined): Check {
+  if (required === undefined) {
+    return skip(`Bot token scopes: skipped (${SLACK_MANIFEST} is not there to compare with)`);
+  }
   if (granted === undefined) {
     return skip(
       "Bot token scopes: skipped (Slack's answer did not list them: x-oauth-scopes missing)",
