@@ -393,6 +393,26 @@ describe("baton doctor", () => {
   });
 });
 
+describe("baton doctor on a workspace that rate-limits", () => {
+  it("waits out Slack's Retry-After and looks everyone up", async () => {
+    const reps = Array.from({ length: 60 }, (_, i) => `U0RL${String(i).padStart(6, "0")}`);
+    for (const id of reps) person(id);
+    writeFileSync(
+      join(dir, "limited.yml"),
+      PLAYBOOK.replace(
+        "      - { user: U0REPKIM01 }\n",
+        `      - { user: U0REPKIM01 }\n${reps.map((id) => `      - { user: ${id} }\n`).join("")}`,
+      ),
+    );
+    // 5 at once, then 10 a second: the rest get 429 with Retry-After 1.
+    slack.current.setRateLimit({ method: "users.info", perSecond: 10, burst: 5 });
+    const { code, out } = await doctor({ PLAYBOOK: "limited.yml" });
+    expect(slack.current.overLimit()).toBeGreaterThan(0);
+    expect(out).toContain("✓ 67 of 67 people in the playbook exist in Slack and are active");
+    expect(code).toBe(0);
+  });
+});
+
 describe("baton doctor on the embedded database", () => {
   it("opens a migrated data folder as Baton does, and closes it again", async () => {
     const dataDir = join(dir, "embedded");

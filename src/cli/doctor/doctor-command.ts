@@ -18,7 +18,7 @@ import { checkDatabase } from "#src/cli/doctor/database-check.ts";
 import { checkOpenAI } from "#src/cli/doctor/openai-check.ts";
 import { lineFinder, playbookRefs } from "#src/cli/doctor/playbook-refs.ts";
 import { checkIntakeTokens, checkWebhooks } from "#src/cli/doctor/secret-checks.ts";
-import { doctorSlackClient } from "#src/cli/doctor/slack-client.ts";
+import { doctorSlackClient, LOOKUP_RETRIES } from "#src/cli/doctor/slack-client.ts";
 import {
   checkChannels,
   checkPeople,
@@ -216,9 +216,10 @@ async function slackChecks(config: Config, loaded: LoadedPlaybook | undefined): 
   }
   const { people, channels } = playbookRefs(loaded.playbook, loaded.lineOf);
   const canPostPublic = identity.scopes?.includes("chat:write.public") ?? true;
+  const lookups = doctorSlackClient(botToken, apiUrl, LOOKUP_RETRIES);
   const [found, channelChecks] = await Promise.all([
-    checkPeople(client, people, loaded.file),
-    checkChannels(client, channels, loaded.file, canPostPublic),
+    checkPeople(lookups, people, loaded.file),
+    checkChannels(lookups, channels, loaded.file, canPostPublic),
   ]);
   return [
     ...checks,

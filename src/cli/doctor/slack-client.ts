@@ -13,16 +13,29 @@ import { boltLogger, createLogger, scrub } from "#src/logger.ts";
 export const SLACK_CALL_TIMEOUT_MS = 5_000;
 export const SLACK_CONCURRENCY = 8;
 
-export function doctorSlackClient(token: string, slackApiUrl: string | undefined): WebClient {
+/**
+ * `retries` also covers rate limits: Slack answers a burst of lookups with 429 and a
+ * Retry-After, the client waits that long (holding its other calls) and tries again, and each
+ * such wait uses a retry. Token checks retry once, so a Slack that does not answer fails fast;
+ * lookups, which run only once the token works, retry more.
+ */
+export function doctorSlackClient(
+  token: string,
+  slackApiUrl: string | undefined,
+  retries = 1,
+): WebClient {
   return new WebClient(token, {
     slackApiUrl,
     // The checklist is the output; the client's own warnings would only repeat it.
     logger: boltLogger(createLogger({ level: "silent" })),
     timeout: SLACK_CALL_TIMEOUT_MS,
-    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
+    retryConfig: { retries, factor: 1, minTimeout: 200, maxTimeout: 500 },
     maxRequestConcurrency: SLACK_CONCURRENCY,
   });
 }
+
+/** Retries for people and channel lookups: enough for a few rate-limit waits each. */
+export const LOOKUP_RETRIES = 5;
 
 /** Slack answers that mean the token itself is wrong. */
 export const TOKEN_ERRORS = new Set([
