@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { runCli } from "#src/cli/commands.ts";
 import { checkDatabase } from "#src/cli/doctor/database-check.ts";
@@ -19,6 +20,13 @@ import { type FakeSlackChannel, type FakeSlackUser, useFakeSlack } from "#test/f
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** How this run's test databases are made (test/setup/test-database.ts). */
+const template = JSON.parse(inject("dbTemplate")) as {
+  kind: "pglite" | "postgres";
+  url?: string;
+  database?: string;
+  dumpFile?: string;
+};
 const slack = useFakeSlack();
 const database = useTestDatabase();
 let openai: FakeOpenAI;
@@ -413,7 +421,31 @@ describe("baton doctor on a workspace that rate-limits", () => {
   });
 });
 
-describe("baton doctor on the embedded database", () => {
+describe("baton doctor on the database it is configured with", () => {
+  // Runs when the tests run on PostgreSQL (TEST_DATABASE_URL); the next test runs on both.
+  it.runIf(template.kind === "postgres")(
+    "opens a PostgreSQL database from DATABASE_URL as Baton does",
+    async () => {
+      if (!template.url) throw new Error("the PostgreSQL template has no URL");
+      const name = `baton_test_${process.pid}_doctor`;
+      const admin = new pg.Client({ connectionString: template.url });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template.database}"`);
+        const url = new URL(template.url);
+        url.pathname = `/${name}`;
+        const { code, out } = await doctor({ DATABASE_URL: url.toString() }, false);
+        expect(out).toContain(
+          `✓ The PostgreSQL database ${url.hostname}:${url.port || 5432}/${name} is reachable and migrated (${readMigrations().length} migrations)`,
+        );
+        expect(code).toBe(0);
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+  );
+
   it("opens a migrated data folder as Baton does, and closes it again", async () => {
     const dataDir = join(dir, "embedded");
     await migratedDataDir(dataDir);
@@ -452,7 +484,6 @@ describe("baton doctor on the embedded database", () => {
 
 /** A migrated embedded database in `dataDir`: from the test run's template when it is PGlite's. */
 async function migratedDataDir(dataDir: string): Promise<void> {
-  const template = JSON.parse(inject("dbTemplate")) as { kind: string; dumpFile?: string };
   if (template.kind === "pglite" && template.dumpFile) {
     mkdirSync(dataDir, { recursive: true }); // PGlite does not create parent folders
     const pglite = await PGlite.create(join(dataDir, "pgdata"), {
