@@ -1,6 +1,7 @@
 // The `baton` command line: one entry per command. A new command adds one line here and a
 // `run(argv, io)` that returns the exit code.
 import type { CliIo } from "#src/cli/cli-io.ts";
+import { DOCTOR_USAGE, runDoctor } from "#src/cli/doctor/doctor-command.ts";
 import { IMPORT_USAGE, runImport } from "#src/cli/import-command.ts";
 
 export interface Command {
@@ -10,6 +11,12 @@ export interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
+  doctor: {
+    summary:
+      "check this installation: Slack tokens and scopes, playbook people and channels, database, OpenAI, intake tokens, webhooks",
+    usage: DOCTOR_USAGE,
+    run: (argv, io) => runDoctor(argv, io),
+  },
   import: {
     summary: "import a lead list from a CSV file (trade-show scans, spreadsheets)",
     usage: IMPORT_USAGE,

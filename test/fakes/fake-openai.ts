@@ -1,5 +1,6 @@
 // An OpenAI-compatible server on 127.0.0.1 for the real `openai` client (baseURL option):
-// answers chat completions with a scripted reply, records requests, can be slow or fail.
+// answers chat completions with a scripted reply and lists models, records requests, can be
+// slow or fail, and can refuse keys it does not know.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -13,6 +14,10 @@ export interface FakeOpenAI {
   delay(ms: number): void;
   /** The next `times` requests fail with this HTTP status. */
   fail(status: number, times?: number): void;
+  /** Only these keys are accepted (401 invalid_api_key otherwise); undefined: any key. */
+  acceptKeys(keys: string[] | undefined): void;
+  /** What GET /models lists. */
+  models: string[];
   close(): Promise<void>;
 }
 
@@ -21,6 +26,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   let reply: string | ((body: Record<string, unknown>) => string) = "A fake brief.";
   let delayMs = 0;
   let failures: { status: number; times: number } | undefined;
+  let accepted: string[] | undefined;
   let seq = 0;
 
   const server: Server = createServer(async (req, res) => {
@@ -45,6 +51,36 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       res.end(
         JSON.stringify({
           error: { message: "injected failure", type: "server_error", code: null },
+        }),
+      );
+      return;
+    }
+    const apiKey = requests.at(-1)?.apiKey ?? "";
+    if (accepted && !accepted.includes(apiKey)) {
+      res.statusCode = 401;
+      // OpenAI's own wording, which quotes the key's first and last characters.
+      res.end(
+        JSON.stringify({
+          error: {
+            message: `Incorrect API key provided: ${apiKey.slice(0, 6)}***${apiKey.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+            type: "invalid_request_error",
+            param: null,
+            code: "invalid_api_key",
+          },
+        }),
+      );
+      return;
+    }
+    if (req.method === "GET" && path === "/v1/models") {
+      res.end(
+        JSON.stringify({
+          object: "list",
+          data: fake.models.map((id) => ({
+            id,
+            object: "model",
+            created: 1686935002,
+            owned_by: "openai",
+          })),
         }),
       );
       return;
@@ -77,7 +113,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 
-  return {
+  const fake: FakeOpenAI = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
     respondWith(next) {
@@ -89,9 +125,14 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     fail(status, times = 1) {
       failures = { status, times };
     },
+    acceptKeys(keys) {
+      accepted = keys;
+    },
+    models: ["gpt-4o-mini", "gpt-4o"],
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
   };
+  return fake;
 }

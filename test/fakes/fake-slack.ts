@@ -2,9 +2,11 @@
 // SLACK_API_URL. It records every call, answers the methods Baton uses, keeps what is visible
 // in each channel, records posts to response URLs, and can inject faults.
 
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { blockErrors, viewErrors } from "#test/fakes/block-kit-limits.ts";
 
 export interface SlackCall {
@@ -111,8 +113,106 @@ export interface FakeSlack {
   responseUrl(): string;
   /** Where apps.connections.open sends Socket Mode clients (see fake-socket-mode.ts). */
   socketModeUrl?: string;
+  /** The people and channels users.info and conversations.info answer from (see FakeWorkspace). */
+  workspace: FakeWorkspace;
+  /**
+   * The scopes a bot token (xoxb-) was granted, sent as Slack sends them: in the x-oauth-scopes
+   * header of every Web API answer. Default: every bot scope in slack-manifest.yml.
+   */
+  botScopes: string[];
   reset(): void;
   close(): Promise<void>;
+}
+
+/** A person in the fake workspace: users.info answers with the shape Slack documents. */
+export interface FakeSlackUser {
+  id: string;
+  /** Deactivated. */
+  deleted?: boolean;
+  is_bot?: boolean;
+  real_name?: string;
+  email?: string;
+}
+
+/** A channel in the fake workspace, as conversations.info describes it. */
+export interface FakeSlackChannel {
+  id: string;
+  name: string;
+  is_private?: boolean;
+  is_archived?: boolean;
+  /** Whether the bot is in it. Slack hides a private channel the bot is not in: channel_not_found. */
+  is_member?: boolean;
+}
+
+/**
+ * Who and what exists. Until a test lists someone, users.info answers every id as a live
+ * person and conversations.info every id as a public channel the bot is in; with `closed`, an
+ * id not listed is user_not_found / channel_not_found, as in a real workspace.
+ */
+export interface FakeWorkspace {
+  users: Map<string, FakeSlackUser>;
+  channels: Map<string, FakeSlackChannel>;
+  closed: boolean;
+}
+
+const MANIFEST = new URL("../../slack-manifest.yml", import.meta.url);
+
+function manifestBotScopes(): string[] {
+  const manifest = parseYaml(readFileSync(MANIFEST, "utf8")) as {
+    oauth_config: { scopes: { bot: string[] } };
+  };
+  return [...manifest.oauth_config.scopes.bot];
+}
+
+/** users.info and conversations.info from the workspace; undefined for other methods. */
+function workspaceAnswer(
+  workspace: FakeWorkspace,
+  method: string,
+  args: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  if (method === "users.info") {
+    const user = workspace.users.get(String(args.user));
+    if (!user) return workspace.closed ? { ok: false, error: "user_not_found" } : undefined;
+    return {
+      ok: true,
+      user: {
+        id: user.id,
+        team_id: BOT.team_id,
+        name: user.id.toLowerCase(),
+        deleted: user.deleted ?? false,
+        is_bot: user.is_bot ?? false,
+        real_name: user.real_name ?? `User ${user.id}`,
+        tz: "America/New_York",
+        profile: { real_name: user.real_name ?? `User ${user.id}`, email: user.email },
+      },
+    };
+  }
+  if (method === "conversations.info") {
+    const id = String(args.channel);
+    const channel =
+      workspace.channels.get(id) ??
+      (workspace.closed ? undefined : { id, name: id.toLowerCase(), is_member: true });
+    if (!channel || (channel.is_private && !channel.is_member)) {
+      return { ok: false, error: "channel_not_found" };
+    }
+    return {
+      ok: true,
+      channel: {
+        id: channel.id,
+        name: channel.name,
+        is_channel: true,
+        is_group: false,
+        is_im: false,
+        is_mpim: false,
+        is_private: channel.is_private ?? false,
+        is_archived: channel.is_archived ?? false,
+        is_general: false,
+        is_member: channel.is_member ?? false,
+        created: 1449252889,
+      },
+    };
+  }
+  return undefined;
 }
 
 const BOT = { team_id: "T0TEST0001", user_id: "U0BATONBOT", bot_id: "B0BATONBOT" };
@@ -160,6 +260,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const channel = String(args.channel ?? "");
     const invalid = blockKitErrors(method, args);
     if (invalid.length > 0) return { ok: false, error: "invalid_blocks", errors: invalid };
+    const listed = workspaceAnswer(fake.workspace, method, args);
+    if (listed) return listed;
     switch (method) {
       case "apps.connections.open":
         return fake.socketModeUrl
@@ -380,6 +482,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
     }
     res.setHeader("Content-Type", "application/json");
+    if (token?.startsWith("xoxb-")) res.setHeader("x-oauth-scopes", fake.botScopes.join(","));
+    if (token?.startsWith("xapp-")) res.setHeader("x-oauth-scopes", "connections:write");
     res.end(JSON.stringify(token ? answer(method, args) : { ok: false, error: "not_authed" }));
   });
   // Slack's servers keep idle connections open far longer than Node's default 5 s. With 5 s,
@@ -429,7 +533,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       };
     },
     responseUrl: () => `${origin}/response-url/${++responseSeq}`,
+    workspace: { users: new Map(), channels: new Map(), closed: false },
+    botScopes: manifestBotScopes(),
     reset() {
+      fake.workspace = { users: new Map(), channels: new Map(), closed: false };
+      fake.botScopes = manifestBotScopes();
       calls.length = 0;
       responses.length = 0;
       channels.clear();
