@@ -12,8 +12,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "v
 import { runCli } from "#src/cli/commands.ts";
 import { checkDatabase } from "#src/cli/doctor/database-check.ts";
 import { runDoctor } from "#src/cli/doctor/doctor-command.ts";
-import { openPglite } from "#src/db/database.ts";
 import { applyMigrations, readMigrations } from "#src/db/migrator.ts";
+import { openPglite } from "#src/db/pglite.ts";
 import { createLogger } from "#src/logger.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "#test/fakes/fake-openai.ts";
 import { type FakeSlackChannel, type FakeSlackUser, useFakeSlack } from "#test/fakes/fake-slack.ts";
