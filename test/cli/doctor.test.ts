@@ -3,6 +3,7 @@
 // and each broken setup fails with its own line and fix, naming the variable or playbook line.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -347,6 +348,18 @@ describe("baton doctor", () => {
     expect(fixOf(out, "auth.test")).toContain("SLACK_API_URL");
     expect(out).toContain("✓ App token works");
     expect(out).toContain("is reachable and migrated");
+  });
+
+  it("says why when Slack cannot be reached at all", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const { failed } = await doctor({ SLACK_API_URL: `http://127.0.0.1:${port}/api/` });
+    expect(failed).toEqual([
+      "✗ Slack did not accept auth.test with SLACK_BOT_TOKEN (no answer: ECONNREFUSED)",
+      "✗ Slack did not accept apps.connections.open with SLACK_APP_TOKEN (no answer: ECONNREFUSED)",
+    ]);
   });
 
   it("names a configuration problem's variable and still checks the rest", async () => {

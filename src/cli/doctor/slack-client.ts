@@ -74,10 +74,11 @@ export function slackFailure(error: unknown): SlackFailure {
     return { text: `HTTP ${error.statusCode} ${error.statusMessage}` };
   }
   if (error instanceof WebAPIRequestError) {
-    const original = error.original as Error & { code?: string; cause?: { code?: string } };
-    return {
-      text: `no answer: ${original.cause?.code ?? original.code ?? scrub(original.message)}`,
-    };
+    // fetch says only "fetch failed"; why (ECONNREFUSED, ENOTFOUND, a bad port) is its cause.
+    const original = error.original as Error & { code?: string; cause?: Error & { code?: string } };
+    const why =
+      original.cause?.code ?? original.code ?? original.cause?.message ?? original.message;
+    return { text: `no answer: ${scrub(why)}` };
   }
   return { text: scrub(error instanceof Error ? error.message : String(error)) };
 }
