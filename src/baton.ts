@@ -5,10 +5,12 @@ import type { Clock } from "#src/clock.ts";
 import { systemClock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
+import { createHubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
 import { FatalError } from "#src/errors.ts";
 import { type Readiness, registerHealthRoutes } from "#src/http/health-routes.ts";
+import { registerHubSpotRoutes } from "#src/http/hubspot-routes.ts";
 import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
 import { DigestScheduler } from "#src/jobs/digest-scheduler.ts";
@@ -19,6 +21,7 @@ import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { cardBurst, cardHandlers } from "#src/outbox/card-handlers.ts";
 import { digestHandlers } from "#src/outbox/digest-handlers.ts";
+import { hubspotHandlers } from "#src/outbox/hubspot-handlers.ts";
 import { leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { handlersFor } from "#src/outbox/messages.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
@@ -84,7 +87,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       playbook,
       ackGate: front.ackGate,
     };
-    registerIntakeRoutes(http, deps);
+    registerHubSpotRoutes(http, deps, registerIntakeRoutes(http, deps));
     front.releaseIntake();
     const slack = createSlackApp(deps, slackStatus.identity);
     const outbox = createOutbox(deps);
@@ -213,6 +216,7 @@ function createOutbox(deps: Deps): OutboxWorker {
       ...webhookHandler(config.webhooks, () => deps.clock.now()),
       ...leadHandlers(deps, sender),
       ...digestHandlers(delivery, sender),
+      ...hubspotHandlers(deps, hubspotApi(config)),
     }),
     groups: [cardBurst(deps, sender)],
     gate: deps.ackGate,
@@ -226,6 +230,12 @@ function logReady(config: Config, logger: Logger, port: number): void {
       ? `Baton is ready: Slack requests on http://${config.http.host}:${port}${SLACK_EVENTS_PATH}`
       : `Baton is ready: connected to Slack in Socket Mode; health on http://${config.http.host}:${port}/readyz`,
   );
+}
+
+/** The HubSpot client the outbox calls HubSpot with, when a token is configured. */
+function hubspotApi(config: Config) {
+  const { accessToken, apiUrl } = config.hubspot;
+  return accessToken ? createHubSpotApi({ accessToken, apiUrl }) : undefined;
 }
 
 /** The Web API client the outbox delivers with: the outbox owns retries and rate limits. */

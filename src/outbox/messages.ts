@@ -93,6 +93,13 @@ export const MESSAGES = {
     data: z.record(z.string(), z.unknown()),
     occurredAt: z.string(),
   }),
+  /** Read a HubSpot record a Webhooks API event named (ids only) and act on it. */
+  "hubspot.fetch": z.object({
+    object: z.enum(["contact", "deal"]),
+    objectId: id,
+    /** The event's subscription type, e.g. contact.creation. */
+    event: z.string(),
+  }),
   "home.publish": z.object({ user: id }),
   "review.update": z.object({ pageId: id }),
   "digest.post": z.object({ channel: id, report: digestReportSchema }),
