@@ -6,6 +6,7 @@ import { systemClock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
 import { createHubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
+import { OwnerDirectory } from "#src/crm/hubspot/owner-directory.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
 import { FatalError } from "#src/errors.ts";
@@ -67,6 +68,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     // The port comes first: a port in use fails in a second, and /healthz answers while a
     // long migration runs (so an orchestrator does not kill a replica that is migrating).
     const playbook = options.playbook ?? (await openPlaybook(config.playbookPath));
+    checkCrmSetup(config, playbook);
     const front = await serveHttp(config, logger, metrics, readiness);
     const { http, port } = front;
     shutdown.add("intake", "http", () => http.close(config.shutdownTimeoutMs));
@@ -216,7 +218,7 @@ function createOutbox(deps: Deps): OutboxWorker {
       ...webhookHandler(config.webhooks, () => deps.clock.now()),
       ...leadHandlers(deps, sender),
       ...digestHandlers(delivery, sender),
-      ...hubspotHandlers(deps, hubspotApi(config)),
+      ...hubspotHandlers(deps, hubspotConnection(deps, delivery)),
     }),
     groups: [cardBurst(deps, sender)],
     gate: deps.ackGate,
@@ -232,10 +234,25 @@ function logReady(config: Config, logger: Logger, port: number): void {
   );
 }
 
-/** The HubSpot client the outbox calls HubSpot with, when a token is configured. */
-function hubspotApi(config: Config) {
-  const { accessToken, apiUrl } = config.hubspot;
-  return accessToken ? createHubSpotApi({ accessToken, apiUrl }) : undefined;
+/** What the outbox calls HubSpot with, when a token is configured. */
+function hubspotConnection(deps: Deps, slack: WebClient) {
+  const { accessToken, apiUrl } = deps.config.hubspot;
+  if (!accessToken) return undefined;
+  const api = createHubSpotApi({ accessToken, apiUrl });
+  const emailOf = async (user: string) => {
+    const { user: found } = await slack.users.info({ user });
+    return found?.profile?.email || undefined;
+  };
+  return { api, owners: new OwnerDirectory(api, emailOf, () => deps.clock.now()) };
+}
+
+/** A playbook that syncs with HubSpot needs the token to do it with. */
+function checkCrmSetup(config: Config, playbook: PlaybookStore): void {
+  if (playbook.current.crm.hubspot.sync && !config.hubspot.accessToken) {
+    throw new FatalError(
+      "The playbook turns on the HubSpot sync (crm.hubspot.sync: true), but HUBSPOT_ACCESS_TOKEN is not set. Set it to your HubSpot private app's access token (docs/integrations/hubspot.md), or set crm.hubspot.sync to false.",
+    );
+  }
 }
 
 /** The Web API client the outbox delivers with: the outbox owns retries and rate limits. */

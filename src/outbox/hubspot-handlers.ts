@@ -6,16 +6,27 @@ import type { Deps } from "#src/context.ts";
 import { captureHubSpotContact } from "#src/crm/hubspot/capture-contact.ts";
 import { propertiesToRead } from "#src/crm/hubspot/contact-mapping.ts";
 import { type HubSpotApi, HubSpotError } from "#src/crm/hubspot/hubspot-api.ts";
-import type { Handlers } from "#src/outbox/messages.ts";
+import type { OwnerDirectory, OwnerMatch } from "#src/crm/hubspot/owner-directory.ts";
+import { enqueueAll, type Handlers, message, type Payload } from "#src/outbox/messages.ts";
 import { RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
+import { hubspotNoOwnerAlert, hubspotUnauthorizedAlert } from "#src/slack/blocks/crm-alerts.ts";
+
+export interface HubSpotConnection {
+  api: HubSpotApi;
+  owners: OwnerDirectory;
+}
 
 /** When HubSpot sends a 429 without Retry-After: its rolling window is ten seconds. */
 const RATE_LIMIT_WAIT_MS = 10_000;
 
-export function hubspotHandlers(deps: Deps, api: HubSpotApi | undefined): Handlers {
+export function hubspotHandlers(deps: Deps, connection: HubSpotConnection | undefined): Handlers {
   return {
+    "hubspot.update": async (payload) => {
+      if (!connection) return { skipped: "HUBSPOT_ACCESS_TOKEN is not set" };
+      return updateContact(deps, connection, payload);
+    },
     "hubspot.fetch": async ({ object, objectId }) => {
-      const hubspot = required(api);
+      const hubspot = required(connection?.api);
       if (object !== "contact") throw new Undeliverable(`Baton does not read HubSpot ${object}s`);
       const settings = deps.playbook.current.crm.hubspot;
       const contact = await counted(deps, "read_contact", () =>
@@ -25,6 +36,63 @@ export function hubspotHandlers(deps: Deps, api: HubSpotApi | undefined): Handle
       return captureHubSpotContact(deps, contact);
     },
   };
+}
+
+/** Sets the lead's contact's owner and lead status in HubSpot, as the payload says. */
+async function updateContact(
+  deps: Deps,
+  { api, owners }: HubSpotConnection,
+  payload: Payload<"hubspot.update">,
+) {
+  const lead = await deps.db.prisma.lead.findUnique({
+    where: { id: payload.leadId },
+    select: { externalIds: true },
+  });
+  const contactId = (lead?.externalIds as Record<string, unknown> | undefined)?.hubspot;
+  if (typeof contactId !== "string") return { skipped: "the lead is not a HubSpot contact" };
+  const properties: Record<string, string> = {};
+  let owner: OwnerMatch | undefined;
+  if (payload.owner) {
+    owner = await counted(deps, "find_owner", () => owners.ownerOf(payload.owner!));
+    if ("ownerId" in owner) properties.hubspot_owner_id = owner.ownerId;
+    else
+      await reportOnce(
+        deps,
+        `no-owner:${payload.owner}`,
+        hubspotNoOwnerAlert(payload.owner, owner.missing),
+      );
+  }
+  const status = payload.status && deps.playbook.current.crm.hubspot.leadStatus[payload.status];
+  if (status) properties.hs_lead_status = status;
+  if (Object.keys(properties).length === 0) {
+    return {
+      skipped: "nothing to write",
+      owner: owner && "missing" in owner ? owner.missing : undefined,
+    };
+  }
+  await counted(deps, "update_contact", () => api.updateContacts([{ id: contactId, properties }]));
+  return { contactId, properties: Object.keys(properties) };
+}
+
+/**
+ * Tells each admin (playbook `admins`) once: the DM's dedupe key makes a second report of the
+ * same problem write nothing, whichever replica or lead finds it.
+ */
+async function reportOnce(deps: Deps, problem: string, alert: { text: string }): Promise<void> {
+  const now = deps.clock.now();
+  const rows = deps.playbook.current.admins.map((admin) =>
+    message(
+      "slack.dm",
+      { user: admin, text: alert.text },
+      { now, target: `dm:${admin}`, dedupeKey: `hubspot:${problem}:${admin}` },
+    ),
+  );
+  if (rows.length === 0) {
+    deps.logger.warn({ problem }, "HubSpot sync problem, and the playbook names no admins to tell");
+    return;
+  }
+  await enqueueAll(deps.db.prisma, rows);
+  deps.wakeOutbox?.();
 }
 
 function required(api: HubSpotApi | undefined): HubSpotApi {
@@ -58,6 +126,9 @@ export async function counted<T>(
         { status: error.status, category: error.category },
         "HubSpot refused Baton's access token: check HUBSPOT_ACCESS_TOKEN (private app → Auth) and the app's scopes; HubSpot work is kept and retried",
       );
+      // One alert a day while the token stays refused, not one per lead.
+      const day = deps.clock.now().toISOString().slice(0, 10);
+      await reportOnce(deps, `unauthorized:${day}`, hubspotUnauthorizedAlert(error.status));
     }
     if (error.retryable) throw new RetryLater(error.message);
     throw new Undeliverable(error.message);

@@ -61,6 +61,11 @@ const leadStatus = z
 
 const hubspot = z
   .object({
+    /**
+     * Write what happens in Slack back to HubSpot (needs HUBSPOT_ACCESS_TOKEN): the contact's
+     * owner when a lead is claimed, assigned or reassigned, hs_lead_status on its decisions.
+     */
+    sync: z.boolean().default(false),
     /** Lead field → contact property, over the defaults: `title: jobtitle`. */
     fields: z
       .partialRecord(z.enum(HUBSPOT_LEAD_FIELDS, { message: leadFieldMessage() }), property)
