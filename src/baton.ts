@@ -22,7 +22,7 @@ import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { cardBurst, cardHandlers } from "#src/outbox/card-handlers.ts";
 import { digestHandlers } from "#src/outbox/digest-handlers.ts";
-import { hubspotHandlers } from "#src/outbox/hubspot-handlers.ts";
+import { hubspotBatch, hubspotHandlers } from "#src/outbox/hubspot-handlers.ts";
 import { leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { handlersFor } from "#src/outbox/messages.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
@@ -208,6 +208,7 @@ function createOutbox(deps: Deps): OutboxWorker {
   const { config, logger, db } = deps;
   const delivery = deliveryClient(config, logger);
   const sender = slackSender(db, delivery, new Pacer());
+  const hubspot = hubspotConnection(deps, delivery);
   return new OutboxWorker({
     db,
     logger: logger.child({ component: "outbox" }),
@@ -218,9 +219,9 @@ function createOutbox(deps: Deps): OutboxWorker {
       ...webhookHandler(config.webhooks, () => deps.clock.now()),
       ...leadHandlers(deps, sender),
       ...digestHandlers(delivery, sender),
-      ...hubspotHandlers(deps, hubspotConnection(deps, delivery)),
+      ...hubspotHandlers(deps, hubspot),
     }),
-    groups: [cardBurst(deps, sender)],
+    groups: [cardBurst(deps, sender), hubspotBatch(deps, hubspot)],
     gate: deps.ackGate,
   });
 }

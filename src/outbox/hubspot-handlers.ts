@@ -7,8 +7,14 @@ import { captureHubSpotContact } from "#src/crm/hubspot/capture-contact.ts";
 import { propertiesToRead } from "#src/crm/hubspot/contact-mapping.ts";
 import { type HubSpotApi, HubSpotError } from "#src/crm/hubspot/hubspot-api.ts";
 import type { OwnerDirectory, OwnerMatch } from "#src/crm/hubspot/owner-directory.ts";
-import { enqueueAll, type Handlers, message, type Payload } from "#src/outbox/messages.ts";
-import { RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
+import {
+  enqueueAll,
+  type Handlers,
+  message,
+  type Payload,
+  parsePayload,
+} from "#src/outbox/messages.ts";
+import { type GroupDelivery, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
 import { hubspotNoOwnerAlert, hubspotUnauthorizedAlert } from "#src/slack/blocks/crm-alerts.ts";
 
 export interface HubSpotConnection {
@@ -41,37 +47,99 @@ export function hubspotHandlers(deps: Deps, connection: HubSpotConnection | unde
 /** Sets the lead's contact's owner and lead status in HubSpot, as the payload says. */
 async function updateContact(
   deps: Deps,
-  { api, owners }: HubSpotConnection,
+  connection: HubSpotConnection,
   payload: Payload<"hubspot.update">,
 ) {
-  const lead = await deps.db.prisma.lead.findUnique({
-    where: { id: payload.leadId },
-    select: { externalIds: true },
+  const [plan] = await planUpdates(deps, connection, [payload]);
+  if (!plan || "skipped" in plan) return plan;
+  await writeUpdates(deps, connection, [plan]);
+  return { contactId: plan.id, properties: Object.keys(plan.properties) };
+}
+
+/**
+ * Updates due for many leads at once (a burst of claims) go to HubSpot in one batch call of up
+ * to 100 contacts: the outbox leases at most one message per lead into a group, so each lead's
+ * updates still arrive in order.
+ */
+export function hubspotBatch(deps: Deps, connection: HubSpotConnection | undefined): GroupDelivery {
+  return {
+    kind: "hubspot.update",
+    threshold: () => (connection ? 2 : 0),
+    max: HUBSPOT_BATCH_SIZE,
+    partSize: HUBSPOT_BATCH_SIZE,
+    deliver: async (part) => {
+      const payloads = part.map((row) => {
+        const parsed = parsePayload("hubspot.update", row.payload);
+        if (!parsed.success)
+          throw new Undeliverable("a hubspot.update that does not fit the contract");
+        return parsed.data;
+      });
+      const plans = await planUpdates(deps, connection!, payloads);
+      const writes = plans.filter((p): p is ContactUpdate => !("skipped" in p));
+      await writeUpdates(deps, connection!, writes);
+      return { contacts: writes.length, skipped: plans.length - writes.length };
+    },
+  };
+}
+
+/** HubSpot's batch endpoints take up to 100 records. */
+const HUBSPOT_BATCH_SIZE = 100;
+
+interface ContactUpdate {
+  id: string;
+  properties: Record<string, string>;
+}
+
+/** What each payload writes to which contact (in payload order), or why it writes nothing. */
+async function planUpdates(
+  deps: Deps,
+  { owners }: HubSpotConnection,
+  payloads: Payload<"hubspot.update">[],
+): Promise<(ContactUpdate | { skipped: string })[]> {
+  const leads = await deps.db.prisma.lead.findMany({
+    where: { id: { in: payloads.map((p) => p.leadId) } },
+    select: { id: true, externalIds: true },
   });
-  const contactId = (lead?.externalIds as Record<string, unknown> | undefined)?.hubspot;
-  if (typeof contactId !== "string") return { skipped: "the lead is not a HubSpot contact" };
-  const properties: Record<string, string> = {};
-  let owner: OwnerMatch | undefined;
-  if (payload.owner) {
-    owner = await counted(deps, "find_owner", () => owners.ownerOf(payload.owner!));
-    if ("ownerId" in owner) properties.hubspot_owner_id = owner.ownerId;
-    else
-      await reportOnce(
-        deps,
-        `no-owner:${payload.owner}`,
-        hubspotNoOwnerAlert(payload.owner, owner.missing),
-      );
+  const contactOf = new Map(
+    leads.map((l) => [l.id, (l.externalIds as Record<string, unknown>).hubspot]),
+  );
+  const statuses = deps.playbook.current.crm.hubspot.leadStatus;
+  const plans: (ContactUpdate | { skipped: string })[] = [];
+  for (const payload of payloads) {
+    const contactId = contactOf.get(payload.leadId);
+    if (typeof contactId !== "string") {
+      plans.push({ skipped: "the lead is not a HubSpot contact" });
+      continue;
+    }
+    const properties: Record<string, string> = {};
+    if (payload.owner) {
+      const owner = await counted(deps, "find_owner", () => owners.ownerOf(payload.owner!));
+      if ("ownerId" in owner) properties.hubspot_owner_id = owner.ownerId;
+      else
+        await reportOnce(
+          deps,
+          `no-owner:${payload.owner}`,
+          hubspotNoOwnerAlert(payload.owner, owner.missing),
+        );
+    }
+    const status = payload.status && statuses[payload.status];
+    if (status) properties.hs_lead_status = status;
+    plans.push(
+      Object.keys(properties).length > 0
+        ? { id: contactId, properties }
+        : { skipped: "nothing to write" },
+    );
   }
-  const status = payload.status && deps.playbook.current.crm.hubspot.leadStatus[payload.status];
-  if (status) properties.hs_lead_status = status;
-  if (Object.keys(properties).length === 0) {
-    return {
-      skipped: "nothing to write",
-      owner: owner && "missing" in owner ? owner.missing : undefined,
-    };
-  }
-  await counted(deps, "update_contact", () => api.updateContacts([{ id: contactId, properties }]));
-  return { contactId, properties: Object.keys(properties) };
+  return plans;
+}
+
+/** One batch call; two updates of one contact in it are merged, the later one winning. */
+async function writeUpdates(deps: Deps, { api }: HubSpotConnection, updates: ContactUpdate[]) {
+  if (updates.length === 0) return;
+  const merged = new Map<string, Record<string, string>>();
+  for (const u of updates) merged.set(u.id, { ...merged.get(u.id), ...u.properties });
+  const inputs = [...merged].map(([id, properties]) => ({ id, properties }));
+  await counted(deps, "update_contacts", () => api.updateContacts(inputs));
 }
 
 /**

@@ -27,6 +27,8 @@ beforeAll(async () => {
   const synced = structuredClone(file.current);
   synced.crm.hubspot.sync = true;
   playbook = PlaybookStore.of(synced);
+  // Priya is a HubSpot user (fake Slack gives her this email); Mike is not.
+  hubspot.current.owners.push({ id: "7001", email: "u0reppriya@reps.example" });
 });
 const app = useTestApp(() => ({
   db: database.current,
@@ -93,7 +95,6 @@ const dmsTo = (user: string, containing: string) =>
 
 describe("a claim in Slack", () => {
   it("makes the rep the HubSpot contact's owner, through the batch endpoint, matched by email", async () => {
-    hubspot.current.owners.push({ id: "7001", email: "u0reppriya@reps.example" });
     const { contactId, leadId } = await leadFromHubSpot("claimed");
     await claimInSlack(leadId, "U0REPPRIYA");
     await until(() => hubspot.current.contact(contactId)?.properties.hubspot_owner_id === "7001");
@@ -184,7 +185,7 @@ describe("when HubSpot is unavailable", () => {
     expect(dmsTo(ADMIN, "refused Baton's access token")).toHaveLength(1);
   }, 90_000);
 
-  it("a storm of 429s is waited out (Retry-After) and no update is lost", async () => {
+  it("a storm of 429s is waited out (Retry-After), no update is lost, and the backlog goes out in batches", async () => {
     const leads = [];
     for (const name of ["rl1", "rl2", "rl3"]) leads.push(await leadFromHubSpot(name));
     hubspot.current.rateLimitNext(8, 1);
@@ -197,5 +198,11 @@ describe("when HubSpot is unavailable", () => {
       );
     }
     expect(hubspot.current.rateLimited() - before).toBe(8);
+    // Held back together, the updates went out together: one batch call for several contacts.
+    const batches = hubspot.current.requests.filter(
+      (r) => r.path === "/crm/v3/objects/contacts/batch/update" && r.status === 200,
+    );
+    const sizes = batches.map((r) => (r.body as { inputs: unknown[] }).inputs.length);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
   }, 90_000);
 });

@@ -44,7 +44,8 @@ export interface HubSpotApi {
   getContact(id: string, properties: string[]): Promise<HubSpotContact | undefined>;
   getDeal(id: string): Promise<HubSpotDeal | undefined>;
   findOwnerByEmail(email: string): Promise<HubSpotOwner | undefined>;
-  updateContacts(updates: { id: string; properties: Record<string, string> }[]): Promise<void>;
+  /** Updates contacts in one batch call; returns the ids of contacts no longer in HubSpot. */
+  updateContacts(updates: { id: string; properties: Record<string, string> }[]): Promise<string[]>;
 }
 
 export function createHubSpotApi(options: { accessToken: string; apiUrl: string }): HubSpotApi {
@@ -81,12 +82,27 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
       return owner ? { id: owner.id, email: owner.email ?? email } : undefined;
     },
     async updateContacts(updates) {
-      if (updates.length === 0) return;
-      await call("updating contacts", () =>
-        client.crm.contacts.batchApi.update({
-          inputs: updates.map((u) => ({ id: u.id, properties: u.properties })),
-        }),
-      );
+      if (updates.length === 0) return [];
+      try {
+        await call("updating contacts", () =>
+          client.crm.contacts.batchApi.update({
+            inputs: updates.map((u) => ({ id: u.id, properties: u.properties })),
+          }),
+        );
+        return [];
+      } catch (error) {
+        if (!(error instanceof HubSpotError && error.status === 404)) throw error;
+      }
+      // A contact deleted in HubSpot fails the whole batch: the others one by one, the gone
+      // ones skipped.
+      const gone: string[] = [];
+      for (const u of updates) {
+        const updated = await call("updating a contact", () =>
+          client.crm.contacts.basicApi.update(u.id, { properties: u.properties }),
+        ).catch(notFoundAs(undefined));
+        if (!updated) gone.push(u.id);
+      }
+      return gone;
     },
   };
 }
