@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Deps } from "#src/context.ts";
 import { contactToLead, type FieldIssue } from "#src/crm/hubspot/contact-mapping.ts";
+import { convertIfStageReached } from "#src/crm/hubspot/conversions.ts";
 import { contactFromWorkflow, webhookBatchSchema } from "#src/crm/hubspot/payloads.ts";
 import { queueWebhookEvents } from "#src/crm/hubspot/queue-events.ts";
 import { checkHubSpotSignature } from "#src/crm/hubspot/signature.ts";
@@ -50,9 +51,11 @@ export function registerHubSpotRoutes(http: HttpServer, deps: Deps, seam: Intake
         strict: false,
         requestHash: createHash("sha256").update(raw).digest("hex"),
       };
-      const { status, body, replayed } = await seam.intake.once(key, async () =>
-        leadAnswer(await seam.intake.capture(mapped.request, { type: "API", id: "hubspot" })),
-      );
+      const { status, body, replayed } = await seam.intake.once(key, async () => {
+        const result = await seam.intake.capture(mapped.request, { type: "API", id: "hubspot" });
+        await convertIfStageReached(deps, result.leadId, contact);
+        return leadAnswer(result);
+      });
       if (replayed) res.setHeader("Idempotent-Replayed", "true");
       sendJson(res, status, body);
     }),

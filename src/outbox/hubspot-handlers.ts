@@ -5,6 +5,7 @@
 import type { Deps } from "#src/context.ts";
 import { captureHubSpotContact } from "#src/crm/hubspot/capture-contact.ts";
 import { propertiesToRead } from "#src/crm/hubspot/contact-mapping.ts";
+import { convertDeal, convertIfStageReached } from "#src/crm/hubspot/conversions.ts";
 import { type HubSpotApi, HubSpotError } from "#src/crm/hubspot/hubspot-api.ts";
 import type { OwnerDirectory, OwnerMatch } from "#src/crm/hubspot/owner-directory.ts";
 import {
@@ -33,13 +34,23 @@ export function hubspotHandlers(deps: Deps, connection: HubSpotConnection | unde
     },
     "hubspot.fetch": async ({ object, objectId }) => {
       const hubspot = required(connection?.api);
-      if (object !== "contact") throw new Undeliverable(`Baton does not read HubSpot ${object}s`);
+      const read = <T>(operation: string, call: () => Promise<T>) => counted(deps, operation, call);
+      if (object === "deal") {
+        const deal = await read("read_deal", () => hubspot.getDeal(objectId));
+        if (!deal) return { skipped: "the deal is no longer in HubSpot" };
+        return { deal: deal.id, contacts: await convertDeal(deps, hubspot, deal, read) };
+      }
       const settings = deps.playbook.current.crm.hubspot;
-      const contact = await counted(deps, "read_contact", () =>
+      const contact = await read("read_contact", () =>
         hubspot.getContact(objectId, propertiesToRead(settings)),
       );
       if (!contact) return { skipped: "the contact is no longer in HubSpot" };
-      return captureHubSpotContact(deps, contact);
+      const captured = await captureHubSpotContact(deps, contact);
+      if (!captured.captured) return captured;
+      return {
+        ...captured,
+        conversion: await convertIfStageReached(deps, captured.leadId, contact),
+      };
     },
   };
 }

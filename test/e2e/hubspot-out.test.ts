@@ -15,6 +15,7 @@ import {
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { buildButtonAction, createSlackRequester } from "#test/fakes/slack-requests.ts";
 import { SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
+
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const ADMIN = "U0REVOPS01";
@@ -64,6 +65,7 @@ async function leadFromHubSpot(name: string) {
       firstname: name,
       country: "US",
       numemployees: "250",
+      hs_analytics_source: "PAID_SEARCH",
       recent_conversion_event_name: "Contact sales",
       recent_conversion_date: String(Date.now()),
     },
@@ -205,4 +207,83 @@ describe("when HubSpot is unavailable", () => {
     const sizes = batches.map((r) => (r.body as { inputs: unknown[] }).inputs.length);
     expect(Math.max(...sizes)).toBeGreaterThan(1);
   }, 90_000);
+});
+
+describe("conversions recorded in HubSpot", () => {
+  const requester = () =>
+    createSlackRequester({ url: `${app.current.url}/slack/events`, signingSecret: SIGNING_SECRET });
+  const webhook = (subscriptionType: string, objectId: string, eventId: number) =>
+    sendSignedToBaton(`${app.current.url}/api/v1/crm/hubspot/webhooks`, [
+      { eventId, subscriptionType, objectId: Number(objectId), occurredAt: Date.now() },
+    ]);
+  const leadOf = (id: string) => database.current.prisma.lead.findUniqueOrThrow({ where: { id } });
+
+  it("a deal created for the contact marks the lead converted with its amount: card, stats", async () => {
+    const { contactId, leadId } = await leadFromHubSpot("dealwon");
+    await claimInSlack(leadId, "U0REPPRIYA");
+    await until(() => hubspot.current.contact(contactId)?.properties.hubspot_owner_id === "7001");
+    const dealId = hubspot.current.addDeal({ dealname: "Dealwon CX", amount: "12500" }, [
+      contactId,
+    ]);
+    expect((await webhook("deal.creation", dealId, 500)).status).toBe(200);
+
+    const lead = await until(async () => {
+      const found = await leadOf(leadId);
+      return found.status === "CONVERTED" ? found : undefined;
+    });
+    expect(lead.opportunityAmount?.toString()).toBe("12500");
+    expect(lead.opportunityId).toBe(dealId);
+    // A converted card has no buttons (which carry the lead's id): found by its message.
+    const { ts } = await database.current.prisma.slackMessage.findFirstOrThrow({
+      where: { leadId, kind: "card" },
+    });
+    const card = await until(() =>
+      fakeSlack.current
+        .visible("C0NAMIDMKT")
+        .filter((m) => m.ts === ts)
+        .map((m) => JSON.stringify(m.blocks))
+        .find((t) => t.includes("*Converted*")),
+    );
+    expect(card).toContain("converted in HubSpot");
+    expect(card).toContain("amount 12,500.00");
+    // HubSpot is not told what it told Baton.
+    const events = await database.current.prisma.leadEvent.findMany({
+      where: { leadId, type: "converted" },
+    });
+    expect(events).toMatchObject([{ actorType: "SYSTEM", actorId: "hubspot" }]);
+    expect(
+      await database.current.prisma.outboxMessage.count({
+        where: { kind: "hubspot.update", payload: { path: ["status"], equals: "converted" } },
+      }),
+    ).toBe(0);
+
+    const responseUrl = fakeSlack.current.responseUrl();
+    await requester().slashCommand({
+      text: "stats 30d by source",
+      user_id: "U0MKTJANE1",
+      response_url: responseUrl,
+    });
+    const answer = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
+    );
+    expect(JSON.stringify(answer.body)).toMatch(/Paid search +\d+ +\d+ +[1-9]/);
+  });
+
+  it("a contact whose lifecycle stage becomes customer marks its lead converted, once", async () => {
+    const { contactId, leadId } = await leadFromHubSpot("staged");
+    const contact = hubspot.current.contact(contactId)!;
+    contact.properties.lifecyclestage = "customer";
+    await webhook("contact.propertyChange", contactId, 600);
+    await until(async () => (await leadOf(leadId)).status === "CONVERTED");
+    await webhook("contact.propertyChange", contactId, 601);
+    await until(
+      async () =>
+        (await database.current.prisma.outboxMessage.count({
+          where: { kind: "hubspot.fetch", dedupeKey: { endsWith: ":601" }, status: "DONE" },
+        })) === 1,
+    );
+    expect(
+      await database.current.prisma.leadEvent.count({ where: { leadId, type: "converted" } }),
+    ).toBe(1);
+  });
 });

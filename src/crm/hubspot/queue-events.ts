@@ -11,6 +11,7 @@ const HANDLED: Record<string, "contact" | "deal"> = {
   "contact.creation": "contact",
   "contact.propertyChange": "contact",
   "contact.restore": "contact",
+  "deal.creation": "deal",
 };
 
 export const HUBSPOT_TARGET = "hubspot";
