@@ -143,6 +143,16 @@ describe("a HubSpot workflow's Send a webhook action", () => {
     });
   });
 
+  it("converts the lead of a contact that reached a conversion stage (customer)", async () => {
+    const response = await sendSignedToBaton(workflowUrl(), {
+      objectId: 5107,
+      properties: { email: "won@litware.example", lifecyclestage: "customer" },
+    });
+    expect(response.status).toBe(201);
+    const lead = await leadByEmail("won@litware.example");
+    expect(lead).toMatchObject({ status: "CONVERTED", dispositionReason: "converted in HubSpot" });
+  });
+
   it("refuses a forged signature (401) and writes nothing", async () => {
     const before = await database.current.prisma.lead.count();
     const body = { objectId: 5104, properties: { email: "forged@evil.example" } };

@@ -206,6 +206,14 @@ describe("when HubSpot is unavailable", () => {
     );
     const sizes = batches.map((r) => (r.body as { inputs: unknown[] }).inputs.length);
     expect(Math.max(...sizes)).toBeGreaterThan(1);
+    // Priya's HubSpot user was looked up once, however many of her claims went out.
+    const lookups = hubspot.current.requests.filter(
+      (r) =>
+        r.path.startsWith("/crm/v3/owners") &&
+        r.status === 200 &&
+        r.query.get("email") === "u0reppriya@reps.example",
+    );
+    expect(lookups).toHaveLength(1);
   }, 90_000);
 });
 
