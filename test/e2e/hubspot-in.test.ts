@@ -273,6 +273,31 @@ describe("HubSpot Webhooks API batches", () => {
     );
   }, 90_000);
 
+  it("skips a contact without an email, and one deleted since, without retrying them", async () => {
+    const noEmail = hubspot.current.addContact({ firstname: "Anonymous" });
+    const before = await database.current.prisma.lead.count();
+    await sendSignedToBaton(webhooksUrl(), [
+      { eventId: 700, subscriptionType: "contact.creation", objectId: Number(noEmail) },
+      { eventId: 701, subscriptionType: "contact.creation", objectId: 99999999 },
+    ]);
+    const rows = await waitFor(async () => {
+      const found = await database.current.prisma.outboxMessage.findMany({
+        where: {
+          kind: "hubspot.fetch",
+          dedupeKey: { in: [`hubspot:contact:${noEmail}:700`, "hubspot:contact:99999999:701"] },
+        },
+        orderBy: { id: "asc" },
+      });
+      return found.every((r) => r.status === "DONE") && found.length === 2 ? found : undefined;
+    });
+    expect(rows.map((r) => r.result)).toEqual([
+      { captured: false, skipped: "not a lead: properties.email missing or invalid" },
+      { skipped: "the contact is no longer in HubSpot" },
+    ]);
+    expect(rows.map((r) => r.attempts)).toEqual([1, 1]);
+    expect(await database.current.prisma.lead.count()).toBe(before);
+  });
+
   it("refuses an unsigned batch (401) and queues nothing", async () => {
     const response = await fetch(webhooksUrl(), {
       method: "POST",

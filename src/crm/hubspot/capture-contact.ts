@@ -18,7 +18,8 @@ export async function captureHubSpotContact(
     // A HubSpot contact without a usable email is not a lead Baton can work; nothing to retry.
     return {
       captured: false,
-      skipped: `not a lead: ${mapped.issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+      // Paths only: the messages may quote an example address, and results are logged.
+      skipped: `not a lead: ${mapped.issues.map((i) => i.path).join(", ")} missing or invalid`,
     };
   }
   const [result] = await captureLeads(deps.db, [mapped.request], {

@@ -107,11 +107,27 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
   };
 }
 
+/**
+ * The client (node-fetch underneath) has no timeout: a HubSpot that never answers would hold an
+ * outbox delivery forever. After this long the call counts as failed and is retried (writes are
+ * idempotent, so a late success does no harm).
+ */
+const CALL_TIMEOUT_MS = 30_000;
+
 async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new HubSpotError(0, "TIMEOUT", undefined, what)),
+      CALL_TIMEOUT_MS,
+    );
+  });
   try {
-    return await request();
+    return await Promise.race([request(), timedOut]);
   } catch (error) {
-    throw asHubSpotError(error, what);
+    throw error instanceof HubSpotError ? error : asHubSpotError(error, what);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
