@@ -14,7 +14,7 @@ import {
 } from "#test/fakes/fake-hubspot.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { buildButtonAction, createSlackRequester } from "#test/fakes/slack-requests.ts";
-import { SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
+import { INTAKE_TOKEN, SIGNING_SECRET, startTestApp, useTestApp } from "#test/setup/app.ts";
 
 import { useTestDatabase } from "#test/setup/database.ts";
 
@@ -277,6 +277,23 @@ describe("conversions recorded in HubSpot", () => {
     expect(JSON.stringify(answer.body)).toMatch(/Paid search +\d+ +\d+ +[1-9]/);
   });
 
+  it("a deal for a contact Baton knows only by email (a lead from the API) converts that lead", async () => {
+    const sent = await fetch(`${app.current.url}/api/v1/leads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${INTAKE_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ email: "api-lead@proseware.example", companySize: 80 }),
+    });
+    const { lead } = (await sent.json()) as { lead: { id: string } };
+    const contactId = hubspot.current.addContact({ email: "API-Lead@proseware.example" });
+    const dealId = hubspot.current.addDeal({ amount: "990.5" }, [contactId]);
+    await webhook("deal.creation", dealId, 550);
+    const converted = await until(async () => {
+      const found = await leadOf(lead.id);
+      return found.status === "CONVERTED" ? found : undefined;
+    });
+    expect(converted.opportunityAmount?.toString()).toBe("990.5");
+  });
+
   it("a contact whose lifecycle stage becomes customer marks its lead converted, once", async () => {
     const { contactId, leadId } = await leadFromHubSpot("staged");
     const contact = hubspot.current.contact(contactId)!;
@@ -293,5 +310,13 @@ describe("conversions recorded in HubSpot", () => {
     expect(
       await database.current.prisma.leadEvent.count({ where: { leadId, type: "converted" } }),
     ).toBe(1);
+  });
+});
+
+describe("starting with the HubSpot sync on", () => {
+  it("refuses without HUBSPOT_ACCESS_TOKEN, naming it and the fix", async () => {
+    await expect(
+      startTestApp({ db: database.current, slackApiUrl: fakeSlack.current.url, playbook }),
+    ).rejects.toThrow(/crm\.hubspot\.sync: true.*HUBSPOT_ACCESS_TOKEN is not set/);
   });
 });
