@@ -106,7 +106,7 @@ export const MESSAGES = {
     /** The Slack user who owns the lead now: their HubSpot owner becomes the contact's. */
     owner: id.optional(),
     /** Which of the playbook's crm.hubspot.leadStatus values to set. */
-    status: z.enum(["claimed", "disqualified", "nurtured", "converted"]).optional(),
+    status: z.enum(["claimed", "released", "disqualified", "nurtured", "converted"]).optional(),
   }),
   "home.publish": z.object({ user: id }),
   "review.update": z.object({ pageId: id }),

@@ -295,7 +295,9 @@ function webhooks(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
 /** What a fact changes on the lead's HubSpot contact: its owner, its lead status, or nothing. */
 export function hubspotChangeOf(
   fact: LeadFact,
-): { owner?: string; status?: "claimed" | "disqualified" | "nurtured" | "converted" } | undefined {
+):
+  | { owner?: string; status?: "claimed" | "released" | "disqualified" | "nurtured" | "converted" }
+  | undefined {
   switch (fact.type) {
     case "offered":
       return fact.rep ? { owner: fact.rep } : undefined;
@@ -303,6 +305,10 @@ export function hubspotChangeOf(
       return { owner: fact.by, status: "claimed" };
     case "reassigned":
       return { owner: fact.to };
+    case "released":
+    case "expired":
+    case "unassigned":
+      return { status: "released" };
     case "disqualified":
       return { status: "disqualified" };
     case "nurtured":

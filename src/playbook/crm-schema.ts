@@ -83,6 +83,8 @@ const hubspot = z
     leadStatus: z
       .object({
         claimed: leadStatus.optional(),
+        /** Released back to the pool (by its owner, the SLA, or its owner leaving). */
+        released: leadStatus.optional(),
         disqualified: leadStatus.default("UNQUALIFIED"),
         nurtured: leadStatus.default("BAD_TIMING"),
         converted: leadStatus.default("OPEN_DEAL"),

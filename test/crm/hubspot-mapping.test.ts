@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { contactToLead, propertiesToRead } from "#src/crm/hubspot/contact-mapping.ts";
 import { contactFromWorkflow } from "#src/crm/hubspot/payloads.ts";
 import { checkHubSpotSignature, signHubSpotRequest } from "#src/crm/hubspot/signature.ts";
+import { hubspotChangeOf } from "#src/outbox/subscribers.ts";
 import { crmSchema } from "#src/playbook/crm-schema.ts";
 
 const defaults = crmSchema.parse(undefined).hubspot;
@@ -149,6 +150,66 @@ describe("HubSpot's v3 signature", () => {
     expect(checkHubSpotSignature(secret, { ...request, signature: "short" }, now)).toEqual({
       valid: false,
       reason: "mismatch",
+    });
+  });
+});
+
+describe("what a lead fact changes in HubSpot", () => {
+  const base = { leadId: "L", number: 1, teamKey: "t", at: "2026-11-20T15:00:00.000Z" };
+  it("owners on claim, offer to one rep and reassignment; statuses on decisions; nothing it heard from HubSpot", () => {
+    expect(hubspotChangeOf({ ...base, type: "claimed", by: "U1" })).toEqual({
+      owner: "U1",
+      status: "claimed",
+    });
+    expect(
+      hubspotChangeOf({
+        ...base,
+        type: "offered",
+        team: "t",
+        rep: "U2",
+        channel: null,
+        routing: "rr",
+        cycle: 1,
+        reopened: false,
+      }),
+    ).toEqual({ owner: "U2" });
+    expect(hubspotChangeOf({ ...base, type: "reassigned", by: "M", from: "U1", to: "U3" })).toEqual(
+      { owner: "U3" },
+    );
+    expect(
+      hubspotChangeOf({
+        ...base,
+        type: "released",
+        actor: { system: "sla" },
+        owner: "U1",
+        reason: "x",
+      }),
+    ).toEqual({ status: "released" });
+    const converted = {
+      ...base,
+      type: "converted" as const,
+      amount: null,
+      opportunityId: null,
+      note: null,
+    };
+    expect(hubspotChangeOf({ ...converted, actor: { person: "U1", as: "owner" } })).toEqual({
+      status: "converted",
+    });
+    expect(hubspotChangeOf({ ...converted, actor: { system: "crm" } })).toBeUndefined();
+    expect(
+      hubspotChangeOf({ ...base, type: "touched", by: "U1", kind: "call", touch: 1 }),
+    ).toBeUndefined();
+  });
+
+  it("writes a released status only when the playbook maps one", () => {
+    expect(defaults.leadStatus).not.toHaveProperty("released");
+    expect(
+      crmSchema.parse({ hubspot: { leadStatus: { released: "OPEN" } } }).hubspot.leadStatus,
+    ).toEqual({
+      released: "OPEN",
+      disqualified: "UNQUALIFIED",
+      nurtured: "BAD_TIMING",
+      converted: "OPEN_DEAL",
     });
   });
 });
