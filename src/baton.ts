@@ -5,10 +5,13 @@ import type { Clock } from "#src/clock.ts";
 import { systemClock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
+import { createHubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
+import { OwnerDirectory } from "#src/crm/hubspot/owner-directory.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
 import { FatalError } from "#src/errors.ts";
 import { type Readiness, registerHealthRoutes } from "#src/http/health-routes.ts";
+import { registerHubSpotRoutes } from "#src/http/hubspot-routes.ts";
 import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
 import { DigestScheduler } from "#src/jobs/digest-scheduler.ts";
@@ -19,6 +22,7 @@ import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { cardBurst, cardHandlers } from "#src/outbox/card-handlers.ts";
 import { digestHandlers } from "#src/outbox/digest-handlers.ts";
+import { hubspotBatch, hubspotHandlers } from "#src/outbox/hubspot-handlers.ts";
 import { leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { handlersFor } from "#src/outbox/messages.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
@@ -69,6 +73,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     // The port comes first: a port in use fails in a second, and /healthz answers while a
     // long migration runs (so an orchestrator does not kill a replica that is migrating).
     const playbook = options.playbook ?? (await openPlaybook(config.playbookPath));
+    checkCrmSetup(config, playbook);
     const front = await serveHttp(config, logger, metrics, readiness);
     const { http, port } = front;
     shutdown.add("intake", "http", () => http.close(config.shutdownTimeoutMs));
@@ -90,7 +95,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       playbook,
       ackGate: front.ackGate,
     };
-    registerIntakeRoutes(http, deps);
+    registerHubSpotRoutes(http, deps, registerIntakeRoutes(http, deps));
     front.releaseIntake();
     const slack = createSlackApp(deps, slackStatus.identity);
     const outbox = createOutbox(deps);
@@ -209,6 +214,7 @@ function createOutbox(deps: Deps): OutboxWorker {
   const { config, logger, db } = deps;
   const delivery = deliveryClient(config, logger);
   const sender = slackSender(db, delivery, new Pacer());
+  const hubspot = hubspotConnection(deps, delivery);
   return new OutboxWorker({
     db,
     logger: logger.child({ component: "outbox" }),
@@ -219,8 +225,9 @@ function createOutbox(deps: Deps): OutboxWorker {
       ...webhookHandler(config.webhooks, () => deps.clock.now()),
       ...leadHandlers(deps, sender),
       ...digestHandlers(delivery, sender),
+      ...hubspotHandlers(deps, hubspot),
     }),
-    groups: [cardBurst(deps, sender)],
+    groups: [cardBurst(deps, sender), hubspotBatch(deps, hubspot)],
     gate: deps.ackGate,
   });
 }
@@ -232,6 +239,27 @@ function logReady(config: Config, logger: Logger, port: number): void {
       ? `Baton is ready: Slack requests on http://${config.http.host}:${port}${SLACK_EVENTS_PATH}`
       : `Baton is ready: connected to Slack in Socket Mode; health on http://${config.http.host}:${port}/readyz`,
   );
+}
+
+/** What the outbox calls HubSpot with, when a token is configured. */
+function hubspotConnection(deps: Deps, slack: WebClient) {
+  const { accessToken, apiUrl } = deps.config.hubspot;
+  if (!accessToken) return undefined;
+  const api = createHubSpotApi({ accessToken, apiUrl });
+  const emailOf = async (user: string) => {
+    const { user: found } = await slack.users.info({ user });
+    return found?.profile?.email || undefined;
+  };
+  return { api, owners: new OwnerDirectory(api, emailOf, () => deps.clock.now()) };
+}
+
+/** A playbook that syncs with HubSpot needs the token to do it with. */
+function checkCrmSetup(config: Config, playbook: PlaybookStore): void {
+  if (playbook.current.crm.hubspot.sync && !config.hubspot.accessToken) {
+    throw new FatalError(
+      "The playbook turns on the HubSpot sync (crm.hubspot.sync: true), but HUBSPOT_ACCESS_TOKEN is not set. Set it to your HubSpot private app's access token (docs/integrations/hubspot.md), or set crm.hubspot.sync to false.",
+    );
+  }
 }
 
 /** The Web API client the outbox delivers with: the outbox owns retries and rate limits. */

@@ -150,6 +150,30 @@ const baseSchema = z.object({
     .transform(Number)
     .default(2 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: duration.default(10000),
+  PUBLIC_URL: optionalUrl(
+    "the address HubSpot calls Baton at, e.g. https://baton.example.com (no path)",
+  ).transform((value) => value?.replace(/\/+$/, "")),
+  HUBSPOT_ACCESS_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{20,}$/, {
+        message:
+          "must be the access token of your HubSpot private app (pat-...): HubSpot → Settings → Integrations → Private Apps → your app → Auth → Access token",
+      })
+      .optional(),
+  ),
+  HUBSPOT_CLIENT_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]{16,}$/, {
+        message:
+          "must be your HubSpot app's client secret (letters, digits and dashes): HubSpot → Settings → Integrations → Private Apps → your app → Auth → Client secret",
+      })
+      .optional(),
+  ),
+  HUBSPOT_API_URL: optionalUrl("e.g. https://api.hubapi.com").transform((value) =>
+    (value ?? "https://api.hubapi.com").replace(/\/+$/, ""),
+  ),
   SLA_SWEEP_CRON: z
     .string()
     .trim()
@@ -217,6 +241,10 @@ export interface Config {
   playbookPath: string;
   intake: { tokens: { name: string; token: string }[]; maxBodyBytes: number };
   webhooks: { urls: string[]; secret?: string };
+  /** The address outside callers (HubSpot) use to reach Baton, when a proxy changes it. */
+  publicUrl?: string;
+  /** HubSpot in (workflow webhooks, Webhooks API) and out (owners, lead status). */
+  hubspot: { accessToken?: string; clientSecret?: string; apiUrl: string };
   shutdownTimeoutMs: number;
   /** How often the SLA sweep runs (node-cron expression). */
   slaSweepCron: string;
@@ -291,6 +319,12 @@ export function loadConfig(
       maxBodyBytes: env.INTAKE_MAX_BODY_BYTES,
     },
     webhooks: { urls: env.WEBHOOK_URLS ?? [], secret: env.WEBHOOK_SECRET },
+    publicUrl: env.PUBLIC_URL,
+    hubspot: {
+      accessToken: env.HUBSPOT_ACCESS_TOKEN,
+      clientSecret: env.HUBSPOT_CLIENT_SECRET,
+      apiUrl: env.HUBSPOT_API_URL,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     slaSweepCron: env.SLA_SWEEP_CRON,
   };

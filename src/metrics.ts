@@ -6,6 +6,8 @@ export interface Metrics {
   httpRequests: Counter<"route" | "method" | "status">;
   httpDuration: Histogram<"route">;
   slackRequests: Counter<"kind" | "outcome">;
+  /** Calls to a CRM (HubSpot), by operation and outcome (ok, rate_limited, unauthorized...). */
+  crmRequests: Counter<"crm" | "operation" | "outcome">;
 }
 
 export function createMetrics({ defaults = true }: { defaults?: boolean } = {}): Metrics {
@@ -31,6 +33,12 @@ export function createMetrics({ defaults = true }: { defaults?: boolean } = {}):
       name: "baton_slack_requests_total",
       help: "Slack commands, actions, views and events handled, by kind and outcome",
       labelNames: ["kind", "outcome"],
+      registers: [registry],
+    }),
+    crmRequests: new Counter({
+      name: "baton_crm_requests_total",
+      help: "Calls to a CRM, by CRM, operation and outcome (ok, rate_limited, unauthorized, error)",
+      labelNames: ["crm", "operation", "outcome"],
       registers: [registry],
     }),
   };

@@ -16,7 +16,7 @@ const base = {
 /** Who made a change: a person (by id) or a part of Baton. */
 export const actorSchema = z.union([
   z.object({ person, as: z.enum(["rep", "owner", "manager", "marketer", "admin"]) }),
-  z.object({ system: z.enum(["routing", "sla", "people", "capture"]) }),
+  z.object({ system: z.enum(["routing", "sla", "people", "capture", "crm"]) }),
 ]);
 export type FactActor = z.infer<typeof actorSchema>;
 

@@ -95,6 +95,13 @@ export const ACTIONS = {
   expire: { from: OWNED, to: "routing", who: "system", verb: "release" },
   unassign: { from: OWNED, to: "routing", who: "system", verb: "release" },
   resurface: { from: ["NURTURE"], to: "QUALIFIED", who: "system", verb: "resurface" },
+  /** The CRM recorded the outcome (a deal, a lifecycle stage): converted wherever it was. */
+  convertInCrm: {
+    from: ["CAPTURED", "NURTURE", "QUALIFIED", "OFFERED", "CLAIMED", "WORKING"],
+    to: "CONVERTED",
+    who: "system",
+    verb: "convert",
+  },
 } as const satisfies Record<string, ActionRule>;
 export type Action = keyof typeof ACTIONS;
 

@@ -14,7 +14,7 @@ import { type Answer, type IdempotencyKey, IntakeCapture } from "#src/services/c
 import type { CaptureLeadResult } from "#src/services/capture-lead.ts";
 import { getLeadDetail } from "#src/services/get-lead-detail.ts";
 
-interface Client {
+export interface Client {
   name: string;
 }
 
@@ -25,7 +25,13 @@ type Handler = (
   params: Record<string, string>,
 ) => Promise<void>;
 
-export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
+/** What the CRM routes share with the intake API: its capture and its token check. */
+export interface IntakeSeam {
+  intake: IntakeCapture;
+  authenticate: (req: IncomingMessage) => Client;
+}
+
+export function registerIntakeRoutes(http: HttpServer, deps: Deps): IntakeSeam {
   const { maxBodyBytes } = deps.config.intake;
   const authenticate = authenticator(deps.config.intake.tokens);
   const intake = new IntakeCapture({
@@ -86,9 +92,10 @@ export function registerIntakeRoutes(http: HttpServer, deps: Deps): void {
       sendJson(res, 200, { lead });
     }),
   );
+  return { intake, authenticate };
 }
 
-function leadAnswer(result: CaptureLeadResult): Answer {
+export function leadAnswer(result: CaptureLeadResult): Answer {
   return {
     status: result.created ? 201 : 200,
     body: { lead: { id: result.leadId, ref: `L-${result.number}`, ...result } },

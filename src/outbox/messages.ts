@@ -93,6 +93,21 @@ export const MESSAGES = {
     data: z.record(z.string(), z.unknown()),
     occurredAt: z.string(),
   }),
+  /** Read a HubSpot record a Webhooks API event named (ids only) and act on it. */
+  "hubspot.fetch": z.object({
+    object: z.enum(["contact", "deal"]),
+    objectId: id,
+    /** The event's subscription type, e.g. contact.creation. */
+    event: z.string(),
+  }),
+  /** Write a lead's new owner or status to its HubSpot contact (crm.hubspot.sync). */
+  "hubspot.update": z.object({
+    leadId: id,
+    /** The Slack user who owns the lead now: their HubSpot owner becomes the contact's. */
+    owner: id.optional(),
+    /** Which of the playbook's crm.hubspot.leadStatus values to set. */
+    status: z.enum(["claimed", "released", "disqualified", "nurtured", "converted"]).optional(),
+  }),
   "home.publish": z.object({ user: id }),
   "review.update": z.object({ pageId: id }),
   "digest.post": z.object({ channel: id, report: digestReportSchema }),

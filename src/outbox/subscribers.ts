@@ -31,6 +31,7 @@ export function messagesOf(ctx: FactContext, facts: LeadFact[]): OutboxInsert[] 
     ...feed(ctx, fact),
     ...webhooks(ctx, fact),
     ...homes(ctx, fact),
+    ...hubspot(ctx, fact),
   ]);
 }
 
@@ -287,4 +288,51 @@ function webhooks(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
       { now: ctx.now, orderingKey: `webhook:${url}:${fact.leadId}`, target: url },
     ),
   );
+}
+
+// --- HubSpot --------------------------------------------------------------------------------
+
+/** What a fact changes on the lead's HubSpot contact: its owner, its lead status, or nothing. */
+export function hubspotChangeOf(
+  fact: LeadFact,
+):
+  | { owner?: string; status?: "claimed" | "released" | "disqualified" | "nurtured" | "converted" }
+  | undefined {
+  switch (fact.type) {
+    case "offered":
+      return fact.rep ? { owner: fact.rep } : undefined;
+    case "claimed":
+      return { owner: fact.by, status: "claimed" };
+    case "reassigned":
+      return { owner: fact.to };
+    case "released":
+    case "expired":
+    case "unassigned":
+      return { status: "released" };
+    case "disqualified":
+      return { status: "disqualified" };
+    case "nurtured":
+      return { status: "nurtured" };
+    case "converted":
+      // Converted in HubSpot: HubSpot already knows.
+      return "system" in fact.actor && fact.actor.system === "crm"
+        ? undefined
+        : { status: "converted" };
+    default:
+      return undefined;
+  }
+}
+
+function hubspot(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
+  if (!ctx.playbook.crm.hubspot.sync) return [];
+  const change = hubspotChangeOf(fact);
+  if (!change) return [];
+  return [
+    message(
+      "hubspot.update",
+      { leadId: fact.leadId, ...change },
+      // One lead's updates in order, on their own key: HubSpot never holds up Slack.
+      { now: ctx.now, orderingKey: `hubspot:lead:${fact.leadId}`, target: "hubspot" },
+    ),
+  ];
 }

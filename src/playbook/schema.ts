@@ -3,6 +3,7 @@
 import { validate as validCron } from "node-cron";
 import { z } from "zod";
 import { parseDuration } from "#src/domain/duration.ts";
+import { crmSchema } from "#src/playbook/crm-schema.ts";
 
 const slackUserId = z
   .string()
@@ -378,6 +379,8 @@ export const playbookSchema = z
       })
       .strict()
       .default({ marketing: true }),
+    /** CRM sync: field mappings in, statuses out (playbook/crm-schema.ts). */
+    crm: crmSchema,
   })
   .strict()
   .superRefine((playbook, ctx) => {

@@ -32,6 +32,8 @@ export async function convertLead(options: ConvertLeadOptions): Promise<{ number
         convertedAt: now,
         opportunityId,
         opportunityAmount: amount,
+        // A reason left from an earlier nurture is not why it converted.
+        dispositionReason: null,
         dispositionNote: note,
       },
       event: {

@@ -87,6 +87,7 @@ const SYSTEM_FROM: Record<string, State[]> = {
   expire: OWNED,
   unassign: OWNED,
   resurface: ["NURTURE"],
+  convertInCrm: ["CAPTURED", "NURTURE", "QUALIFIED", "OFFERED", "OFFERED to one rep", ...OWNED],
 };
 
 /** Who may make `action` on a lead in `state`: the product's rules, in words. */

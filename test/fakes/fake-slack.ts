@@ -328,7 +328,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
             name: String(args.user).toLowerCase(),
             deleted: false,
             tz: "America/New_York",
-            profile: { real_name: `User ${args.user}` },
+            profile: {
+              real_name: `User ${args.user}`,
+              email: `${String(args.user).toLowerCase()}@reps.example`,
+            },
           },
         };
       case "files.getUploadURLExternal": {

@@ -67,6 +67,38 @@ describe("loadConfig", () => {
     );
   });
 
+  it("validates the HubSpot variables, never echoing a secret, and defaults the API URL", () => {
+    expect(problems({ ...socket, HUBSPOT_ACCESS_TOKEN: "short token" })).toEqual([
+      expect.stringMatching(
+        /^HUBSPOT_ACCESS_TOKEN must be the access token of your HubSpot private app \(pat-\.\.\.\): HubSpot → Settings/,
+      ),
+    ]);
+    expect(problems({ ...socket, HUBSPOT_ACCESS_TOKEN: "short token" })[0]).not.toContain(
+      "short token",
+    );
+    expect(problems({ ...socket, HUBSPOT_CLIENT_SECRET: "a b" })[0]).toMatch(
+      /^HUBSPOT_CLIENT_SECRET must be your HubSpot app's client secret/,
+    );
+    expect(problems({ ...socket, HUBSPOT_API_URL: "api.hubapi.com" })[0]).toMatch(
+      /^HUBSPOT_API_URL must be an http\(s\) URL, e.g. https:\/\/api.hubapi.com/,
+    );
+    expect(problems({ ...socket, PUBLIC_URL: "baton.example.com" })[0]).toMatch(
+      /^PUBLIC_URL must be an http\(s\) URL, the address HubSpot calls Baton at/,
+    );
+    expect(loadConfig(socket).hubspot).toEqual({
+      accessToken: undefined,
+      clientSecret: undefined,
+      apiUrl: "https://api.hubapi.com",
+    });
+    expect(
+      loadConfig({
+        ...socket,
+        PUBLIC_URL: "https://baton.example.com/",
+        HUBSPOT_API_URL: "http://127.0.0.1:9/",
+      }).hubspot.apiUrl,
+    ).toBe("http://127.0.0.1:9");
+  });
+
   it("defaults to Socket Mode and the embedded database in ./data", () => {
     const config = loadConfig(socket, { cwd: "/srv/baton" });
     expect(config.slack.mode).toBe("socket");

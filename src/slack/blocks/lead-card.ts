@@ -321,7 +321,8 @@ function statusLine(view: LeadCardView, now: Date, timeZone: string): string {
     case "DISQUALIFIED":
       return `:no_entry_sign: *Disqualified*${reason ? `: ${reason}` : ""}`;
     case "CONVERTED":
-      return `:trophy: *Converted*${owner ? ` by ${owner}` : ""}${view.opportunity ? ` · ${safeMrkdwn(oneLine(view.opportunity), 300)}` : ""}`;
+      // A conversion the CRM recorded says so ("converted in HubSpot").
+      return `:trophy: *Converted*${owner ? ` by ${owner}` : ""}${reason ? ` · ${reason}` : ""}${view.opportunity ? ` · ${safeMrkdwn(oneLine(view.opportunity), 300)}` : ""}`;
     case "QUALIFIED":
     case "OFFERED": {
       const offeredTo = mention(view.offeredToSlackId);

@@ -1,0 +1,222 @@
+// Outbox handlers that talk to HubSpot. A failure HubSpot may recover from is retried: after
+// its Retry-After on a 429 (holding every HubSpot message, so the limit is not hit again at
+// once), with backoff on a 5xx, a network error or a token HubSpot refuses; anything else
+// can never succeed and is kept as DEAD with the reason. /metrics counts every call.
+import type { Deps } from "#src/context.ts";
+import { captureHubSpotContact } from "#src/crm/hubspot/capture-contact.ts";
+import { propertiesToRead } from "#src/crm/hubspot/contact-mapping.ts";
+import { convertDeal, convertIfStageReached } from "#src/crm/hubspot/conversions.ts";
+import { type HubSpotApi, HubSpotError } from "#src/crm/hubspot/hubspot-api.ts";
+import type { OwnerDirectory, OwnerMatch } from "#src/crm/hubspot/owner-directory.ts";
+import {
+  enqueueAll,
+  type Handlers,
+  message,
+  type Payload,
+  parsePayload,
+} from "#src/outbox/messages.ts";
+import { type GroupDelivery, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
+import { hubspotNoOwnerAlert, hubspotUnauthorizedAlert } from "#src/slack/blocks/crm-alerts.ts";
+
+export interface HubSpotConnection {
+  api: HubSpotApi;
+  owners: OwnerDirectory;
+}
+
+/** When HubSpot sends a 429 without Retry-After: its rolling window is ten seconds. */
+const RATE_LIMIT_WAIT_MS = 10_000;
+
+export function hubspotHandlers(deps: Deps, connection: HubSpotConnection | undefined): Handlers {
+  return {
+    "hubspot.update": async (payload) => {
+      if (!connection) return { skipped: "HUBSPOT_ACCESS_TOKEN is not set" };
+      return updateContact(deps, connection, payload);
+    },
+    "hubspot.fetch": async ({ object, objectId }) => {
+      const hubspot = required(connection?.api);
+      const read = <T>(operation: string, call: () => Promise<T>) => counted(deps, operation, call);
+      if (object === "deal") {
+        const deal = await read("read_deal", () => hubspot.getDeal(objectId));
+        if (!deal) return { skipped: "the deal is no longer in HubSpot" };
+        return { deal: deal.id, contacts: await convertDeal(deps, hubspot, deal, read) };
+      }
+      const settings = deps.playbook.current.crm.hubspot;
+      const contact = await read("read_contact", () =>
+        hubspot.getContact(objectId, propertiesToRead(settings)),
+      );
+      if (!contact) return { skipped: "the contact is no longer in HubSpot" };
+      const captured = await captureHubSpotContact(deps, contact);
+      if (!captured.captured) return captured;
+      return {
+        ...captured,
+        conversion: await convertIfStageReached(deps, captured.leadId, contact),
+      };
+    },
+  };
+}
+
+/** Sets the lead's contact's owner and lead status in HubSpot, as the payload says. */
+async function updateContact(
+  deps: Deps,
+  connection: HubSpotConnection,
+  payload: Payload<"hubspot.update">,
+) {
+  const [plan] = await planUpdates(deps, connection, [payload]);
+  if (!plan || "skipped" in plan) return plan;
+  await writeUpdates(deps, connection, [plan]);
+  return { contactId: plan.id, properties: Object.keys(plan.properties) };
+}
+
+/**
+ * Updates due for many leads at once (a burst of claims) go to HubSpot in one batch call of up
+ * to 100 contacts: the outbox leases at most one message per lead into a group, so each lead's
+ * updates still arrive in order.
+ */
+export function hubspotBatch(deps: Deps, connection: HubSpotConnection | undefined): GroupDelivery {
+  return {
+    kind: "hubspot.update",
+    threshold: () => (connection ? 2 : 0),
+    max: HUBSPOT_BATCH_SIZE,
+    partSize: HUBSPOT_BATCH_SIZE,
+    deliver: async (part) => {
+      const payloads = part.map((row) => {
+        const parsed = parsePayload("hubspot.update", row.payload);
+        if (!parsed.success)
+          throw new Undeliverable("a hubspot.update that does not fit the contract");
+        return parsed.data;
+      });
+      const plans = await planUpdates(deps, connection!, payloads);
+      const writes = plans.filter((p): p is ContactUpdate => !("skipped" in p));
+      await writeUpdates(deps, connection!, writes);
+      return { contacts: writes.length, skipped: plans.length - writes.length };
+    },
+  };
+}
+
+/** HubSpot's batch endpoints take up to 100 records. */
+const HUBSPOT_BATCH_SIZE = 100;
+
+interface ContactUpdate {
+  id: string;
+  properties: Record<string, string>;
+}
+
+/** What each payload writes to which contact (in payload order), or why it writes nothing. */
+async function planUpdates(
+  deps: Deps,
+  { owners }: HubSpotConnection,
+  payloads: Payload<"hubspot.update">[],
+): Promise<(ContactUpdate | { skipped: string })[]> {
+  const leads = await deps.db.prisma.lead.findMany({
+    where: { id: { in: payloads.map((p) => p.leadId) } },
+    select: { id: true, externalIds: true },
+  });
+  const contactOf = new Map(
+    leads.map((l) => [l.id, (l.externalIds as Record<string, unknown>).hubspot]),
+  );
+  const statuses = deps.playbook.current.crm.hubspot.leadStatus;
+  const plans: (ContactUpdate | { skipped: string })[] = [];
+  for (const payload of payloads) {
+    const contactId = contactOf.get(payload.leadId);
+    if (typeof contactId !== "string") {
+      plans.push({ skipped: "the lead is not a HubSpot contact" });
+      continue;
+    }
+    const properties: Record<string, string> = {};
+    if (payload.owner) {
+      const owner = await counted(deps, "find_owner", () => owners.ownerOf(payload.owner!));
+      if ("ownerId" in owner) properties.hubspot_owner_id = owner.ownerId;
+      else
+        await reportOnce(
+          deps,
+          `no-owner:${payload.owner}`,
+          hubspotNoOwnerAlert(payload.owner, owner.missing),
+        );
+    }
+    const status = payload.status && statuses[payload.status];
+    if (status) properties.hs_lead_status = status;
+    plans.push(
+      Object.keys(properties).length > 0
+        ? { id: contactId, properties }
+        : { skipped: "nothing to write" },
+    );
+  }
+  return plans;
+}
+
+/** One batch call; two updates of one contact in it are merged, the later one winning. */
+async function writeUpdates(deps: Deps, { api }: HubSpotConnection, updates: ContactUpdate[]) {
+  if (updates.length === 0) return;
+  const merged = new Map<string, Record<string, string>>();
+  for (const u of updates) merged.set(u.id, { ...merged.get(u.id), ...u.properties });
+  const inputs = [...merged].map(([id, properties]) => ({ id, properties }));
+  await counted(deps, "update_contacts", () => api.updateContacts(inputs));
+}
+
+/**
+ * Tells each admin (playbook `admins`) once: the DM's dedupe key makes a second report of the
+ * same problem write nothing, whichever replica or lead finds it.
+ */
+async function reportOnce(deps: Deps, problem: string, alert: { text: string }): Promise<void> {
+  const now = deps.clock.now();
+  const rows = deps.playbook.current.admins.map((admin) =>
+    message(
+      "slack.dm",
+      { user: admin, text: alert.text },
+      { now, target: `dm:${admin}`, dedupeKey: `hubspot:${problem}:${admin}` },
+    ),
+  );
+  if (rows.length === 0) {
+    deps.logger.warn({ problem }, "HubSpot sync problem, and the playbook names no admins to tell");
+    return;
+  }
+  await enqueueAll(deps.db.prisma, rows);
+  deps.wakeOutbox?.();
+}
+
+function required(api: HubSpotApi | undefined): HubSpotApi {
+  if (!api) throw new RetryLater("HUBSPOT_ACCESS_TOKEN is not set: Baton cannot call HubSpot");
+  return api;
+}
+
+/** Runs one HubSpot call, counts it, and turns its failure into the outbox's terms. */
+export async function counted<T>(
+  deps: Deps,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const count = (outcome: string) =>
+    deps.metrics.crmRequests.inc({ crm: "hubspot", operation, outcome });
+  try {
+    const result = await call();
+    count("ok");
+    return result;
+  } catch (error) {
+    if (!(error instanceof HubSpotError)) {
+      count("error");
+      throw error;
+    }
+    count(outcomeOf(error));
+    if (error.status === 429) {
+      throw new RetryLater(error.message, error.retryAfterMs ?? RATE_LIMIT_WAIT_MS, true);
+    }
+    if (error.unauthorized) {
+      deps.logger.error(
+        { status: error.status, category: error.category },
+        "HubSpot refused Baton's access token: check HUBSPOT_ACCESS_TOKEN (private app → Auth) and the app's scopes; HubSpot work is kept and retried",
+      );
+      // One alert a day while the token stays refused, not one per lead.
+      const day = deps.clock.now().toISOString().slice(0, 10);
+      await reportOnce(deps, `unauthorized:${day}`, hubspotUnauthorizedAlert(error.status));
+    }
+    if (error.retryable) throw new RetryLater(error.message);
+    throw new Undeliverable(error.message);
+  }
+}
+
+function outcomeOf(error: HubSpotError): string {
+  if (error.status === 429) return "rate_limited";
+  if (error.unauthorized) return "unauthorized";
+  if (error.status >= 500 || error.status === 0) return "unavailable";
+  return "refused";
+}

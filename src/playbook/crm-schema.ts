@@ -1,0 +1,110 @@
+// The playbook's `crm` block: how a CRM's records map to Baton's leads, and what Baton writes
+// back. Everything has a default, so a playbook without the block syncs with HubSpot's
+// standard properties.
+import { z } from "zod";
+
+/** The lead fields a HubSpot contact property can fill (see intake/schemas.ts). */
+export const HUBSPOT_LEAD_FIELDS = [
+  "email",
+  "firstName",
+  "lastName",
+  "title",
+  "company",
+  "companyDomain",
+  "companySize",
+  "industry",
+  "country",
+  "region",
+  "city",
+  "phone",
+  "linkedinUrl",
+  "website",
+  "source",
+  "campaign",
+] as const;
+export type HubSpotLeadField = (typeof HUBSPOT_LEAD_FIELDS)[number];
+
+/**
+ * HubSpot's standard contact properties for the lead fields that have one. (A contact has no
+ * company domain or LinkedIn URL of its own: map a custom property when your portal has one.)
+ */
+export const DEFAULT_HUBSPOT_FIELDS: Partial<Record<HubSpotLeadField, string>> = {
+  email: "email",
+  firstName: "firstname",
+  lastName: "lastname",
+  title: "jobtitle",
+  company: "company",
+  companySize: "numemployees",
+  industry: "industry",
+  country: "country",
+  region: "state",
+  city: "city",
+  phone: "phone",
+  website: "website",
+  source: "hs_analytics_source",
+  campaign: "hs_analytics_source_data_1",
+};
+
+const property = z
+  .string()
+  .regex(
+    /^[a-z0-9_]{1,100}$/,
+    "must be a HubSpot property's internal name, e.g. jobtitle (Settings → Properties → the property → </> internal name)",
+  );
+
+const leadStatus = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_]{1,100}$/,
+    "must be an internal value of hs_lead_status, e.g. UNQUALIFIED (Settings → Properties → Lead Status)",
+  );
+
+const hubspot = z
+  .object({
+    /**
+     * Write what happens in Slack back to HubSpot (needs HUBSPOT_ACCESS_TOKEN): the contact's
+     * owner when a lead is claimed, assigned or reassigned, hs_lead_status on its decisions.
+     */
+    sync: z.boolean().default(false),
+    /** Lead field → contact property, over the defaults: `title: jobtitle`. */
+    fields: z
+      .partialRecord(z.enum(HUBSPOT_LEAD_FIELDS, { message: leadFieldMessage() }), property)
+      .default({}),
+    /** Contact properties kept on the lead as attributes (shown on the card's details). */
+    attributes: z.array(property).max(40, "must have at most 40 properties").default([]),
+    /**
+     * A conversion (form) whose name contains one of these (any case) is a hand-raise: a demo
+     * request, which qualifies the lead at once. Other conversions are form submissions.
+     */
+    demoRequestForms: z
+      .array(z.string().min(1).max(100))
+      .default(["demo", "contact sales", "talk to sales", "pricing"]),
+    /** hs_lead_status written when a lead is decided in Slack. */
+    leadStatus: z
+      .object({
+        claimed: leadStatus.optional(),
+        /** Released back to the pool (by its owner, the SLA, or its owner leaving). */
+        released: leadStatus.optional(),
+        disqualified: leadStatus.default("UNQUALIFIED"),
+        nurtured: leadStatus.default("BAD_TIMING"),
+        converted: leadStatus.default("OPEN_DEAL"),
+      })
+      .strict()
+      .default({ disqualified: "UNQUALIFIED", nurtured: "BAD_TIMING", converted: "OPEN_DEAL" }),
+    /** Lifecycle stages that mean the lead converted, when a contact reaches one in HubSpot. */
+    conversionStages: z
+      .array(z.string().regex(/^[a-z0-9_]{1,100}$/, "must be a lifecycle stage's internal value"))
+      .default(["opportunity", "customer"]),
+  })
+  .strict();
+
+export const crmSchema = z
+  .object({ hubspot: hubspot.default(hubspot.parse({})) })
+  .strict()
+  .default({ hubspot: hubspot.parse({}) });
+
+export type HubSpotSettings = z.infer<typeof hubspot>;
+
+function leadFieldMessage(): string {
+  return `must be a lead field: ${HUBSPOT_LEAD_FIELDS.join(", ")}`;
+}

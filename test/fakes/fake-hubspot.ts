@@ -1,0 +1,318 @@
+// A fake HubSpot on 127.0.0.1 that the real @hubspot/api-client reaches through
+// HUBSPOT_API_URL. It speaks the documented CRM v3 shapes Baton uses (contacts GET, PATCH and
+// batch update; deals GET with associations; owners), HubSpot's error bodies
+// ({status: "error", message, correlationId, category}), 401 for a token it does not know,
+// and 429 with Retry-After: on demand, and past its rolling limit (private apps: 100 requests
+// per 10 seconds) when one is set. It can also sign requests the way HubSpot signs its calls
+// to Baton (v3 signature), so tests send what HubSpot would.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
+import { signHubSpotRequest } from "#src/crm/hubspot/signature.ts";
+
+export const HUBSPOT_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555";
+export const HUBSPOT_CLIENT_SECRET = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+
+export interface HubSpotRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  status: number;
+  at: number;
+}
+
+interface StoredObject {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  associations: Record<string, string[]>;
+}
+
+export interface FakeOwner {
+  id: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+export interface FakeHubSpot {
+  url: string;
+  requests: HubSpotRequest[];
+  /** The token it accepts; anything else is 401. */
+  token: string;
+  addContact(properties: Record<string, string>): string;
+  contact(id: string): StoredObject | undefined;
+  addDeal(properties: Record<string, string>, contactIds: string[]): string;
+  owners: FakeOwner[];
+  /** The next `count` requests get 429 with this Retry-After (seconds). */
+  rateLimitNext(count: number, retryAfterSeconds?: number): void;
+  /** Past `max` requests in `windowMs`, 429 (HubSpot's rolling limit). */
+  limit?: { max: number; windowMs: number };
+  /** Requests answered 429 so far. */
+  rateLimited(): number;
+  close(): Promise<void>;
+}
+
+export async function startFakeHubSpot(): Promise<FakeHubSpot> {
+  const contacts = new Map<string, StoredObject>();
+  const deals = new Map<string, StoredObject>();
+  let nextId = 1000;
+  let forced: { count: number; retryAfter: number } = { count: 0, retryAfter: 1 };
+  let refused = 0;
+  const fake: FakeHubSpot = {
+    url: "",
+    requests: [],
+    token: HUBSPOT_TOKEN,
+    owners: [],
+    addContact(properties) {
+      const id = String(++nextId);
+      contacts.set(id, stored(id, properties));
+      return id;
+    },
+    contact: (id) => contacts.get(id),
+    addDeal(properties, contactIds) {
+      const id = String(++nextId);
+      deals.set(id, { ...stored(id, properties), associations: { contacts: contactIds } });
+      return id;
+    },
+    rateLimitNext(count, retryAfterSeconds = 1) {
+      forced = { count, retryAfter: retryAfterSeconds };
+    },
+    rateLimited: () => refused,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const body = await readBody(req);
+    const record = (status: number) =>
+      fake.requests.push({
+        method: req.method ?? "",
+        path: url.pathname,
+        query: url.searchParams,
+        body,
+        status,
+        at: Date.now(),
+      });
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      record(status);
+      res.writeHead(status, { "content-type": "application/json;charset=utf-8", ...headers });
+      res.end(JSON.stringify(payload));
+    };
+    if (req.headers.authorization !== `Bearer ${fake.token}`) {
+      return send(401, error("Authentication credentials not found.", "INVALID_AUTHENTICATION"));
+    }
+    if (overLimit()) {
+      refused += 1;
+      return send(
+        429,
+        {
+          ...error("You have reached your ten_secondly_rolling limit.", "RATE_LIMITS"),
+          errorType: "RATE_LIMIT",
+          policyName: "TEN_SECONDLY_ROLLING",
+        },
+        { "retry-after": String(forced.count > 0 ? forced.retryAfter : 1) },
+      );
+    }
+    const [status, payload] = route(req.method ?? "", url, body);
+    send(status, payload);
+  });
+
+  function overLimit(): boolean {
+    if (forced.count > 0) {
+      forced.count -= 1;
+      return true;
+    }
+    if (!fake.limit) return false;
+    const since = Date.now() - fake.limit.windowMs;
+    const recent = fake.requests.filter((r) => r.at > since && r.status !== 429).length;
+    return recent >= fake.limit.max;
+  }
+
+  function route(method: string, url: URL, body: unknown): [number, unknown] {
+    const path = url.pathname.replace(/\/$/, "");
+    let match = /^\/crm\/v3\/objects\/contacts\/(\d+)$/.exec(path);
+    if (match && method === "GET") {
+      const contact = contacts.get(match[1]!);
+      return contact ? [200, shape(contact, list(url, "properties"))] : notFound(match[1]!);
+    }
+    if (match && method === "PATCH") {
+      const contact = contacts.get(match[1]!);
+      if (!contact) return notFound(match[1]!);
+      update(contact, (body as { properties: Record<string, string> }).properties);
+      return [200, shape(contact, [])];
+    }
+    if (path === "/crm/v3/objects/contacts/batch/update" && method === "POST") {
+      const inputs = (body as { inputs: { id: string; properties: Record<string, string> }[] })
+        .inputs;
+      const missing = inputs.filter((i) => !contacts.has(i.id));
+      if (missing.length > 0) return notFound(missing[0]!.id);
+      const startedAt = new Date().toISOString();
+      const results = inputs.map((i) => {
+        const contact = contacts.get(i.id)!;
+        update(contact, i.properties);
+        return shape(contact, Object.keys(i.properties));
+      });
+      return [
+        200,
+        { status: "COMPLETE", results, startedAt, completedAt: new Date().toISOString() },
+      ];
+    }
+    match = /^\/crm\/v3\/objects\/deals\/(\d+)$/.exec(path);
+    if (match && method === "GET") {
+      const deal = deals.get(match[1]!);
+      if (!deal) return notFound(match[1]!);
+      const withContacts = list(url, "associations").includes("contacts");
+      return [
+        200,
+        {
+          ...shape(deal, list(url, "properties")),
+          ...(withContacts && {
+            associations: {
+              contacts: {
+                results: deal.associations.contacts!.map((id) => ({
+                  id,
+                  type: "deal_to_contact",
+                })),
+              },
+            },
+          }),
+        },
+      ];
+    }
+    if (path === "/crm/v3/owners" && method === "GET") {
+      const email = url.searchParams.get("email")?.toLowerCase();
+      const owners = fake.owners.filter((o) => !email || o.email.toLowerCase() === email);
+      return [200, { results: owners.map(ownerShape) }];
+    }
+    return [404, error(`Unknown path ${method} ${path}`, "OBJECT_NOT_FOUND")];
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return fake;
+}
+
+function stored(id: string, properties: Record<string, string>): StoredObject {
+  const now = new Date().toISOString();
+  return {
+    id,
+    properties: { ...properties, hs_object_id: id, createdate: now, lastmodifieddate: now },
+    createdAt: now,
+    updatedAt: now,
+    associations: {},
+  };
+}
+
+function update(object: StoredObject, properties: Record<string, string>): void {
+  Object.assign(object.properties, properties);
+  object.updatedAt = new Date().toISOString();
+  object.properties.lastmodifieddate = object.updatedAt;
+}
+
+/** HubSpot returns the requested properties (null when unset) and a few defaults. */
+function shape(object: StoredObject, requested: string[]) {
+  const names = new Set(["hs_object_id", "createdate", "lastmodifieddate", ...requested]);
+  return {
+    id: object.id,
+    properties: Object.fromEntries([...names].map((n) => [n, object.properties[n] ?? null])),
+    createdAt: object.createdAt,
+    updatedAt: object.updatedAt,
+    archived: false,
+  };
+}
+
+function ownerShape(owner: FakeOwner) {
+  const now = new Date().toISOString();
+  return {
+    id: owner.id,
+    email: owner.email,
+    type: "PERSON",
+    firstName: owner.firstName ?? "",
+    lastName: owner.lastName ?? "",
+    userId: Number(owner.id),
+    userIdIncludingInactive: Number(owner.id),
+    createdAt: now,
+    updatedAt: now,
+    archived: false,
+  };
+}
+
+/** The client sends arrays as `a,b` or as repeated parameters. */
+function list(url: URL, name: string): string[] {
+  return url.searchParams
+    .getAll(name)
+    .flatMap((v) => v.split(","))
+    .filter(Boolean);
+}
+
+function error(message: string, category: string) {
+  return { status: "error", message, correlationId: randomUUID(), category };
+}
+
+function notFound(id: string): [number, unknown] {
+  return [
+    404,
+    {
+      ...error("Object not found.  objectId are usually numeric.", "OBJECT_NOT_FOUND"),
+      context: { id: [id] },
+    },
+  ];
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** POSTs `body` to Baton as HubSpot would: signed with the app's client secret (v3). */
+export async function sendSignedToBaton(
+  url: string,
+  body: unknown,
+  options: { secret?: string; timestamp?: number; tamper?: (raw: string) => string } = {},
+): Promise<{ status: number; body: unknown }> {
+  const raw = JSON.stringify(body);
+  const timestamp = String(options.timestamp ?? Date.now());
+  const signature = signHubSpotRequest(options.secret ?? HUBSPOT_CLIENT_SECRET, {
+    method: "POST",
+    uri: url,
+    body: raw,
+    timestamp,
+  });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-hubspot-signature-v3": signature,
+      "x-hubspot-request-timestamp": timestamp,
+    },
+    body: options.tamper ? options.tamper(raw) : raw,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** `const hubspot = useFakeHubSpot()`: started before the file's tests, stopped after. */
+export function useFakeHubSpot(): { readonly current: FakeHubSpot } {
+  const holder: { current?: FakeHubSpot } = {};
+  beforeAll(async () => {
+    holder.current = await startFakeHubSpot();
+  });
+  afterAll(async () => {
+    await holder.current?.close();
+  });
+  return {
+    get current() {
+      if (!holder.current) throw new Error("the fake HubSpot starts in beforeAll");
+      return holder.current;
+    },
+  };
+}
