@@ -11,7 +11,7 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # ---- build: install everything, generate the Prisma client, compile to JavaScript ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-ENV CI=true NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 # Dependencies first, so a change to the code reuses the installed layer. npm ci's postinstall
 # (scripts/generate.mjs) generates the Prisma client from prisma/schema.prisma, offline.
 COPY package.json package-lock.json prisma.config.ts ./
