@@ -36,7 +36,7 @@ PODMAN=(podman)
 
 cleanup() {
   set +e
-  for name in "$RUN_ID-a" "$RUN_ID-b"; do "${PODMAN[@]}" rm -f -t 0 "$name" >/dev/null 2>&1; done
+  for name in "$RUN_ID-a" "$RUN_ID-b"; do "${PODMAN[@]}" rm -f -v -t 0 "$name" >/dev/null 2>&1; done
   "${PODMAN[@]}" volume rm -f "$RUN_ID-data" >/dev/null 2>&1
   [[ -n $SLACK_PID ]] && kill "$SLACK_PID" 2>/dev/null
   [[ -n $DATABASE ]] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DATABASE" 2>/dev/null
