@@ -11,7 +11,7 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # ---- build: install everything, generate the Prisma client, compile to JavaScript ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-ENV CI=true NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 # Dependencies first, so a change to the code reuses the installed layer. npm ci's postinstall
 # (scripts/generate.mjs) generates the Prisma client from prisma/schema.prisma, offline.
 COPY package.json package-lock.json prisma.config.ts ./
@@ -23,13 +23,14 @@ COPY . .
 # Then the tools go: dev dependencies, and the dependencies a checkout needs to run from source
 # but the image does not (the Prisma CLI, which generated the client above and brings ~200 MB;
 # tsx; the schema engine behind `npm run db:diff`), struck from this stage's package.json only.
-# --ignore-scripts: the client is generated already.
+# --ignore-scripts: the client is generated already. npm 11 prunes: npm 10 keeps the Prisma CLI,
+# an optional peer of @prisma/client, once installed.
 RUN npm run build \
  && for entry in dist/main.js dist/cli/baton.js dist/cli/db-migrate.js; do \
       test -f "$entry" || { echo "npm run build did not produce $entry" >&2; exit 1; }; \
     done \
  && npm pkg delete dependencies.prisma dependencies.tsx "dependencies.@prisma/schema-engine-wasm" \
- && npm prune --omit=dev --ignore-scripts
+ && npx --yes npm@11 prune --omit=dev --ignore-scripts
 
 # ---- runtime: what Baton needs to run, owned by root, run by an unprivileged user ----
 FROM ${NODE_IMAGE} AS runtime

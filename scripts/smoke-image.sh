@@ -36,7 +36,7 @@ PODMAN=(podman)
 
 cleanup() {
   set +e
-  for name in "$RUN_ID-a" "$RUN_ID-b"; do "${PODMAN[@]}" rm -f -t 0 "$name" >/dev/null 2>&1; done
+  for name in "$RUN_ID-a" "$RUN_ID-b"; do "${PODMAN[@]}" rm -f -v -t 0 "$name" >/dev/null 2>&1; done
   "${PODMAN[@]}" volume rm -f "$RUN_ID-data" >/dev/null 2>&1
   [[ -n $SLACK_PID ]] && kill "$SLACK_PID" 2>/dev/null
   [[ -n $DATABASE ]] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DATABASE" 2>/dev/null
@@ -144,7 +144,7 @@ SLACK_ENV=(-e SLACK_MODE=http -e SLACK_BOT_TOKEN=xoxb-smoke-test -e SLACK_SIGNIN
 echo "== embedded database on a volume"
 start=$SECONDS
 "${PODMAN[@]}" run -d --name "$RUN_ID-a" --network host "${LIMITS[@]}" "${HEALTH[@]}" -e "PORT=$PORT_A" "${SLACK_ENV[@]}" \
-  -v "$RUN_ID-data:/data" "$IMAGE" >/dev/null
+  -v "$RUN_ID-data:/data" "$IMAGE" >/dev/null 2>>"$WORK/podman.log"
 wait_ready "$PORT_A"
 echo "ready in $((SECONDS - start)) s on a new embedded database"
 expect_status "http://127.0.0.1:$PORT_A/healthz" 200
@@ -152,16 +152,16 @@ expect_status "http://127.0.0.1:$PORT_A/healthz" 200
 [[ $("${PODMAN[@]}" top "$RUN_ID-a" user pid args | awk 'NR==2 {print $1, $2, $3, $4}') == "node 1 node dist/main.js" ]] ||
   fail "PID 1 is not node dist/main.js as user 1000: $("${PODMAN[@]}" top "$RUN_ID-a" user pid args)"
 stop_start=$SECONDS
-"${PODMAN[@]}" stop -t 30 "$RUN_ID-a" >/dev/null
+"${PODMAN[@]}" stop -t 30 "$RUN_ID-a" >/dev/null 2>>"$WORK/podman.log"
 exit_code=$("${PODMAN[@]}" inspect "$RUN_ID-a" --format '{{.State.ExitCode}}')
 [[ $exit_code == 0 ]] || fail "SIGTERM: exit code $exit_code"
 "${PODMAN[@]}" logs "$RUN_ID-a" 2>&1 | grep -q '"msg":"stopped"' || fail "no clean stop in the logs"
 echo "stopped on SIGTERM in $((SECONDS - stop_start)) s, exit 0"
 start=$SECONDS
-"${PODMAN[@]}" start "$RUN_ID-a" >/dev/null
+"${PODMAN[@]}" start "$RUN_ID-a" >/dev/null 2>>"$WORK/podman.log"
 wait_ready "$PORT_A"
 echo "ready again in $((SECONDS - start)) s on the same volume"
-"${PODMAN[@]}" stop -t 30 "$RUN_ID-a" >/dev/null
+"${PODMAN[@]}" stop -t 30 "$RUN_ID-a" >/dev/null 2>>"$WORK/podman.log"
 
 if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   echo "== PostgreSQL, read-only root filesystem, migrations by the one-shot command"
@@ -169,12 +169,12 @@ if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $DATABASE"
   DB_URL=postgres://postgres@127.0.0.1:5432/$DATABASE
   "${PODMAN[@]}" run --rm --network host "${LIMITS[@]}" --read-only --tmpfs /tmp -e "DATABASE_URL=$DB_URL" \
-    "$IMAGE" node dist/cli/db-migrate.js | tail -1 | grep -E "^Applied [0-9]+ migration" ||
+    "$IMAGE" node dist/cli/db-migrate.js 2>>"$WORK/podman.log" | tail -1 | grep -E "^Applied [0-9]+ migration" ||
     fail "node dist/cli/db-migrate.js applied nothing"
   "${PODMAN[@]}" run -d --name "$RUN_ID-b" --network host "${LIMITS[@]}" "${HEALTH[@]}" --read-only --tmpfs /tmp \
-    -e "PORT=$PORT_B" "${SLACK_ENV[@]}" -e "DATABASE_URL=$DB_URL" -e MIGRATE_ON_START=false "$IMAGE" >/dev/null
+    -e "PORT=$PORT_B" "${SLACK_ENV[@]}" -e "DATABASE_URL=$DB_URL" -e MIGRATE_ON_START=false "$IMAGE" >/dev/null 2>>"$WORK/podman.log"
   wait_ready "$PORT_B"
-  "${PODMAN[@]}" stop -t 30 "$RUN_ID-b" >/dev/null
+  "${PODMAN[@]}" stop -t 30 "$RUN_ID-b" >/dev/null 2>>"$WORK/podman.log"
   [[ $("${PODMAN[@]}" inspect "$RUN_ID-b" --format '{{.State.ExitCode}}') == 0 ]] || fail "SIGTERM on PostgreSQL"
   echo "ready on PostgreSQL with MIGRATE_ON_START=false, stopped cleanly"
 else
