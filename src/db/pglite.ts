@@ -12,6 +12,13 @@ import { transactionOptions } from "#src/db/transaction-options.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
 import type { Logger } from "#src/logger.ts";
 
+/**
+ * PostgreSQL's shared buffers live in PGlite's WebAssembly memory, all of it resident from the
+ * start: 128 MB by default, half of the embedded database's idle footprint. 64 MB holds the
+ * hot part of a team's leads; reads beyond it come from the operating system's file cache.
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=64MB"];
+
 export async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
   const pgdata = join(dataDir, "pgdata");
   const releaseLock = lockDataDir(dataDir);
@@ -20,7 +27,7 @@ export async function openPglite(dataDir: string, logger: Logger): Promise<Datab
   try {
     fromTemplate = copyTemplateInto(pgdata);
     mkdirSync(pgdata, { recursive: true });
-    pglite = await PGlite.create(pgdata);
+    pglite = await PGlite.create(pgdata, { startParams: START_PARAMS });
   } catch (error) {
     releaseLock();
     throw new FatalError(
