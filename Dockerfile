@@ -60,4 +60,5 @@ STOPSIGNAL SIGTERM
 # /healthz answers as soon as the port is open; no curl in the image, Node's fetch does it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# The flag is the one `npm start` passes (docs/decisions/010): a smaller young generation, ~45 MB less.
+CMD ["node", "--max-semi-space-size=4", "dist/main.js"]
