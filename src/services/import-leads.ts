@@ -429,6 +429,7 @@ async function withoutUnchanged(db: Database, batch: Pending[]): Promise<Pending
                          WHERE a."leadId" = l."id" AND a."externalId" = r."scan") AS "scanned"
            FROM "Lead" l WHERE l."email" = r."email" LIMIT 1) k`,
       [emails, scans],
+      "baton_import_stored",
     ),
   );
   if (stored.length === 0) return batch;
