@@ -19,7 +19,7 @@ const CORE = ["src/outbox", "src/sla", "src/services", "src/intake"];
 /** Each section's script, and the code it exercises beyond CORE. */
 const SECTIONS: Record<string, { script: string; paths?: string[] }> = {
   "intake-throughput": { script: "bench:intake", paths: ["src/http", "src/db"] },
-  "csv-import": { script: "bench:import", paths: ["src/import", "src/cli"] },
+  "csv-import": { script: "bench:import", paths: ["src/import", "src/cli", "src/db"] },
   analytics: { script: "bench:analytics" },
   "sla-sweep": { script: "bench:sla", paths: ["src/domain"] },
   "handoff-latency-postgres": { script: "bench:handoff", paths: ["src/slack/blocks"] },

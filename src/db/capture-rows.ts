@@ -241,6 +241,7 @@ export async function lockLeadsByEmail(sql: SqlSession, emails: string[]): Promi
             (extract(epoch FROM "resurfaceAt") * 1000)::float8 AS "resurfaceAt"
        FROM "Lead" WHERE "email" = ANY($1::text[]) ORDER BY "email" FOR UPDATE`,
     [emails],
+    "baton_lock_leads",
   );
   return rows.map((row) => ({
     ...row,
@@ -274,10 +275,11 @@ export async function mergeLeadFields(
   now: Date,
 ): Promise<Map<string, Fields>> {
   if (updates.length === 0) return new Map();
-  const rows = await sql.query<Fields & { id: string }>(MERGE_FIELDS, [
-    JSON.stringify(updates),
-    now.toISOString(),
-  ]);
+  const rows = await sql.query<Fields & { id: string }>(
+    MERGE_FIELDS,
+    [JSON.stringify(updates), now.toISOString()],
+    "baton_merge_fields",
+  );
   return new Map(
     rows.map(({ id, ...fields }) => [
       id,
@@ -305,6 +307,7 @@ export async function addActivities(
      ON CONFLICT ("leadId", "externalId") DO NOTHING
      RETURNING "id", "leadId", "type", (extract(epoch FROM "occurredAt") * 1000)::float8 AS "occurredAt"`,
     [JSON.stringify(rows), now.toISOString()],
+    "baton_add_activities",
   );
   return added.map((row) => ({ ...row, occurredAt: new Date(row.occurredAt) }));
 }
@@ -320,6 +323,7 @@ export async function activitiesSince(
     `SELECT "leadId", "type", (extract(epoch FROM "occurredAt") * 1000)::float8 AS "occurredAt"
        FROM "Activity" WHERE "leadId" = ANY($1::uuid[]) AND "occurredAt" >= $2::timestamp(3)`,
     [leadIds, since.toISOString()],
+    "baton_activities_since",
   );
   return rows.map((row) => ({ ...row, occurredAt: new Date(row.occurredAt) }));
 }
@@ -356,12 +360,21 @@ export async function writeMergeOutcomes(
        "scoreBreakdown" jsonb, "status" text, "qualified" boolean, "trigger" jsonb, "nurtured" boolean)
      WHERE l."id" = x."id"`,
     [JSON.stringify(rows.scores), at],
+    "baton_merge_scores",
   );
   if (rows.events.length > 0) {
-    await sql.query(eventsInsert("$1", "$2"), [JSON.stringify(numbered(rows.events)), at]);
+    await sql.query(
+      eventsInsert("$1", "$2"),
+      [JSON.stringify(numbered(rows.events)), at],
+      "baton_merge_events",
+    );
   }
   if (rows.outbox.length > 0) {
-    await sql.query(outboxInsert("$1", "$2"), [JSON.stringify(numbered(rows.outbox)), at]);
+    await sql.query(
+      outboxInsert("$1", "$2"),
+      [JSON.stringify(numbered(rows.outbox)), at],
+      "baton_merge_outbox",
+    );
   }
 }
 

@@ -407,19 +407,34 @@ export function defaultRejectsPath(file: string): string {
 
 /** Drops rows whose lead already has every value the row sets, and its scan. */
 async function withoutUnchanged(db: Database, batch: Pending[]): Promise<Pending[]> {
-  const emails = [...new Set(batch.map((row) => row.lead.email))];
-  const scanIds = batch.flatMap((row) => (row.lead.activities ?? []).map((a) => a.externalId!));
+  // One (email, scan) pair per activity of each row, (email, null) for a row without one.
+  const emails: string[] = [];
+  const scans: (string | null)[] = [];
+  for (const { lead } of batch) {
+    const ids = (lead.activities ?? []).map((a) => a.externalId!);
+    for (const id of ids.length > 0 ? ids : [null]) {
+      emails.push(lead.email);
+      scans.push(id);
+    }
+  }
+  // One index lookup per pair: the lead by email, the scan by (leadId, externalId). LIMIT keeps
+  // the planner from a hash join over the whole table, whose cost on stale statistics crossed
+  // the JIT threshold (30-60 ms of compiling per batch of an import into an empty database).
   const stored = await db.withSession((sql) =>
-    sql.query<Record<string, unknown> & { email: string; scans: string[] | null }>(
-      `SELECT l."email", ${LEAD_FIELDS.map((f) => `l."${f}"`).join(", ")}, l."attributes",
-              (SELECT array_agg(a."externalId") FROM "Activity" a
-                WHERE a."leadId" = l."id" AND a."externalId" = ANY($2::text[])) AS "scans"
-         FROM "Lead" l WHERE l."email" = ANY($1::text[])`,
-      [emails, scanIds],
+    sql.query<Record<string, unknown> & { email: string; scan: string | null; scanned: boolean }>(
+      `SELECT r."email", r."scan", k.* FROM unnest($1::text[], $2::text[]) AS r("email", "scan")
+       CROSS JOIN LATERAL (
+         SELECT ${LEAD_FIELDS.map((f) => `l."${f}"`).join(", ")}, l."attributes",
+                EXISTS (SELECT 1 FROM "Activity" a
+                         WHERE a."leadId" = l."id" AND a."externalId" = r."scan") AS "scanned"
+           FROM "Lead" l WHERE l."email" = r."email" LIMIT 1) k`,
+      [emails, scans],
+      "baton_import_stored",
     ),
   );
   if (stored.length === 0) return batch;
   const byEmail = new Map(stored.map((row) => [row.email, row]));
+  const scanned = new Set(stored.flatMap((row) => (row.scanned ? [row.scan] : [])));
   return batch.filter(({ lead }) => {
     const known = byEmail.get(lead.email);
     if (!known) return true;
@@ -428,7 +443,7 @@ async function withoutUnchanged(db: Database, batch: Pending[]): Promise<Pending
       Object.entries(lead.attributes ?? {}).every(
         ([key, value]) => (known.attributes as Record<string, unknown>)[key] === value,
       ) &&
-      (lead.activities ?? []).every((a) => known.scans?.includes(a.externalId!));
+      (lead.activities ?? []).every((a) => scanned.has(a.externalId!));
     return !same;
   });
 }
