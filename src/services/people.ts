@@ -38,11 +38,16 @@ export async function setAway(
         throw new AppError("forbidden", "You are not an active rep in Baton's playbook.");
       }
       const back = until === null;
+      const wasAway = rep.paused || (rep.awayUntil !== null && rep.awayUntil > now);
       await tx.rep.update({
         where: { id: rep.id },
         data: back
-          ? { paused: false, awayUntil: null }
-          : { paused: until === undefined, awayUntil: until ?? null },
+          ? { paused: false, awayUntil: null, awaySince: null }
+          : {
+              paused: until === undefined,
+              awayUntil: until ?? null,
+              awaySince: wasAway ? (rep.awaySince ?? now) : now,
+            },
       });
       if (back) return { movedOffers: [], ownedOpen: 0 };
       const movedOffers = await withdrawOffers(tx, options, rep.id, "the rep is away");

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Rep" ADD COLUMN     "awaySince" TIMESTAMP(3);
