@@ -2,6 +2,7 @@
 // `run(argv, io)` that returns the exit code.
 import type { CliIo } from "#src/cli/cli-io.ts";
 import { IMPORT_USAGE, runImport } from "#src/cli/import-command.ts";
+import { ROUTE_USAGE, runRoute } from "#src/cli/route-command.ts";
 
 export interface Command {
   summary: string;
@@ -14,6 +15,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: "import a lead list from a CSV file (trade-show scans, spreadsheets)",
     usage: IMPORT_USAGE,
     run: (argv, io) => runImport(argv, io),
+  },
+  route: {
+    summary: "say where a lead would go and why, without writing anything (dry run)",
+    usage: ROUTE_USAGE,
+    run: (argv, io) => runRoute(argv, io),
   },
 };
 

@@ -300,3 +300,42 @@ export function explanationData(decision: RouteDecision) {
       .map((s) => ({ rep: s.name, why: describeSkip(s.reason) })),
   };
 }
+
+/** A dry run's answer: the decision, the lead it is about, and the people it may name. */
+export interface RouteExplanation {
+  decision: RouteDecision;
+  /** "L-12" for a stored lead. */
+  number?: number;
+  status?: string;
+  /** Everyone the decision may name, by rep id. */
+  people: Record<string, { name: string; slackUserId: string }>;
+}
+
+/**
+ * A routing decision as lines of plain text, for the dry runs (the CLI prints them, Slack
+ * escapes them). `who` names a rep by id ("Ana (U0REPANA01)").
+ */
+export function routeReport(decision: RouteDecision, who: (repId: string) => string): string[] {
+  const { outcome } = decision;
+  const lines = [`Team: ${decision.teamKey} (${decision.teamReason})`, "Rules:"];
+  if (decision.rules.length === 0) lines.push("  (none: every lead goes to the default team)");
+  for (const r of decision.rules) {
+    const mark = r.matched ? "✓" : r.evaluated ? "✗" : "–";
+    const after = r.matched ? "matched" : r.evaluated ? `no: ${r.failed}` : "not reached";
+    lines.push(`  ${mark} ${r.rule} → ${r.team}: ${after}`);
+  }
+  lines.push(
+    outcome.kind === "channel"
+      ? `Next: the team channel (${decision.why})`
+      : `Next: ${who(outcome.repId)} (${decision.why})`,
+  );
+  const skipped = decision.skipped.filter((s) => s.reason.kind !== "not_in_team");
+  const outside = decision.skipped.filter((s) => s.reason.kind === "not_in_team");
+  if (skipped.length) {
+    lines.push("Skipped:", ...skipped.map((s) => `  ${who(s.repId)}: ${describeSkip(s.reason)}`));
+  }
+  if (outside.length) {
+    lines.push(`Not in team ${decision.teamKey}: ${outside.map((s) => who(s.repId)).join(", ")}`);
+  }
+  return lines;
+}
