@@ -191,6 +191,9 @@ const rep = z
     weight: z.number().int().min(1).max(100).default(1),
     /** Most open leads (offered, claimed, working) at once; unlimited when absent. */
     capacity: z.number().int().min(1).optional(),
+    /** Most leads routed to the rep per day / per week (Monday to Sunday), in their time zone. */
+    dailyCap: z.number().int().min(1, "must be at least 1 (leave it out for no cap)").optional(),
+    weeklyCap: z.number().int().min(1, "must be at least 1 (leave it out for no cap)").optional(),
     timezone: timezone.optional(),
     /** Offered to the lead in the card's suggested opener once the lead is this rep's. */
     bookingUrl: bookingUrl.optional(),
@@ -428,6 +431,13 @@ export const playbookSchema = z
       checkPolicy(t.sla, ["teams", i, "sla"]);
       const users = new Set<string>();
       t.reps.forEach((r, j) => {
+        if (r.dailyCap !== undefined && r.weeklyCap !== undefined && r.weeklyCap < r.dailyCap) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["teams", i, "reps", j, "weeklyCap"],
+            message: `must be at least dailyCap (${r.dailyCap})`,
+          });
+        }
         if (users.has(r.user)) {
           ctx.addIssue({
             code: "custom",
@@ -475,4 +485,19 @@ export function bookingUrlOf(
     .toSorted((a, b) => Number(b.key === teamKey) - Number(a.key === teamKey))
     .flatMap((t) => t.reps.filter((r) => r.user === slackUserId));
   return entries.find((r) => r.bookingUrl)?.bookingUrl;
+}
+
+/**
+ * A rep's time zone in a team: their own in the playbook, else the one their Slack profile
+ * says, else the team's, else the playbook's.
+ */
+export function repTimeZone(
+  playbook: Playbook,
+  teamKey: string,
+  slackUserId: string,
+  slackTimeZone?: string | null,
+): string {
+  const team = playbook.teams.find((t) => t.key === teamKey);
+  const entry = team?.reps.find((r) => r.user === slackUserId);
+  return entry?.timezone ?? slackTimeZone ?? team?.timezone ?? playbook.timezone;
 }

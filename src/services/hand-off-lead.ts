@@ -6,6 +6,7 @@ import type { LeadFact } from "#src/domain/lead-facts.ts";
 import { startsFrom } from "#src/domain/lifecycle.ts";
 import { decideRoute, explanationData, type RouteDecision } from "#src/domain/routing.ts";
 import { notify } from "#src/outbox/subscribers.ts";
+import { recordAssignment } from "#src/services/assignment-ledger.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 import {
   applyChange,
@@ -76,6 +77,14 @@ export async function handOff(
       data: { assignedCount: { increment: 1 }, lastAssignedAt: now },
     });
   }
+  await recordAssignment(tx, {
+    repId: chosen.id,
+    teamId: team.id,
+    leadId,
+    at: now,
+    kind: outcome.kind === "rep" ? "round_robin" : "account_owner",
+    reason: decision.summary,
+  });
   await offer(tx, options, locked, team, chosen, decision);
   return {
     outcome: "offered",

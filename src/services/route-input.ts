@@ -4,7 +4,8 @@
 // (`baton route`, `/leads route`) read the same thing without locks and write nothing.
 import type { LeadFacts } from "#src/domain/conditions.ts";
 import { type Candidate, pickTeam, type RouteInput } from "#src/domain/routing.ts";
-import type { Playbook } from "#src/playbook/schema.ts";
+import { type Playbook, repTimeZone } from "#src/playbook/schema.ts";
+import { assignmentCounts } from "#src/services/assignment-ledger.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 
 export interface TeamRow {
@@ -45,7 +46,9 @@ export async function routeInput(tx: Tx, options: RouteLoadOptions): Promise<Loa
       select,
     }));
   const teams = new Map([[team.key, team]]);
-  const candidates = team.mode === "ASSIGN" ? await candidatesFor(tx, team.id, options.lock) : [];
+  const zoneOf = (slackUserId: string) => repTimeZone(playbook, team.key, slackUserId);
+  const candidates =
+    team.mode === "ASSIGN" ? await candidatesFor(tx, team.id, options, zoneOf) : [];
   const owner =
     playbook.routing.accountMatching && options.accountOwnerId
       ? await ownerOf(tx, options.accountOwnerId, lead.companyDomain ?? null)
@@ -84,26 +87,39 @@ interface CandidateRow {
   awaySince: Date | null;
   deactivatedAt: Date | null;
   openLeads: number;
+  dailyCap: number | null;
+  weeklyCap: number | null;
 }
 
 /**
  * The team's reps with their counters and open leads. Locked for a hand-off: two leads handed
  * off at once wait for each other here instead of both picking the same "next" rep.
  */
-async function candidatesFor(tx: Tx, teamId: string, lock: boolean): Promise<Candidate[]> {
-  if (lock) {
+async function candidatesFor(
+  tx: Tx,
+  teamId: string,
+  options: { lock: boolean; now: Date },
+  zoneOf: (slackUserId: string) => string,
+): Promise<Candidate[]> {
+  if (options.lock) {
     await tx.$queryRaw`SELECT 1 FROM "TeamMember"
       WHERE "teamId" = ${teamId}::uuid AND "active" AND "role" = 'rep' ORDER BY "id" FOR UPDATE`;
   }
   const rows = await tx.$queryRaw<CandidateRow[]>`
     SELECT tm."repId", r."name", r."slackUserId", tm."weight", tm."assignedCount", tm."lastAssignedAt",
-           tm."capacity", r."paused", r."awayUntil", r."awaySince", r."deactivatedAt",
+           tm."capacity", tm."dailyCap", tm."weeklyCap", r."paused", r."awayUntil", r."awaySince", r."deactivatedAt",
            (SELECT count(*)::int FROM "Lead" l
              WHERE (l."ownerId" = tm."repId" AND l."status" IN ('CLAIMED', 'WORKING'))
                 OR (l."offeredToId" = tm."repId" AND l."status" = 'OFFERED')) AS "openLeads"
       FROM "TeamMember" tm JOIN "Rep" r ON r."id" = tm."repId"
      WHERE tm."teamId" = ${teamId}::uuid AND tm."active" AND tm."role" = 'rep'
      ORDER BY tm."id"`;
+  const capped = rows.filter((row) => row.dailyCap !== null || row.weeklyCap !== null);
+  const counts = await assignmentCounts(
+    tx,
+    capped.map((row) => ({ repId: row.repId, timeZone: zoneOf(row.slackUserId) })),
+    options.now,
+  );
   return rows.map((row) => ({
     repId: row.repId,
     name: row.name ?? row.slackUserId,
@@ -116,6 +132,10 @@ async function candidatesFor(tx: Tx, teamId: string, lock: boolean): Promise<Can
     awayUntil: row.awayUntil,
     awaySince: row.awaySince,
     deactivated: row.deactivatedAt !== null,
+    dailyCap: row.dailyCap,
+    weeklyCap: row.weeklyCap,
+    assignedToday: counts.get(row.repId)?.today ?? 0,
+    assignedThisWeek: counts.get(row.repId)?.week ?? 0,
   }));
 }
 

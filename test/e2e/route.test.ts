@@ -10,6 +10,7 @@ import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { createSlackRequester } from "#test/fakes/slack-requests.ts";
 import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { capturedOverHttp } from "#test/setup/leads.ts";
 
 const now = new Date("2026-11-23T10:00:00Z"); // a Monday, inside Berlin business hours
 const clock: Clock = { now: () => now };
@@ -50,28 +51,8 @@ async function cli(lead: Record<string, unknown>) {
   return { code, out, err };
 }
 
-async function capture(lead: Record<string, unknown>) {
-  const response = await fetch(`${app.current.url}/api/v1/leads`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${INTAKE_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      ...lead,
-      activities: [{ type: "demo_request", occurredAt: now.toISOString() }],
-    }),
-  });
-  expect(response.status).toBeLessThan(300);
-  const { lead: created } = (await response.json()) as { lead: { id: string } };
-  app.current.outbox.wake();
-  for (let i = 0; i < 200; i++) {
-    const row = await database.current.prisma.lead.findUniqueOrThrow({
-      where: { id: created.id },
-      include: { offeredTo: true, team: true },
-    });
-    if (row.status === "OFFERED") return row;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("the lead was never offered");
-}
+const capture = (lead: Record<string, unknown> & { email: string }) =>
+  capturedOverHttp(app.current, INTAKE_TOKEN, lead, now);
 
 /** Every table's row count and the round-robin counters: what a dry run must leave alone. */
 async function snapshot() {

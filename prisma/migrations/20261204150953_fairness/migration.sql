@@ -1,2 +1,0 @@
--- AlterTable
-ALTER TABLE "Rep" ADD COLUMN     "awaySince" TIMESTAMP(3);
