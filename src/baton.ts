@@ -28,6 +28,7 @@ import { webhookHandler } from "#src/outbox/webhooks.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
+import { refreshRepProfiles } from "#src/slack/rep-profiles.ts";
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from "#src/slack/slack-app.ts";
 import { SlackStatus } from "#src/slack/slack-status.ts";
 
@@ -101,6 +102,8 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       shutdown.add("work", worker.name, () => worker.stop());
     }
     logReady(config, logger, port);
+    // In the background: the reps' Slack time zones (failures are logged, never fatal).
+    void refreshRepProfiles(slack.app.client, deps);
 
     let stopped: Promise<void> | undefined;
     return {

@@ -66,12 +66,15 @@ export interface Candidate {
   dailyCap?: number | null;
   assignedThisWeek?: number;
   weeklyCap?: number | null;
+  /** Outside their own working hours: when they start again. */
+  offShiftUntil?: Date | null;
 }
 
 export type SkipReason =
   | { kind: "deactivated" }
   | { kind: "away"; since: Date | null; until: Date | null }
   | { kind: "passed" }
+  | { kind: "off_hours"; until: Date }
   | { kind: "capped"; period: "today" | "this week"; count: number; cap: number }
   | { kind: "at_capacity"; open: number; capacity: number }
   | { kind: "not_in_team"; team: string };
@@ -93,6 +96,7 @@ export function skipReason(
     return { kind: "away", since: c.awaySince ?? null, until: c.paused ? null : c.awayUntil };
   }
   if (exclude.includes(c.repId)) return { kind: "passed" };
+  if (c.offShiftUntil) return { kind: "off_hours", until: c.offShiftUntil };
   if (c.dailyCap != null && (c.assignedToday ?? 0) >= c.dailyCap) {
     return { kind: "capped", period: "today", count: c.assignedToday ?? 0, cap: c.dailyCap };
   }
@@ -127,6 +131,8 @@ export function describeSkip(reason: SkipReason): string {
         .join(" ");
     case "passed":
       return "passed on or let go of this lead";
+    case "off_hours":
+      return `outside their hours (back ${minute(reason.until)})`;
     case "capped":
       return `capped ${reason.count}/${reason.cap} ${reason.period}`;
     case "at_capacity":

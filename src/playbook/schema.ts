@@ -194,7 +194,13 @@ const rep = z
     /** Most leads routed to the rep per day / per week (Monday to Sunday), in their time zone. */
     dailyCap: z.number().int().min(1, "must be at least 1 (leave it out for no cap)").optional(),
     weeklyCap: z.number().int().min(1, "must be at least 1 (leave it out for no cap)").optional(),
+    /** Overrides the rep's Slack profile time zone (hours, caps and SLA clocks use it). */
     timezone: timezone.optional(),
+    /**
+     * The rep's own working hours, in their time zone: assign-mode offers go to them only
+     * inside these hours, and the SLA clocks of the leads they hold run in them.
+     */
+    hours: businessHours.optional(),
     /** Offered to the lead in the card's suggested opener once the lead is this rep's. */
     bookingUrl: bookingUrl.optional(),
   })
@@ -500,4 +506,14 @@ export function repTimeZone(
   const team = playbook.teams.find((t) => t.key === teamKey);
   const entry = team?.reps.find((r) => r.user === slackUserId);
   return entry?.timezone ?? slackTimeZone ?? team?.timezone ?? playbook.timezone;
+}
+
+/** A rep's own working hours in a team, when the playbook gives them. */
+export function repHours(
+  playbook: Playbook,
+  teamKey: string | null | undefined,
+  slackUserId: string | null | undefined,
+): BusinessHours | undefined {
+  const team = playbook.teams.find((t) => t.key === teamKey);
+  return team?.reps.find((r) => r.user === slackUserId)?.hours;
 }

@@ -2,9 +2,11 @@
 // (or an overflow) point at, its reps with their fairness counters, open leads and caps, and
 // the account's owner. The hand-off reads it locked, inside its transaction; the dry runs
 // (`baton route`, `/leads route`) read the same thing without locks and write nothing.
+
+import { addBusinessTime, isBusinessTime } from "#src/domain/business-hours.ts";
 import type { LeadFacts } from "#src/domain/conditions.ts";
 import { type Candidate, pickTeam, type RouteInput } from "#src/domain/routing.ts";
-import { type Playbook, repTimeZone } from "#src/playbook/schema.ts";
+import { type BusinessHours, type Playbook, repHours, repTimeZone } from "#src/playbook/schema.ts";
 import { assignmentCounts } from "#src/services/assignment-ledger.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 
@@ -46,9 +48,12 @@ export async function routeInput(tx: Tx, options: RouteLoadOptions): Promise<Loa
       select,
     }));
   const teams = new Map([[team.key, team]]);
-  const zoneOf = (slackUserId: string) => repTimeZone(playbook, team.key, slackUserId);
+  const calendarOf = (slackUserId: string, slackTimezone: string | null) => ({
+    timeZone: repTimeZone(playbook, team.key, slackUserId, slackTimezone),
+    hours: repHours(playbook, team.key, slackUserId),
+  });
   const candidates =
-    team.mode === "ASSIGN" ? await candidatesFor(tx, team.id, options, zoneOf) : [];
+    team.mode === "ASSIGN" ? await candidatesFor(tx, team.id, options, calendarOf) : [];
   const owner =
     playbook.routing.accountMatching && options.accountOwnerId
       ? await ownerOf(tx, options.accountOwnerId, lead.companyDomain ?? null)
@@ -89,7 +94,13 @@ interface CandidateRow {
   openLeads: number;
   dailyCap: number | null;
   weeklyCap: number | null;
+  slackTimezone: string | null;
 }
+
+type CalendarOf = (
+  slackUserId: string,
+  slackTimezone: string | null,
+) => { timeZone: string; hours: BusinessHours | undefined };
 
 /**
  * The team's reps with their counters and open leads. Locked for a hand-off: two leads handed
@@ -99,7 +110,7 @@ async function candidatesFor(
   tx: Tx,
   teamId: string,
   options: { lock: boolean; now: Date },
-  zoneOf: (slackUserId: string) => string,
+  calendarOf: CalendarOf,
 ): Promise<Candidate[]> {
   if (options.lock) {
     await tx.$queryRaw`SELECT 1 FROM "TeamMember"
@@ -107,18 +118,20 @@ async function candidatesFor(
   }
   const rows = await tx.$queryRaw<CandidateRow[]>`
     SELECT tm."repId", r."name", r."slackUserId", tm."weight", tm."assignedCount", tm."lastAssignedAt",
-           tm."capacity", tm."dailyCap", tm."weeklyCap", r."paused", r."awayUntil", r."awaySince", r."deactivatedAt",
+           tm."capacity", tm."dailyCap", tm."weeklyCap", r."paused", r."awayUntil", r."awaySince", r."deactivatedAt", r."slackTimezone",
            (SELECT count(*)::int FROM "Lead" l
              WHERE (l."ownerId" = tm."repId" AND l."status" IN ('CLAIMED', 'WORKING'))
                 OR (l."offeredToId" = tm."repId" AND l."status" = 'OFFERED')) AS "openLeads"
       FROM "TeamMember" tm JOIN "Rep" r ON r."id" = tm."repId"
      WHERE tm."teamId" = ${teamId}::uuid AND tm."active" AND tm."role" = 'rep'
      ORDER BY tm."id"`;
+  const { now } = options;
+  const calendars = new Map(rows.map((r) => [r.repId, calendarOf(r.slackUserId, r.slackTimezone)]));
   const capped = rows.filter((row) => row.dailyCap !== null || row.weeklyCap !== null);
   const counts = await assignmentCounts(
     tx,
-    capped.map((row) => ({ repId: row.repId, timeZone: zoneOf(row.slackUserId) })),
-    options.now,
+    capped.map((row) => ({ repId: row.repId, timeZone: calendars.get(row.repId)!.timeZone })),
+    now,
   );
   return rows.map((row) => ({
     repId: row.repId,
@@ -136,7 +149,17 @@ async function candidatesFor(
     weeklyCap: row.weeklyCap,
     assignedToday: counts.get(row.repId)?.today ?? 0,
     assignedThisWeek: counts.get(row.repId)?.week ?? 0,
+    offShiftUntil: offShiftUntil(now, calendars.get(row.repId)!),
   }));
+}
+
+/** When a rep outside their own hours starts again; null inside them (or without hours). */
+function offShiftUntil(
+  now: Date,
+  { hours, timeZone }: { hours: BusinessHours | undefined; timeZone: string },
+): Date | null {
+  if (!hours || isBusinessTime(now, hours, timeZone)) return null;
+  return addBusinessTime(now, 0, hours, timeZone);
 }
 
 /** The account's owner as a candidate, with the first active team they sell in. */

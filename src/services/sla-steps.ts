@@ -17,7 +17,7 @@ import {
   lockLead,
 } from "#src/services/lead-transition.ts";
 import { endOffer } from "#src/services/pass-lead.ts";
-import { type SlaLeadRow, slaContext } from "#src/sla/schedule.ts";
+import { holderOf, type SlaLeadRow, slaContext } from "#src/sla/schedule.ts";
 
 export interface SlaStepOptions extends LifecycleOptions {
   leadId: string;
@@ -202,7 +202,7 @@ function waitedMs(options: Pick<SlaStepOptions, "playbook" | "now">, lead: SlaLe
         ? (lead.lastTouchAt ?? lead.claimedAt)
         : (lead.claimedAt ?? lead.offeredAt);
   if (!from) return 0;
-  const { calendar } = slaContext(options.playbook, lead.teamKey);
+  const { calendar } = slaContext(options.playbook, lead.teamKey, holderOf(lead));
   return businessDurationBetween(from, options.now, calendar.hours, calendar.timeZone);
 }
 

@@ -4,6 +4,7 @@ import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
 import { loadHome } from "#src/read-models/app-home.ts";
 import { deactivateRep } from "#src/services/people.ts";
+import { recordSlackProfile } from "#src/services/slack-profile.ts";
 import { buildAppHome } from "#src/slack/blocks/app-home.ts";
 import { slackWords } from "#src/slack/text.ts";
 
@@ -22,8 +23,14 @@ export function register(app: App, deps: Deps): void {
   });
 
   app.event("user_change", async ({ event }) => {
-    const user = event.user as { id?: string; deleted?: boolean };
-    if (!user.deleted || !user.id) return;
+    const user = event.user as { id?: string; deleted?: boolean; tz?: string };
+    if (!user.id) return;
+    if (!user.deleted) {
+      await recordSlackProfile(deps.db, { userId: user.id, tz: user.tz }).catch((error) =>
+        deps.logger.error({ err: error, user: user.id }, "could not record a Slack profile"),
+      );
+      return;
+    }
     const logger = deps.logger.child({ event: "user_change", user: user.id });
     try {
       const result = await deactivateRep({

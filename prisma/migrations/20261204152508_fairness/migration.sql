@@ -1,5 +1,6 @@
 -- AlterTable
-ALTER TABLE "Rep" ADD COLUMN     "awaySince" TIMESTAMP(3);
+ALTER TABLE "Rep" ADD COLUMN     "awaySince" TIMESTAMP(3),
+ADD COLUMN     "slackTimezone" TEXT;
 
 -- AlterTable
 ALTER TABLE "TeamMember" ADD COLUMN     "dailyCap" INTEGER,
