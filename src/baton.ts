@@ -52,6 +52,8 @@ export interface Baton {
   http: HttpServer;
   /** The port the HTTP server listens on (useful with PORT=0). */
   port: number;
+  /** Settles once the reps' Slack profiles read at start are recorded (never rejects). */
+  profilesRead: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -102,8 +104,8 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       shutdown.add("work", worker.name, () => worker.stop());
     }
     logReady(config, logger, port);
-    // In the background: the reps' Slack time zones (failures are logged, never fatal).
-    void refreshRepProfiles(slack.app.client, deps);
+    // In the background: the reps' Slack time zones and statuses (failures are logged).
+    const profilesRead = refreshRepProfiles(slack.app.client, deps);
 
     let stopped: Promise<void> | undefined;
     return {
@@ -114,6 +116,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       slack,
       http,
       port,
+      profilesRead,
       stop() {
         stopped ??= (async () => {
           logger.info("shutting down: finishing in-flight work");

@@ -68,11 +68,13 @@ export interface Candidate {
   weeklyCap?: number | null;
   /** Outside their own working hours: when they start again. */
   offShiftUntil?: Date | null;
+  /** Their Slack status says they are out ("🌴 Vacation"), until it clears or `until`. */
+  statusAway?: { text: string; since: Date | null; until: Date | null } | null;
 }
 
 export type SkipReason =
   | { kind: "deactivated" }
-  | { kind: "away"; since: Date | null; until: Date | null }
+  | { kind: "away"; since: Date | null; until: Date | null; status?: string }
   | { kind: "passed" }
   | { kind: "off_hours"; until: Date }
   | { kind: "capped"; period: "today" | "this week"; count: number; cap: number }
@@ -94,6 +96,10 @@ export function skipReason(
   if (c.deactivated) return { kind: "deactivated" };
   if (c.paused || (c.awayUntil && c.awayUntil > now)) {
     return { kind: "away", since: c.awaySince ?? null, until: c.paused ? null : c.awayUntil };
+  }
+  const status = c.statusAway;
+  if (status && (!status.until || status.until > now)) {
+    return { kind: "away", since: status.since, until: status.until, status: status.text };
   }
   if (exclude.includes(c.repId)) return { kind: "passed" };
   if (c.offShiftUntil) return { kind: "off_hours", until: c.offShiftUntil };
@@ -125,7 +131,12 @@ export function describeSkip(reason: SkipReason): string {
       return [
         "away",
         reason.since ? `since ${minute(reason.since)}` : "",
-        reason.until ? `until ${minute(reason.until)}` : "until they are back",
+        reason.until
+          ? `until ${minute(reason.until)}`
+          : reason.status
+            ? "until their status clears"
+            : "until they are back",
+        reason.status ? `(Slack status: ${reason.status})` : "",
       ]
         .filter(Boolean)
         .join(" ");
@@ -142,18 +153,38 @@ export function describeSkip(reason: SkipReason): string {
   }
 }
 
+/**
+ * Fair share after time away: a rep who could not take leads for a while (away, capped, off
+ * shift) is counted at most one lead per unit of weight behind the furthest ahead, so they come
+ * back at their share instead of being flooded until they catch up.
+ */
+export function fairCounts(eligible: Candidate[]): Map<string, number> {
+  const ahead = Math.max(...eligible.map((c) => c.assignedCount / c.weight));
+  return new Map(
+    eligible.map((c) => [c.repId, Math.max(c.assignedCount, Math.ceil((ahead - 1) * c.weight))]),
+  );
+}
+
 /** The rep with the fewest assignments per unit of weight (ties: who waited longest). */
-function nextInTurn(eligible: Candidate[]): Candidate | undefined {
+function nextInTurn(eligible: Candidate[], counts: Map<string, number>): Candidate | undefined {
+  const share = (c: Candidate) => counts.get(c.repId)! / c.weight;
   return [...eligible].sort(
     (a, b) =>
-      a.assignedCount / a.weight - b.assignedCount / b.weight ||
+      share(a) - share(b) ||
       (a.lastAssignedAt?.getTime() ?? 0) - (b.lastAssignedAt?.getTime() ?? 0) ||
       a.name.localeCompare(b.name),
   )[0];
 }
 
 export type RepChoice =
-  | { repId: string; name: string; why: string; skipped: SkippedRep[] }
+  | {
+      repId: string;
+      name: string;
+      why: string;
+      skipped: SkippedRep[];
+      /** The rep's fairness count once this lead is theirs. */
+      countAfter: number;
+    }
   | { repId?: undefined; skipped: SkippedRep[] };
 
 /**
@@ -167,13 +198,17 @@ export function pickRep(candidates: Candidate[], now: Date, exclude: string[] = 
     if (reason) skipped.push({ repId: c.repId, name: c.name, reason });
     return !reason;
   });
-  const next = nextInTurn(eligible);
+  const counts = fairCounts(eligible);
+  const next = nextInTurn(eligible, counts);
   if (!next) return { skipped };
+  const count = counts.get(next.repId)!;
+  const caughtUp = count > next.assignedCount ? ", back at a fair share" : "";
   return {
     repId: next.repId,
     name: next.name,
-    why: `round robin: ${next.name} had the fewest weighted assignments (${next.assignedCount}/${next.weight})`,
+    why: `round robin: ${next.name} had the fewest weighted assignments (${count}/${next.weight}${caughtUp})`,
     skipped,
+    countAfter: count + 1,
   };
 }
 
@@ -202,7 +237,7 @@ export interface RouteInput {
 
 export type RouteOutcome =
   | { kind: "owner"; teamKey: string; repId: string }
-  | { kind: "rep"; teamKey: string; repId: string }
+  | { kind: "rep"; teamKey: string; repId: string; countAfter: number }
   | { kind: "channel"; teamKey: string };
 
 export interface RouteDecision {
@@ -283,7 +318,7 @@ export function decideRoute(input: RouteInput): RouteDecision {
   }
   return {
     ...base,
-    outcome: { kind: "rep", teamKey: team.key, repId: rep.repId },
+    outcome: { kind: "rep", teamKey: team.key, repId: rep.repId, countAfter: rep.countAfter },
     why: rep.why,
     skipped,
     summary: `${teamReason}, ${rep.why}${skippedText}`,
@@ -344,4 +379,18 @@ export function routeReport(decision: RouteDecision, who: (repId: string) => str
     lines.push(`Not in team ${decision.teamKey}: ${outside.map((s) => who(s.repId)).join(", ")}`);
   }
   return lines;
+}
+
+/** Whether a Slack status says its owner is out: one of the emoji, or one of the words. */
+export function statusSaysAway(
+  status: { emoji?: string | null; text?: string | null },
+  lists: { awayEmoji: string[]; awayWords: string[] },
+): boolean {
+  if (status.emoji && lists.awayEmoji.includes(status.emoji)) return true;
+  const text = status.text?.toLowerCase() ?? "";
+  if (!text) return false;
+  return lists.awayWords.some((word) => {
+    const escaped = word.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`(^|[^\\p{L}\\p{N}])${escaped}($|[^\\p{L}\\p{N}])`, "u").test(text);
+  });
 }

@@ -308,6 +308,11 @@ const reason = z
   .object({
     key,
     label: z.string().min(1).max(75),
+    /**
+     * Disqualify reasons only: a junk lead (bad data, a duplicate, an existing customer) is
+     * credited back to the rep who had it, so it does not count toward their share or caps.
+     */
+    credit: z.boolean().optional(),
   })
   .strict();
 
@@ -323,6 +328,24 @@ export const playbookSchema = z
     }),
     /** Slack users who may run admin commands such as /leads reload. */
     admins: z.array(slackUserId).default([]),
+    /**
+     * A rep whose Slack status has one of these emoji, or one of these words in its text, is
+     * away (no offers, their offers move on) until the status clears or expires.
+     */
+    availability: z
+      .object({
+        awayEmoji: z
+          .array(z.string().regex(/^:[a-z0-9_+'-]+:$/, 'must be an emoji code like ":palm_tree:"'))
+          .default([":palm_tree:", ":face_with_thermometer:", ":airplane:"]),
+        awayWords: z
+          .array(z.string().trim().min(2, "must be a word or phrase"))
+          .default(["OOO", "out of office", "vacation", "holiday", "out sick", "parental leave"]),
+      })
+      .strict()
+      .default({
+        awayEmoji: [":palm_tree:", ":face_with_thermometer:", ":airplane:"],
+        awayWords: ["OOO", "out of office", "vacation", "holiday", "out sick", "parental leave"],
+      }),
     marketing: z
       .object({
         /** Dispositions are posted here as they happen; the marketing digest too. */

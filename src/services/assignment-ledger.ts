@@ -42,3 +42,30 @@ export async function assignmentCounts(
   }
   return counts;
 }
+
+/**
+ * Credits back the rep's latest assignment of this lead: it left them for a reason not theirs
+ * (they were away, the lead was junk), so it counts neither toward their share nor their caps.
+ * A lead taken back for their own neglect (timed out, released by the SLA) is never credited.
+ */
+export async function creditAssignment(
+  tx: Tx,
+  credit: { leadId: string; repId: string; at: Date; reason: string },
+): Promise<boolean> {
+  const row = await tx.assignment.findFirst({
+    where: { leadId: credit.leadId, repId: credit.repId, creditedAt: null },
+    orderBy: [{ at: "desc" }, { id: "desc" }],
+  });
+  if (!row) return false;
+  await tx.assignment.update({
+    where: { id: row.id },
+    data: { creditedAt: credit.at, creditReason: credit.reason.slice(0, 500) },
+  });
+  if (row.kind === "round_robin") {
+    await tx.teamMember.updateMany({
+      where: { teamId: row.teamId, repId: row.repId, assignedCount: { gt: 0 } },
+      data: { assignedCount: { decrement: 1 } },
+    });
+  }
+  return true;
+}

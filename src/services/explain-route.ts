@@ -134,3 +134,31 @@ export function factsFromFields(fields: Record<string, string>): LeadFacts {
   }
   return { ...lead, attributes };
 }
+
+/** Who each assign-mode team's round robin would pick next right now (null: nobody can). */
+export async function nextUpByTeam(
+  options: Omit<ExplainRouteOptions, "query">,
+): Promise<Map<string, { repId: string; name: string } | null>> {
+  const teams = options.playbook.teams.filter((t) => t.mode === "assign");
+  return options.db.prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe("SET TRANSACTION READ ONLY");
+    const next = new Map<string, { repId: string; name: string } | null>();
+    for (const team of teams) {
+      const loaded = await routeInput(tx, {
+        lead: {},
+        accountOwnerId: null,
+        playbook: options.playbook,
+        now: options.now,
+        teamKey: team.key,
+        exclude: [],
+        lock: false,
+      });
+      const { outcome } = decideRoute(loaded.route);
+      const rep = loaded.route.team.candidates.find(
+        (c) => outcome.kind === "rep" && c.repId === outcome.repId,
+      );
+      next.set(team.key, rep && loaded.route.team.key === team.key ? rep : null);
+    }
+    return next;
+  });
+}

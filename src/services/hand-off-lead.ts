@@ -74,7 +74,7 @@ export async function handOff(
   if (outcome.kind === "rep") {
     await tx.teamMember.update({
       where: { teamId_repId: { teamId: team.id, repId: chosen.id } },
-      data: { assignedCount: { increment: 1 }, lastAssignedAt: now },
+      data: { assignedCount: outcome.countAfter, lastAssignedAt: now },
     });
   }
   await recordAssignment(tx, {

@@ -95,6 +95,10 @@ interface CandidateRow {
   dailyCap: number | null;
   weeklyCap: number | null;
   slackTimezone: string | null;
+  statusAway: boolean;
+  statusText: string | null;
+  statusSince: Date | null;
+  statusUntil: Date | null;
 }
 
 type CalendarOf = (
@@ -119,6 +123,7 @@ async function candidatesFor(
   const rows = await tx.$queryRaw<CandidateRow[]>`
     SELECT tm."repId", r."name", r."slackUserId", tm."weight", tm."assignedCount", tm."lastAssignedAt",
            tm."capacity", tm."dailyCap", tm."weeklyCap", r."paused", r."awayUntil", r."awaySince", r."deactivatedAt", r."slackTimezone",
+           r."statusAway", r."statusText", r."statusSince", r."statusUntil",
            (SELECT count(*)::int FROM "Lead" l
              WHERE (l."ownerId" = tm."repId" AND l."status" IN ('CLAIMED', 'WORKING'))
                 OR (l."offeredToId" = tm."repId" AND l."status" = 'OFFERED')) AS "openLeads"
@@ -150,7 +155,19 @@ async function candidatesFor(
     assignedToday: counts.get(row.repId)?.today ?? 0,
     assignedThisWeek: counts.get(row.repId)?.week ?? 0,
     offShiftUntil: offShiftUntil(now, calendars.get(row.repId)!),
+    statusAway: statusOf(row),
   }));
+}
+
+/** The rep's Slack status, when it says they are out. */
+function statusOf(rep: {
+  statusAway: boolean;
+  statusText: string | null;
+  statusSince: Date | null;
+  statusUntil: Date | null;
+}): Candidate["statusAway"] {
+  if (!rep.statusAway) return null;
+  return { text: rep.statusText ?? "out", since: rep.statusSince, until: rep.statusUntil };
 }
 
 /** When a rep outside their own hours starts again; null inside them (or without hours). */
@@ -182,6 +199,7 @@ async function ownerOf(tx: Tx, repId: string, domain: string | null) {
     awayUntil: rep.awayUntil,
     awaySince: rep.awaySince,
     deactivated: rep.deactivatedAt !== null,
+    statusAway: statusOf(rep),
   };
   return { candidate, team: membership?.team, domain };
 }

@@ -208,7 +208,8 @@ function waitedMs(options: Pick<SlaStepOptions, "playbook" | "now">, lead: SlaLe
 
 async function ownerAway(tx: Tx, leadId: string, now: Date): Promise<boolean> {
   const [row] = await tx.$queryRaw<{ away: boolean }[]>`
-    SELECT (r."paused" OR (r."awayUntil" IS NOT NULL AND r."awayUntil" > ${now})) AS "away"
+    SELECT (r."paused" OR (r."awayUntil" IS NOT NULL AND r."awayUntil" > ${now})
+            OR (r."statusAway" AND (r."statusUntil" IS NULL OR r."statusUntil" > ${now}))) AS "away"
       FROM "Lead" l JOIN "Rep" r ON r."id" = l."ownerId" WHERE l."id" = ${leadId}::uuid`;
   return row?.away ?? false;
 }

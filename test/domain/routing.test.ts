@@ -5,6 +5,7 @@ import {
   describeSkip,
   pickRep,
   pickTeam,
+  statusSaysAway,
 } from "#src/domain/routing.ts";
 
 const routing = {
@@ -88,6 +89,7 @@ describe("pickRep", () => {
       name: "Ana",
       why: "round robin: Ana had the fewest weighted assignments (4/2)",
       skipped: [],
+      countAfter: 5,
     });
   });
 
@@ -135,8 +137,58 @@ describe("pickRep", () => {
     );
   });
 
+  it("brings a rep back from leave at a fair share, not a flood of catch-up leads", () => {
+    // Ana (weight 2) was away while Jonas and Lea took 40 leads each.
+    const reps = [
+      rep("Ana", { weight: 2, assignedCount: 10 }),
+      rep("Jonas", { assignedCount: 40, lastAssignedAt: new Date(1) }),
+      rep("Lea", { assignedCount: 40, lastAssignedAt: new Date(2) }),
+    ];
+    const picks: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const choice = pickRep(reps, now);
+      if (!choice.repId) throw new Error("nobody");
+      const picked = reps.find((r) => r.repId === choice.repId)!;
+      picked.assignedCount = choice.countAfter;
+      picked.lastAssignedAt = new Date(now.getTime() + i);
+      picks.push(choice.repId);
+      if (i === 0) expect(choice.why).toContain("(78/2, back at a fair share)");
+    }
+    // From her first lead on she gets her weighted half, never a run of 60.
+    expect(picks.filter((p) => p === "ana")).toHaveLength(6);
+    expect(picks.slice(0, 4).filter((p) => p === "ana").length).toBeLessThanOrEqual(3);
+  });
+
+  it("treats a Slack status that says they are out as away, until it expires", () => {
+    const since = new Date("2026-11-20T08:00:00Z");
+    const out = rep("Ana", { statusAway: { text: ":palm_tree: Vacation", since, until: null } });
+    expect(describeSkip(pickRep([out, rep("Bo")], now).skipped[0]!.reason)).toBe(
+      "away since 2026-11-20 08:00 UTC until their status clears (Slack status: :palm_tree: Vacation)",
+    );
+    const expired = rep("Ana", {
+      statusAway: { text: "OOO", since, until: new Date(now.getTime() - 1) },
+    });
+    expect(pickRep([expired], now).repId).toBe("ana");
+  });
+
   it("says when nobody is available", () => {
     expect(pickRep([rep("Ana", { paused: true })], now).repId).toBeUndefined();
+  });
+});
+
+describe("statusSaysAway", () => {
+  const lists = {
+    awayEmoji: [":palm_tree:", ":airplane:"],
+    awayWords: ["OOO", "out sick", "vacation"],
+  };
+  it("reads the emoji, and the words as whole words in any case", () => {
+    expect(statusSaysAway({ emoji: ":palm_tree:", text: "" }, lists)).toBe(true);
+    expect(statusSaysAway({ emoji: ":coffee:", text: "ooo until Monday" }, lists)).toBe(true);
+    expect(statusSaysAway({ text: "Out sick today" }, lists)).toBe(true);
+    expect(statusSaysAway({ text: "On vacation!" }, lists)).toBe(true);
+    expect(statusSaysAway({ text: "Booooking demos" }, lists)).toBe(false);
+    expect(statusSaysAway({ emoji: ":coffee:", text: "In a meeting" }, lists)).toBe(false);
+    expect(statusSaysAway({}, lists)).toBe(false);
   });
 });
 
@@ -156,7 +208,7 @@ describe("decideRoute", () => {
       team: assign([rep("Ana", { paused: true }), rep("Bo", { assignedCount: 1 })]),
       outsiders: [{ repId: "kim", name: "Kim" }],
     });
-    expect(decision.outcome).toEqual({ kind: "rep", teamKey: "emea", repId: "bo" });
+    expect(decision.outcome).toEqual({ kind: "rep", teamKey: "emea", repId: "bo", countAfter: 2 });
     expect(decision.why).toBe("round robin: Bo had the fewest weighted assignments (1/1)");
     expect(decision.summary).toBe(
       "rule 'EMEA enterprise', round robin: Bo had the fewest weighted assignments (1/1); skipped Ana away until they are back",

@@ -14,7 +14,8 @@ import { capturedOverHttp } from "#test/setup/leads.ts";
 const base = await loadPlaybook(
   fileURLToPath(new URL("../../manifests/playbook.yml", import.meta.url)),
 );
-// Ana (weight 2) may take one lead a day and two a week, counted in her time zone (Berlin).
+// Ana (weight 2) may take one lead a day and two a week, counted in her time zone (Berlin, as
+// the playbook says; her Slack profile says New York).
 const playbook = {
   ...base,
   teams: base.teams.map((t) =>
@@ -22,7 +23,9 @@ const playbook = {
       ? {
           ...t,
           reps: t.reps.map((r) =>
-            r.user === "U0REPANA01" ? { ...r, dailyCap: 1, weeklyCap: 2 } : r,
+            r.user === "U0REPANA01"
+              ? { ...r, dailyCap: 1, weeklyCap: 2, timezone: "Europe/Berlin" }
+              : r,
           ),
         }
       : t,

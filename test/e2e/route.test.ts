@@ -87,6 +87,7 @@ describe("baton route and /leads route", () => {
       companySize: 900,
       country: "DE",
     };
+    await app.current.profilesRead;
     const before = await snapshot();
 
     const { code, out, err } = await cli(lead);

@@ -107,6 +107,8 @@ export interface FakeSlack {
   ): void;
   /** A fresh response URL that records what is posted to it. */
   responseUrl(): string;
+  /** What users.info answers for this user, over the defaults (tz, profile with a status...). */
+  setUser(id: string, fields: Record<string, unknown>): void;
   /** Where apps.connections.open sends Socket Mode clients (see fake-socket-mode.ts). */
   socketModeUrl?: string;
   reset(): void;
@@ -139,6 +141,7 @@ function parseJsonArg(value: unknown): unknown {
 
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
+  const users = new Map<string, Record<string, unknown>>();
   const responses: ResponseUrlPost[] = [];
   const channels = new Map<string, VisibleMessage[]>();
   let faults: Fault[] = [];
@@ -225,6 +228,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
             deleted: false,
             tz: "America/New_York",
             profile: { real_name: `User ${args.user}` },
+            ...users.get(String(args.user)),
           },
         };
       case "files.getUploadURLExternal": {
@@ -424,8 +428,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       };
     },
     responseUrl: () => `${origin}/response-url/${++responseSeq}`,
+    setUser: (id, fields) => users.set(id, { ...users.get(id), ...fields }),
     reset() {
       calls.length = 0;
+      users.clear();
       responses.length = 0;
       channels.clear();
       faults = [];

@@ -49,7 +49,13 @@ export async function capturedOverHttp(
 ) {
   const response = await fetch(`${app.url}/api/v1/leads`, {
     method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    // A fresh connection each time: a kept-alive one the server closes as idle between two
+    // leads (on a slow machine) fails the next request with "other side closed".
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      connection: "close",
+    },
     body: JSON.stringify({
       ...fields,
       activities: [{ type: "demo_request", occurredAt: now.toISOString() }],

@@ -1,6 +1,10 @@
 -- AlterTable
 ALTER TABLE "Rep" ADD COLUMN     "awaySince" TIMESTAMP(3),
-ADD COLUMN     "slackTimezone" TEXT;
+ADD COLUMN     "slackTimezone" TEXT,
+ADD COLUMN     "statusAway" BOOLEAN NOT NULL DEFAULT false,
+ADD COLUMN     "statusSince" TIMESTAMP(3),
+ADD COLUMN     "statusText" TEXT,
+ADD COLUMN     "statusUntil" TIMESTAMP(3);
 
 -- AlterTable
 ALTER TABLE "TeamMember" ADD COLUMN     "dailyCap" INTEGER,
