@@ -7,7 +7,8 @@ import { claimLead } from "#src/services/claim-lead.ts";
 import { disposeLead } from "#src/services/dispose-lead.ts";
 import { explainRoute } from "#src/services/explain-route.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { INTAKE_TOKEN, useTestApp } from "#test/setup/app.ts";
+import { createSlackRequester } from "#test/fakes/slack-requests.ts";
+import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 import { capturedOverHttp } from "#test/setup/leads.ts";
 
@@ -108,5 +109,38 @@ describe("the assignment ledger", () => {
       where: { leadId: anaLead.id, type: "offer_timed_out" },
     });
     expect(reoffer.data).toMatchObject({ repId: neglected.repId });
+  });
+
+  it("shows managers each rep's share against weight and who is next up", async () => {
+    const responseUrl = fakeSlack.current.responseUrl();
+    const ack = await createSlackRequester({
+      url: `${app.current.url}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+    }).slashCommand({ text: "stats 30d by rep", user_id: "U0MGRKLAUS", response_url: responseUrl });
+    expect(ack.status).toBe(200);
+    const answer = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
+    );
+    const text = JSON.stringify(answer.body);
+    const { decision } = await explainRoute({
+      ...use(),
+      query: { kind: "fields", fields: { region: "EMEA", companySize: "900" } },
+    });
+    const next = decision.outcome.kind === "rep" ? decision.outcome.repId : "";
+    const nextName = (await database.current.prisma.rep.findUniqueOrThrow({ where: { id: next } }))
+      .name;
+    expect(text).toContain(`*Round robin · EMEA Enterprise* · next up: *${nextName}*`);
+    // Ana: weight 2 of 4; her junk lead is credited, not counted.
+    const ledger = await database.current.prisma.assignment.groupBy({
+      by: ["repId"],
+      where: { team: { key: "emea-enterprise" }, creditedAt: null },
+      _count: { _all: true },
+    });
+    const ana = await database.current.prisma.rep.findUniqueOrThrow({
+      where: { slackUserId: "U0REPANA01" },
+    });
+    const hers = ledger.find((l) => l.repId === ana.id)?._count._all ?? 0;
+    expect(text).toMatch(new RegExp(`Ana +50% +\\d+% +${hers} +1\\b`));
+    expect(text).toMatch(/Rep +Weight +Share +Leads +Credited/);
   });
 });
