@@ -104,8 +104,18 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       shutdown.add("work", worker.name, () => worker.stop());
     }
     logReady(config, logger, port);
-    // In the background: the reps' Slack time zones and statuses (failures are logged).
-    const profilesRead = refreshRepProfiles(slack.app.client, deps);
+    // In the background: the reps' Slack time zones and statuses (failures are logged). On
+    // shutdown it stops at the next rep, before the database closes.
+    const reading = new AbortController();
+    const profilesRead = refreshRepProfiles(slack.app.client, deps, reading.signal);
+    shutdown.add("work", "profiles", async () => {
+      reading.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise((resolve) => {
+        timer = setTimeout(resolve, 5_000);
+      });
+      await Promise.race([profilesRead, bound]).finally(() => clearTimeout(timer));
+    });
 
     let stopped: Promise<void> | undefined;
     return {

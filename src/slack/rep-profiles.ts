@@ -69,11 +69,17 @@ function repsToRead(deps: Deps): string[] {
   return [...users];
 }
 
-export async function refreshRepProfiles(client: WebClient, deps: Deps): Promise<void> {
+export async function refreshRepProfiles(
+  client: WebClient,
+  deps: Deps,
+  signal?: AbortSignal,
+): Promise<void> {
   for (const userId of repsToRead(deps)) {
+    if (signal?.aborted) return;
     try {
       const { user } = await client.users.info({ user: userId });
-      if (user) await applyProfile(deps, profileOf({ ...(user as SlackUser), id: userId }));
+      if (user && !signal?.aborted)
+        await applyProfile(deps, profileOf({ ...(user as SlackUser), id: userId }));
     } catch (error) {
       deps.logger.warn(
         { err: error, user: userId },

@@ -143,4 +143,21 @@ describe("the assignment ledger", () => {
     expect(text).toMatch(new RegExp(`Ana +50% +\\d+% +${hers} +1\\b`));
     expect(text).toMatch(/Rep +Weight +Share +Leads +Credited/);
   });
+
+  it("shows a manager of an assign team the same round robin in their App Home", async () => {
+    const from = fakeSlack.current.calls.length;
+    await createSlackRequester({
+      url: `${app.current.url}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+    }).event({ type: "app_home_opened", user: "U0MGRKLAUS", tab: "home", channel: "D0MGRKLAUS" });
+    const published = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.calls
+        .slice(from)
+        .find((c) => c.method === "views.publish" && c.args.user_id === "U0MGRKLAUS"),
+    );
+    const view = JSON.stringify(published.args.view);
+    expect(view).toContain("Round robin, last 30 days");
+    expect(view).toMatch(/\*Round robin · EMEA Enterprise\* · next up: \*\S+\*/);
+    expect(view).toMatch(/Ana +50%/);
+  });
 });

@@ -112,6 +112,21 @@ describe("a Slack status that says the rep is out", () => {
     expect(text).toMatch(/\(Slack status: :palm.tree: Vacation &lt;!channel&gt;\)/);
     expect(text).not.toContain("<!channel>");
 
+    // Her App Home says why she gets no leads.
+    const from = fakeSlack.current.calls.length;
+    await createSlackRequester({
+      url: `${app.current.url}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+    }).event({ type: "app_home_opened", user: "U0REPANA01", tab: "home", channel: "D0REPANA01" });
+    const home = await fakeSlack.current.waitFor(() =>
+      fakeSlack.current.calls
+        .slice(from)
+        .find((c) => c.method === "views.publish" && c.args.user_id === "U0REPANA01"),
+    );
+    expect(JSON.stringify(home.args.view)).toMatch(
+      /Your Slack status \(:palm.tree: Vacation &lt;!channel&gt;\) says you are out/,
+    );
+
     // Friday: the status expired (no event needed). Ana (weight 2) takes her half from now on,
     // not every lead until her count catches up with the 13 the others took meanwhile.
     now = new Date("2026-11-27T09:00:00Z");

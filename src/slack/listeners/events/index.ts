@@ -4,9 +4,8 @@
 // status that says they are out makes them away (src/slack/rep-profiles.ts).
 import type { App } from "@slack/bolt";
 import type { Deps } from "#src/context.ts";
-import { loadHome } from "#src/read-models/app-home.ts";
 import { deactivateRep } from "#src/services/people.ts";
-import { buildAppHome } from "#src/slack/blocks/app-home.ts";
+import { homeFor } from "#src/slack/home.ts";
 import { applyProfile, profileOf, type SlackUser } from "#src/slack/rep-profiles.ts";
 import { slackWords } from "#src/slack/text.ts";
 
@@ -17,7 +16,7 @@ export function register(app: App, deps: Deps): void {
       const now = deps.clock.now();
       await client.views.publish({
         user_id: event.user,
-        view: buildAppHome(await loadHome(deps, event.user, now), now),
+        view: await homeFor(deps, event.user, now),
       });
     } catch (error) {
       deps.logger.error({ err: error, user: event.user }, "could not publish the App Home");
