@@ -32,6 +32,7 @@ import { webhookHandler } from "#src/outbox/webhooks.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
+import { refreshRepProfiles } from "#src/slack/rep-profiles.ts";
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from "#src/slack/slack-app.ts";
 import { SlackStatus } from "#src/slack/slack-status.ts";
 
@@ -60,6 +61,8 @@ export interface Baton {
   http: HttpServer;
   /** The port the HTTP server listens on (useful with PORT=0). */
   port: number;
+  /** Settles once the reps' Slack profiles read at start are recorded (never rejects). */
+  profilesRead: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +115,18 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       shutdown.add("work", worker.name, () => worker.stop());
     }
     logReady(config, logger, port);
+    // In the background: the reps' Slack time zones and statuses (failures are logged). On
+    // shutdown it stops at the next rep, before the database closes.
+    const reading = new AbortController();
+    const profilesRead = refreshRepProfiles(slack.app.client, deps, reading.signal);
+    shutdown.add("work", "profiles", async () => {
+      reading.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise((resolve) => {
+        timer = setTimeout(resolve, 5_000);
+      });
+      await Promise.race([profilesRead, bound]).finally(() => clearTimeout(timer));
+    });
 
     let stopped: Promise<void> | undefined;
     return {
@@ -122,6 +137,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       slack,
       http,
       port,
+      profilesRead,
       stop() {
         stopped ??= (async () => {
           logger.info("shutting down: finishing in-flight work");

@@ -3,6 +3,7 @@
 import type { CliIo } from "#src/cli/cli-io.ts";
 import { DOCTOR_USAGE, runDoctor } from "#src/cli/doctor/doctor-command.ts";
 import { IMPORT_USAGE, runImport } from "#src/cli/import-command.ts";
+import { ROUTE_USAGE, runRoute } from "#src/cli/route-command.ts";
 
 export interface Command {
   summary: string;
@@ -21,6 +22,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: "import a lead list from a CSV file (trade-show scans, spreadsheets)",
     usage: IMPORT_USAGE,
     run: (argv, io) => runImport(argv, io),
+  },
+  route: {
+    summary: "say where a lead would go and why, without writing anything (dry run)",
+    usage: ROUTE_USAGE,
+    run: (argv, io) => runRoute(argv, io),
   },
 };
 

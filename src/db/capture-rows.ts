@@ -402,3 +402,15 @@ export async function saveAnswer(sql: SqlSession, key: string, answer: StoredAns
     [key, answer.requestHash, answer.statusCode, JSON.stringify(answer.response)],
   );
 }
+
+/** The owner a new lead from this company would get at capture (dry runs read it). */
+export async function accountOwnerIdOf(
+  session: { $queryRawUnsafe<T>(query: string, ...values: unknown[]): Promise<T> },
+  companyDomain: string,
+): Promise<string | null> {
+  const rows = await session.$queryRawUnsafe<{ ownerId: string | null }[]>(
+    `SELECT ${ACCOUNT_OWNER} AS "ownerId" FROM (SELECT $1::text AS "companyDomain") x`,
+    companyDomain,
+  );
+  return rows[0]?.ownerId ?? null;
+}

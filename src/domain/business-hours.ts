@@ -244,3 +244,17 @@ export function isBusinessTime(at: Date, hours: BusinessHours, timeZone: string)
   const { work } = localDay(at, hours, timeZone);
   return work !== undefined && at >= work.start && at < work.end;
 }
+
+const WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+/** Local midnight starting the day, and Monday 00:00 starting the week, that contain `at`. */
+export function periodStarts(at: Date, timeZone: string): { day: Date; week: Date } {
+  const p = localParts(at, timeZone);
+  const midnight = (year: number, month: number, day: number) =>
+    zonedTime({ year, month, day, hour: 0, minute: 0 }, timeZone);
+  const monday = new Date(Date.UTC(p.year, p.month - 1, p.day - WEEK.indexOf(p.weekday)));
+  return {
+    day: midnight(p.year, p.month, p.day),
+    week: midnight(monday.getUTCFullYear(), monday.getUTCMonth() + 1, monday.getUTCDate()),
+  };
+}

@@ -96,3 +96,27 @@ export function matchesWhen(lead: LeadFacts, when: When): boolean {
   if ("all" in when) return when.all.every((c) => matchesCondition(lead, c));
   return when.any.some((c) => matchesCondition(lead, c));
 }
+
+/** A condition as a person reads it: "companySize gte 500". */
+export function describeCondition(condition: Condition): string {
+  const tests = Object.entries(condition)
+    .filter(([name, value]) => name !== "field" && value !== undefined)
+    .map(([name, value]) => `${name} ${Array.isArray(value) ? `[${value.join(", ")}]` : value}`);
+  return `${condition.field} ${tests.join(" and ")}`;
+}
+
+/** Why `when` does not hold for the lead ("companySize gte 500, but it is 80"), or undefined. */
+export function failedCondition(lead: LeadFacts, when: When): string | undefined {
+  const shown = (c: Condition) => {
+    const value = readField(lead, c.field);
+    const is = value === undefined || value === null || value === "" ? "empty" : `${value}`;
+    return `${describeCondition(c)}, but it is ${is}`;
+  };
+  if (Array.isArray(when) || "all" in when) {
+    const all = Array.isArray(when) ? when : when.all;
+    const failed = all.find((c) => !matchesCondition(lead, c));
+    return failed ? shown(failed) : undefined;
+  }
+  if (when.any.some((c) => matchesCondition(lead, c))) return undefined;
+  return `none of: ${when.any.map(shown).join("; ")}`;
+}

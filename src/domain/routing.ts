@@ -1,19 +1,49 @@
-// Routing: which team a lead goes to, and in assign mode which rep is next. Pure functions;
-// the reasons they return are written to the audit trail ("why did Ana get this lead").
-import { type LeadFacts, matchesWhen } from "#src/domain/conditions.ts";
+// Routing: which team a lead goes to, and in assign mode which rep is next, with the whole
+// explanation: every rule that matched or not (and the condition that failed), and why each
+// rep who was passed over was skipped. Pure. The hand-off (src/services/hand-off-lead.ts), the
+// dry runs (`baton route`, `/leads route`), the audit trail and the card's "why you" line all
+// read the same decision, so what Baton says it would do is what it does.
+import { failedCondition, type LeadFacts, matchesWhen } from "#src/domain/conditions.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
+
+export interface RuleCheck {
+  rule: string;
+  team: string;
+  matched: boolean;
+  /** The condition that failed, for a rule that did not match ("country in [US, CA], but it is BR"). */
+  failed?: string;
+  /** Rules after the first match are not looked at. */
+  evaluated: boolean;
+}
 
 export interface TeamChoice {
   teamKey: string;
   reason: string;
+  rules: RuleCheck[];
 }
 
 /** The first rule whose conditions hold picks the team; otherwise the default team. */
 export function pickTeam(lead: LeadFacts, routing: Playbook["routing"]): TeamChoice {
+  const rules: RuleCheck[] = [];
+  let matched: { rule: string; team: string } | undefined;
   for (const rule of routing.rules) {
-    if (matchesWhen(lead, rule.when)) return { teamKey: rule.team, reason: `rule '${rule.name}'` };
+    if (matched) {
+      rules.push({ rule: rule.name, team: rule.team, matched: false, evaluated: false });
+      continue;
+    }
+    const holds = matchesWhen(lead, rule.when);
+    rules.push({
+      rule: rule.name,
+      team: rule.team,
+      matched: holds,
+      evaluated: true,
+      ...(holds ? {} : { failed: failedCondition(lead, rule.when) }),
+    });
+    if (holds) matched = { rule: rule.name, team: rule.team };
   }
-  return { teamKey: routing.default, reason: "no rule matched: default team" };
+  return matched
+    ? { teamKey: matched.team, reason: `rule '${matched.rule}'`, rules }
+    : { teamKey: routing.default, reason: "no rule matched: default team", rules };
 }
 
 export interface Candidate {
@@ -28,43 +58,339 @@ export interface Candidate {
   capacity: number | null;
   paused: boolean;
   awayUntil: Date | null;
+  /** When the rep went away (shown in explanations). */
+  awaySince?: Date | null;
   deactivated: boolean;
+  /** Offers so far in the rep's current local day and week, against their caps. */
+  assignedToday?: number;
+  dailyCap?: number | null;
+  assignedThisWeek?: number;
+  weeklyCap?: number | null;
+  /** Outside their own working hours: when they start again. */
+  offShiftUntil?: Date | null;
+  /** Their Slack status says they are out ("🌴 Vacation"), until it clears or `until`. */
+  statusAway?: { text: string; since: Date | null; until: Date | null } | null;
 }
 
-export type RepChoice = { repId: string; reason: string } | { repId?: undefined; reason: string };
+export type SkipReason =
+  | { kind: "deactivated" }
+  | { kind: "away"; since: Date | null; until: Date | null; status?: string }
+  | { kind: "passed" }
+  | { kind: "off_hours"; until: Date }
+  | { kind: "capped"; period: "today" | "this week"; count: number; cap: number }
+  | { kind: "at_capacity"; open: number; capacity: number }
+  | { kind: "not_in_team"; team: string };
+
+export interface SkippedRep {
+  repId: string;
+  name: string;
+  reason: SkipReason;
+}
+
+/** Why this rep cannot take a lead now, or undefined when they can. */
+export function skipReason(
+  c: Candidate,
+  now: Date,
+  exclude: string[] = [],
+): SkipReason | undefined {
+  if (c.deactivated) return { kind: "deactivated" };
+  if (c.paused || (c.awayUntil && c.awayUntil > now)) {
+    return { kind: "away", since: c.awaySince ?? null, until: c.paused ? null : c.awayUntil };
+  }
+  const status = c.statusAway;
+  if (status && (!status.until || status.until > now)) {
+    return { kind: "away", since: status.since, until: status.until, status: status.text };
+  }
+  if (exclude.includes(c.repId)) return { kind: "passed" };
+  if (c.offShiftUntil) return { kind: "off_hours", until: c.offShiftUntil };
+  if (c.dailyCap != null && (c.assignedToday ?? 0) >= c.dailyCap) {
+    return { kind: "capped", period: "today", count: c.assignedToday ?? 0, cap: c.dailyCap };
+  }
+  if (c.weeklyCap != null && (c.assignedThisWeek ?? 0) >= c.weeklyCap) {
+    return {
+      kind: "capped",
+      period: "this week",
+      count: c.assignedThisWeek ?? 0,
+      cap: c.weeklyCap,
+    };
+  }
+  if (c.capacity !== null && c.openLeads >= c.capacity) {
+    return { kind: "at_capacity", open: c.openLeads, capacity: c.capacity };
+  }
+  return undefined;
+}
+
+const minute = (at: Date) => `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+/** A skip reason in words: "away since 2026-11-20 09:00 UTC until 2026-11-27 00:00 UTC". */
+export function describeSkip(reason: SkipReason): string {
+  switch (reason.kind) {
+    case "deactivated":
+      return "deactivated";
+    case "away":
+      return [
+        "away",
+        reason.since ? `since ${minute(reason.since)}` : "",
+        reason.until
+          ? `until ${minute(reason.until)}`
+          : reason.status
+            ? "until their status clears"
+            : "until they are back",
+        reason.status ? `(Slack status: ${reason.status})` : "",
+      ]
+        .filter(Boolean)
+        .join(" ");
+    case "passed":
+      return "passed on or let go of this lead";
+    case "off_hours":
+      return `outside their hours (back ${minute(reason.until)})`;
+    case "capped":
+      return `capped ${reason.count}/${reason.cap} ${reason.period}`;
+    case "at_capacity":
+      return `at capacity (${reason.open}/${reason.capacity} open leads)`;
+    case "not_in_team":
+      return `not in team ${reason.team}`;
+  }
+}
 
 /**
- * Weighted round robin: the rep with the fewest assignments per unit of weight is next (ties:
- * the one who waited longest). Reps who are paused, away, deactivated, at capacity or
- * excluded (they passed on this lead) are skipped, and the reason says who and why.
+ * Fair share after time away: a rep who could not take leads for a while (away, capped, off
+ * shift) is counted at most one lead per unit of weight behind the furthest ahead, so they come
+ * back at their share instead of being flooded until they catch up.
  */
-export function pickRep(candidates: Candidate[], now: Date, exclude: string[] = []): RepChoice {
-  const skipped: string[] = [];
-  const eligible = candidates.filter((c) => {
-    const why = c.deactivated
-      ? "deactivated"
-      : c.paused
-        ? "paused"
-        : c.awayUntil && c.awayUntil > now
-          ? "away"
-          : c.capacity !== null && c.openLeads >= c.capacity
-            ? "at capacity"
-            : exclude.includes(c.repId)
-              ? "passed"
-              : undefined;
-    if (why) skipped.push(`${c.name} ${why}`);
-    return !why;
-  });
-  const skippedText = skipped.length ? `; skipped ${skipped.join(", ")}` : "";
-  if (eligible.length === 0) return { reason: `no rep available${skippedText}` };
-  const [next] = [...eligible].sort(
+export function fairCounts(eligible: Candidate[]): Map<string, number> {
+  const ahead = Math.max(...eligible.map((c) => c.assignedCount / c.weight));
+  return new Map(
+    eligible.map((c) => [c.repId, Math.max(c.assignedCount, Math.ceil((ahead - 1) * c.weight))]),
+  );
+}
+
+/** The rep with the fewest assignments per unit of weight (ties: who waited longest). */
+function nextInTurn(eligible: Candidate[], counts: Map<string, number>): Candidate | undefined {
+  const share = (c: Candidate) => counts.get(c.repId)! / c.weight;
+  return [...eligible].sort(
     (a, b) =>
-      a.assignedCount / a.weight - b.assignedCount / b.weight ||
+      share(a) - share(b) ||
       (a.lastAssignedAt?.getTime() ?? 0) - (b.lastAssignedAt?.getTime() ?? 0) ||
       a.name.localeCompare(b.name),
-  );
+  )[0];
+}
+
+export type RepChoice =
+  | {
+      repId: string;
+      name: string;
+      why: string;
+      skipped: SkippedRep[];
+      /** The rep's fairness count once this lead is theirs. */
+      countAfter: number;
+    }
+  | { repId?: undefined; skipped: SkippedRep[] };
+
+/**
+ * Weighted round robin over the team's reps: the next in turn among those who can take a lead
+ * now, and for every other rep why they were skipped.
+ */
+export function pickRep(candidates: Candidate[], now: Date, exclude: string[] = []): RepChoice {
+  const skipped: SkippedRep[] = [];
+  const eligible = candidates.filter((c) => {
+    const reason = skipReason(c, now, exclude);
+    if (reason) skipped.push({ repId: c.repId, name: c.name, reason });
+    return !reason;
+  });
+  const counts = fairCounts(eligible);
+  const next = nextInTurn(eligible, counts);
+  if (!next) return { skipped };
+  const count = counts.get(next.repId)!;
+  const caughtUp = count > next.assignedCount ? ", back at a fair share" : "";
   return {
-    repId: next!.repId,
-    reason: `round robin: ${next!.name} had the fewest weighted assignments (${next!.assignedCount}/${next!.weight})${skippedText}`,
+    repId: next.repId,
+    name: next.name,
+    why: `round robin: ${next.name} had the fewest weighted assignments (${count}/${next.weight}${caughtUp})`,
+    skipped,
+    countAfter: count + 1,
   };
+}
+
+export interface TeamRoster {
+  key: string;
+  mode: "claim" | "assign";
+  /** The team's reps (assign mode); ignored in claim mode. */
+  candidates: Candidate[];
+}
+
+export interface RouteInput {
+  lead: LeadFacts;
+  routing: Playbook["routing"];
+  now: Date;
+  /** Route to this team instead of the rules' choice (overflow). */
+  teamKey?: string;
+  /** The team the lead goes to: the chosen one, or the default when the chosen one is gone. */
+  team: TeamRoster;
+  /** The account's owner and the team they sell in, when account matching may apply. */
+  owner?: { candidate: Candidate; teamKey: string | null; domain: string | null };
+  /** Reps who let this lead go (passed, timed out, released). */
+  exclude?: string[];
+  /** Reps of other teams, listed as "not in team" by the dry runs. */
+  outsiders?: { repId: string; name: string }[];
+}
+
+export type RouteOutcome =
+  | { kind: "owner"; teamKey: string; repId: string }
+  | { kind: "rep"; teamKey: string; repId: string; countAfter: number }
+  | { kind: "channel"; teamKey: string };
+
+export interface RouteDecision {
+  rules: RuleCheck[];
+  teamKey: string;
+  /** How the team was chosen: "rule 'EMEA enterprise'", "overflow to inbound-sales"... */
+  teamReason: string;
+  outcome: RouteOutcome;
+  /** Why the chosen rep (or the channel) gets it: the card's "why you" line. */
+  why: string;
+  skipped: SkippedRep[];
+  /** The whole decision in one line: the audit trail's reason. */
+  summary: string;
+}
+
+/** "; account owner Ana away since ...": why the account's owner did not get it. */
+function ownerNote(input: RouteInput, now: Date, exclude: string[]): string {
+  const owner = input.routing.accountMatching ? input.owner : undefined;
+  if (!owner) return "";
+  const reason = skipReason({ ...owner.candidate, capacity: null }, now, exclude);
+  if (reason) return `; account owner ${owner.candidate.name} ${describeSkip(reason)}`;
+  return owner.teamKey ? "" : `; account owner ${owner.candidate.name} is in no team`;
+}
+
+/** Where a lead goes and why: account owner, next rep in turn, or the team channel. */
+export function decideRoute(input: RouteInput): RouteDecision {
+  const { lead, routing, team, now, exclude = [] } = input;
+  const picked = pickTeam(lead, routing);
+  const chosenKey = input.teamKey ?? picked.teamKey;
+  const teamReason =
+    (input.teamKey ? `overflow to ${input.teamKey}` : picked.reason) +
+    (team.key === chosenKey ? "" : `; team ${chosenKey} is gone: default team ${team.key}`) +
+    ownerNote(input, now, exclude);
+  const base = { rules: picked.rules, teamKey: team.key, teamReason };
+  const outsiders: SkippedRep[] = (input.outsiders ?? []).map((o) => ({
+    ...o,
+    reason: { kind: "not_in_team", team: team.key },
+  }));
+
+  const owner = routing.accountMatching ? input.owner : undefined;
+  const ownerReason = owner && skipReason({ ...owner.candidate, capacity: null }, now, exclude);
+  if (owner?.teamKey && !ownerReason) {
+    const why = `account owner: ${owner.candidate.name} owns ${owner.domain}`;
+    return {
+      ...base,
+      teamKey: owner.teamKey,
+      teamReason: why,
+      outcome: { kind: "owner", teamKey: owner.teamKey, repId: owner.candidate.repId },
+      why,
+      skipped: outsiders,
+      summary: why,
+    };
+  }
+  if (team.mode === "claim") {
+    const why = "claim mode: posted to the team channel, first rep to claim it owns it";
+    return {
+      ...base,
+      outcome: { kind: "channel", teamKey: team.key },
+      why,
+      skipped: outsiders,
+      summary: teamReason,
+    };
+  }
+  const rep = pickRep(team.candidates, now, exclude);
+  const skipped = [...rep.skipped, ...outsiders];
+  const skippedText = rep.skipped.length
+    ? `; skipped ${rep.skipped.map((s) => `${s.name} ${describeSkip(s.reason)}`).join(", ")}`
+    : "";
+  if (!rep.repId) {
+    const why = `no rep available${skippedText}: posted to the team channel`;
+    return {
+      ...base,
+      outcome: { kind: "channel", teamKey: team.key },
+      why,
+      skipped,
+      summary: `${teamReason}, ${why}`,
+    };
+  }
+  return {
+    ...base,
+    outcome: { kind: "rep", teamKey: team.key, repId: rep.repId, countAfter: rep.countAfter },
+    why: rep.why,
+    skipped,
+    summary: `${teamReason}, ${rep.why}${skippedText}`,
+  };
+}
+
+/** The decision as the audit trail keeps it (JSON): the card's "why you" line reads `why`. */
+export function explanationData(decision: RouteDecision) {
+  return {
+    why: decision.why,
+    teamReason: decision.teamReason,
+    rules: decision.rules.map((r) => ({
+      rule: r.rule,
+      team: r.team,
+      matched: r.matched,
+      ...(r.failed ? { failed: r.failed } : {}),
+    })),
+    skipped: decision.skipped
+      .filter((s) => s.reason.kind !== "not_in_team")
+      .map((s) => ({ rep: s.name, why: describeSkip(s.reason) })),
+  };
+}
+
+/** A dry run's answer: the decision, the lead it is about, and the people it may name. */
+export interface RouteExplanation {
+  decision: RouteDecision;
+  /** "L-12" for a stored lead. */
+  number?: number;
+  status?: string;
+  /** Everyone the decision may name, by rep id. */
+  people: Record<string, { name: string; slackUserId: string }>;
+}
+
+/**
+ * A routing decision as lines of plain text, for the dry runs (the CLI prints them, Slack
+ * escapes them). `who` names a rep by id ("Ana (U0REPANA01)").
+ */
+export function routeReport(decision: RouteDecision, who: (repId: string) => string): string[] {
+  const { outcome } = decision;
+  const lines = [`Team: ${decision.teamKey} (${decision.teamReason})`, "Rules:"];
+  if (decision.rules.length === 0) lines.push("  (none: every lead goes to the default team)");
+  for (const r of decision.rules) {
+    const mark = r.matched ? "✓" : r.evaluated ? "✗" : "–";
+    const after = r.matched ? "matched" : r.evaluated ? `no: ${r.failed}` : "not reached";
+    lines.push(`  ${mark} ${r.rule} → ${r.team}: ${after}`);
+  }
+  lines.push(
+    outcome.kind === "channel"
+      ? `Next: the team channel (${decision.why})`
+      : `Next: ${who(outcome.repId)} (${decision.why})`,
+  );
+  const skipped = decision.skipped.filter((s) => s.reason.kind !== "not_in_team");
+  const outside = decision.skipped.filter((s) => s.reason.kind === "not_in_team");
+  if (skipped.length) {
+    lines.push("Skipped:", ...skipped.map((s) => `  ${who(s.repId)}: ${describeSkip(s.reason)}`));
+  }
+  if (outside.length) {
+    lines.push(`Not in team ${decision.teamKey}: ${outside.map((s) => who(s.repId)).join(", ")}`);
+  }
+  return lines;
+}
+
+/** Whether a Slack status says its owner is out: one of the emoji, or one of the words. */
+export function statusSaysAway(
+  status: { emoji?: string | null; text?: string | null },
+  lists: { awayEmoji: string[]; awayWords: string[] },
+): boolean {
+  if (status.emoji && lists.awayEmoji.includes(status.emoji)) return true;
+  const text = status.text?.toLowerCase() ?? "";
+  if (!text) return false;
+  return lists.awayWords.some((word) => {
+    const escaped = word.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`(^|[^\\p{L}\\p{N}])${escaped}($|[^\\p{L}\\p{N}])`, "u").test(text);
+  });
 }

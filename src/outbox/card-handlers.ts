@@ -12,16 +12,15 @@ import {
   findMessage,
   type SlackSender,
 } from "#src/outbox/slack-handlers.ts";
-import { loadHome } from "#src/read-models/app-home.ts";
 import { loadBurstLeads } from "#src/read-models/burst-leads.ts";
 import { loadNewActivities } from "#src/read-models/lead-activity.ts";
 import { loadCardView } from "#src/read-models/lead-card.ts";
 import { currentLayout, loadLeadsById } from "#src/read-models/review-leads.ts";
 import { buildActivityReply } from "#src/slack/blocks/activity-reply.ts";
-import { buildAppHome } from "#src/slack/blocks/app-home.ts";
 import { BURST_PAGE_SIZE, renderBurstPage } from "#src/slack/blocks/burst.ts";
 import { renderReviewPage } from "#src/slack/blocks/review.ts";
 import { currentCard } from "#src/slack/current-card.ts";
+import { homeFor } from "#src/slack/home.ts";
 
 export function cardHandlers(deps: Deps, sender: SlackSender): Handlers {
   return {
@@ -114,7 +113,7 @@ async function addAiBrief(deps: Deps, leadId: string) {
 
 async function publishHome(deps: Deps, sender: SlackSender, user: string) {
   const now = deps.clock.now();
-  return sender.publishHome(user, buildAppHome(await loadHome(deps, user, now), now));
+  return sender.publishHome(user, await homeFor(deps, user, now));
 }
 
 async function redrawReviewPage(deps: Deps, sender: SlackSender, pageId: string) {

@@ -192,7 +192,16 @@ const rep = z
     weight: z.number().int().min(1).max(100).default(1),
     /** Most open leads (offered, claimed, working) at once; unlimited when absent. */
     capacity: z.number().int().min(1).optional(),
+    /** Most leads routed to the rep per day / per week (Monday to Sunday), in their time zone. */
+    dailyCap: z.number().int().min(1, "must be at least 1 (leave it out for no cap)").optional(),
+    weeklyCap: z.number().int().min(1, "must be at least 1 (leave it out for no cap)").optional(),
+    /** Overrides the rep's Slack profile time zone (hours, caps and SLA clocks use it). */
     timezone: timezone.optional(),
+    /**
+     * The rep's own working hours, in their time zone: assign-mode offers go to them only
+     * inside these hours, and the SLA clocks of the leads they hold run in them.
+     */
+    hours: businessHours.optional(),
     /** Offered to the lead in the card's suggested opener once the lead is this rep's. */
     bookingUrl: bookingUrl.optional(),
   })
@@ -300,6 +309,11 @@ const reason = z
   .object({
     key,
     label: z.string().min(1).max(75),
+    /**
+     * Disqualify reasons only: a junk lead (bad data, a duplicate, an existing customer) is
+     * credited back to the rep who had it, so it does not count toward their share or caps.
+     */
+    credit: z.boolean().optional(),
   })
   .strict();
 
@@ -315,6 +329,24 @@ export const playbookSchema = z
     }),
     /** Slack users who may run admin commands such as /leads reload. */
     admins: z.array(slackUserId).default([]),
+    /**
+     * A rep whose Slack status has one of these emoji, or one of these words in its text, is
+     * away (no offers, their offers move on) until the status clears or expires.
+     */
+    availability: z
+      .object({
+        awayEmoji: z
+          .array(z.string().regex(/^:[a-z0-9_+'-]+:$/, 'must be an emoji code like ":palm_tree:"'))
+          .default([":palm_tree:", ":face_with_thermometer:", ":airplane:"]),
+        awayWords: z
+          .array(z.string().trim().min(2, "must be a word or phrase"))
+          .default(["OOO", "out of office", "vacation", "holiday", "out sick", "parental leave"]),
+      })
+      .strict()
+      .default({
+        awayEmoji: [":palm_tree:", ":face_with_thermometer:", ":airplane:"],
+        awayWords: ["OOO", "out of office", "vacation", "holiday", "out sick", "parental leave"],
+      }),
     marketing: z
       .object({
         /** Dispositions are posted here as they happen; the marketing digest too. */
@@ -431,6 +463,13 @@ export const playbookSchema = z
       checkPolicy(t.sla, ["teams", i, "sla"]);
       const users = new Set<string>();
       t.reps.forEach((r, j) => {
+        if (r.dailyCap !== undefined && r.weeklyCap !== undefined && r.weeklyCap < r.dailyCap) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["teams", i, "reps", j, "weeklyCap"],
+            message: `must be at least dailyCap (${r.dailyCap})`,
+          });
+        }
         if (users.has(r.user)) {
           ctx.addIssue({
             code: "custom",
@@ -478,4 +517,29 @@ export function bookingUrlOf(
     .toSorted((a, b) => Number(b.key === teamKey) - Number(a.key === teamKey))
     .flatMap((t) => t.reps.filter((r) => r.user === slackUserId));
   return entries.find((r) => r.bookingUrl)?.bookingUrl;
+}
+
+/**
+ * A rep's time zone in a team: their own in the playbook, else the one their Slack profile
+ * says, else the team's, else the playbook's.
+ */
+export function repTimeZone(
+  playbook: Playbook,
+  teamKey: string,
+  slackUserId: string,
+  slackTimeZone?: string | null,
+): string {
+  const team = playbook.teams.find((t) => t.key === teamKey);
+  const entry = team?.reps.find((r) => r.user === slackUserId);
+  return entry?.timezone ?? slackTimeZone ?? team?.timezone ?? playbook.timezone;
+}
+
+/** A rep's own working hours in a team, when the playbook gives them. */
+export function repHours(
+  playbook: Playbook,
+  teamKey: string | null | undefined,
+  slackUserId: string | null | undefined,
+): BusinessHours | undefined {
+  const team = playbook.teams.find((t) => t.key === teamKey);
+  return team?.reps.find((r) => r.user === slackUserId)?.hours;
 }

@@ -3,7 +3,7 @@ import type { Deps } from "#src/context.ts";
 import { loadReviewLeads, type ReviewLead } from "#src/read-models/review-leads.ts";
 
 export interface HomeView {
-  away: { paused: boolean; until: Date | null };
+  away: { paused: boolean; until: Date | null; status?: string | null };
   week: { claimed: number; touches: number; converted: number };
   offered: ReviewLead[];
   owned: ReviewLead[];
@@ -39,7 +39,13 @@ export async function loadHome(
   });
   const count = (type: string) => counts.find((c) => c.type === type)?._count._all ?? 0;
   return {
-    away: { paused: rep?.paused ?? false, until: rep?.awayUntil ?? null },
+    away: {
+      paused: rep?.paused ?? false,
+      until: rep?.awayUntil ?? null,
+      // Their Slack status says they are out (and has not expired).
+      status:
+        rep?.statusAway && (!rep.statusUntil || rep.statusUntil > now) ? rep.statusText : null,
+    },
     week: {
       claimed: count("claimed"),
       touches: count("touch_logged"),

@@ -56,6 +56,8 @@ export interface LeadCardView {
   activities: LeadActivityView[];
   /** The booking link of the rep the lead is with (owner, else offered to), from the playbook. */
   bookingUrl?: string;
+  /** Routing's explanation of the last offer: why this rep (or this team) got it. */
+  routingWhy?: { rep: string | null; text: string } | null;
 }
 
 /** A lead as its card needs it, with its team (whose time zone the card uses) and AI brief. */
@@ -88,6 +90,11 @@ export async function loadCardView(
       },
     },
   });
+  const offered = await db.prisma.leadEvent.findFirst({
+    where: { leadId, type: "offered" },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    select: { data: true },
+  });
   return {
     teamKey: lead.team?.key,
     aiBrief: parseStoredBrief(lead.aiBrief),
@@ -103,6 +110,7 @@ export async function loadCardView(
         opportunityId: lead.opportunityId ?? undefined,
       }),
       activities: lead.activities,
+      routingWhy: parseRoutingWhy(offered?.data),
       bookingUrl: playbook
         ? bookingUrlOf(
             playbook,
@@ -112,6 +120,14 @@ export async function loadCardView(
         : undefined,
     },
   };
+}
+
+/** The "why" routing wrote into the last `offered` event, when it wrote one. */
+function parseRoutingWhy(data: unknown): LeadCardView["routingWhy"] {
+  const d = data as { rep?: unknown; routing?: { why?: unknown; teamReason?: unknown } } | null;
+  const rep = typeof d?.rep === "string" ? d.rep : null;
+  const text = rep ? d?.routing?.why : d?.routing?.teamReason;
+  return typeof text === "string" ? { rep, text } : null;
 }
 
 /** `Lead.trigger` (JSON) as a trigger, or null when it is absent or not one we know. */

@@ -3,6 +3,7 @@
 // place, marketing hears why, and the CRM gets a webhook.
 import type { Disposition } from "#src/domain/lifecycle.ts";
 import { AppError } from "#src/errors.ts";
+import { creditAssignment } from "#src/services/assignment-ledger.ts";
 import {
   applyChange,
   factBase,
@@ -32,6 +33,16 @@ export async function disposeLead(options: DisposeLeadOptions): Promise<{ number
 
   return db.prisma.$transaction(async (tx) => {
     const { lead, actorType, as } = await lockFor(tx, options, disposition, { userId });
+    // A junk lead (bad data, a duplicate, an existing customer) is credited back to its rep.
+    const repId = lead.ownerId ?? lead.offeredToId;
+    if (disposition === "disqualify" && reason.credit && repId) {
+      await creditAssignment(tx, {
+        leadId: lead.id,
+        repId,
+        at: now,
+        reason: `junk: ${reason.label}`,
+      });
+    }
     const shared = {
       ...factBase(lead, now),
       actor: { person: userId, as },

@@ -4,8 +4,9 @@
 // the same card reopens in a claim team's channel, or the next rep gets it.
 import type { LeadFact } from "#src/domain/lead-facts.ts";
 import { startsFrom } from "#src/domain/lifecycle.ts";
-import { type Candidate, pickRep, pickTeam } from "#src/domain/routing.ts";
+import { decideRoute, explanationData, type RouteDecision } from "#src/domain/routing.ts";
 import { notify } from "#src/outbox/subscribers.ts";
+import { recordAssignment } from "#src/services/assignment-ledger.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 import {
   applyChange,
@@ -15,6 +16,7 @@ import {
   type LockedLead,
   lockLead,
 } from "#src/services/lead-transition.ts";
+import { routeInput, type TeamRow } from "#src/services/route-input.ts";
 
 export interface HandOffOptions extends LifecycleOptions {
   leadId: string;
@@ -46,74 +48,50 @@ export async function handOff(
   if (!startsFrom("offer", locked.status)) {
     return { outcome: "skipped", status: locked.status };
   }
-  const lead = await tx.lead.findUniqueOrThrow({
-    where: { id: leadId },
-    include: { accountOwner: true },
+  const lead = await tx.lead.findUniqueOrThrow({ where: { id: leadId } });
+  const input = await routeInput(tx, {
+    lead: { ...lead, attributes: lead.attributes as Record<string, unknown> },
+    accountOwnerId: lead.accountOwnerId,
+    playbook,
+    now,
+    teamKey: options.teamKey,
+    exclude,
+    lock: true,
   });
-
-  // The account's owner keeps the account, when they can take it.
-  const owner = lead.accountOwner;
-  if (playbook.routing.accountMatching && owner && isAvailable(owner, now)) {
-    const membership = exclude.includes(owner.id)
-      ? null
-      : await tx.teamMember.findFirst({
-          where: { repId: owner.id, active: true, role: "rep", team: { active: true } },
-          include: { team: true },
-        });
-    if (membership) {
-      const reason = `account owner: ${owner.name ?? owner.slackUserId} owns ${lead.companyDomain}`;
-      await offer(tx, options, locked, membership.team, owner, reason);
-      return {
-        outcome: "offered",
-        teamKey: membership.team.key,
-        repSlackId: owner.slackUserId,
-        reason,
-      };
-    }
+  const decision = decideRoute(input.route);
+  const team = input.teams.get(decision.teamKey)!;
+  const { outcome } = decision;
+  if (outcome.kind === "channel") {
+    await offer(tx, options, locked, team, undefined, decision);
+    return {
+      outcome: "posted",
+      teamKey: team.key,
+      channel: team.channelId ?? "",
+      reason: decision.summary,
+    };
   }
-
-  const choice = options.teamKey
-    ? { teamKey: options.teamKey, reason: `overflow to ${options.teamKey}` }
-    : pickTeam(
-        { ...lead, attributes: lead.attributes as Record<string, unknown> },
-        playbook.routing,
-      );
-  const team =
-    (await tx.team.findFirst({ where: { key: choice.teamKey, active: true } })) ??
-    (await tx.team.findFirstOrThrow({ where: { key: playbook.routing.default, active: true } }));
-
-  if (team.mode === "ASSIGN") {
-    const candidates = await candidatesFor(tx, team.id);
-    const rep = pickRep(candidates, now, exclude);
-    if (rep.repId) {
-      await tx.teamMember.update({
-        where: { teamId_repId: { teamId: team.id, repId: rep.repId } },
-        data: { assignedCount: { increment: 1 }, lastAssignedAt: now },
-      });
-      const chosen = await tx.rep.findUniqueOrThrow({ where: { id: rep.repId } });
-      const reason = `${choice.reason}, ${rep.reason}`;
-      await offer(tx, options, locked, team, chosen, reason);
-      return { outcome: "offered", teamKey: team.key, repSlackId: chosen.slackUserId, reason };
-    }
-    // Nobody can take it one to one: the whole team sees it rather than nobody.
-    const reason = `${choice.reason}, ${rep.reason}: posted to the team channel`;
-    await offer(tx, options, locked, team, undefined, reason);
-    return { outcome: "posted", teamKey: team.key, channel: team.channelId ?? "", reason };
+  const chosen = await tx.rep.findUniqueOrThrow({ where: { id: outcome.repId } });
+  if (outcome.kind === "rep") {
+    await tx.teamMember.update({
+      where: { teamId_repId: { teamId: team.id, repId: chosen.id } },
+      data: { assignedCount: outcome.countAfter, lastAssignedAt: now },
+    });
   }
-
-  await offer(tx, options, locked, team, undefined, choice.reason);
+  await recordAssignment(tx, {
+    repId: chosen.id,
+    teamId: team.id,
+    leadId,
+    at: now,
+    kind: outcome.kind === "rep" ? "round_robin" : "account_owner",
+    reason: decision.summary,
+  });
+  await offer(tx, options, locked, team, chosen, decision);
   return {
-    outcome: "posted",
+    outcome: "offered",
     teamKey: team.key,
-    channel: team.channelId ?? "",
-    reason: choice.reason,
+    repSlackId: chosen.slackUserId,
+    reason: decision.summary,
   };
-}
-
-interface TeamRow {
-  id: string;
-  key: string;
-  channelId: string | null;
 }
 
 /** Posts the lead to the team channel (no rep) or offers it to one rep by DM. */
@@ -123,7 +101,7 @@ async function offer(
   lead: LockedLead,
   team: TeamRow,
   rep: { id: string; slackUserId: string } | undefined,
-  reason: string,
+  decision: RouteDecision,
 ) {
   const { now } = options;
   await applyChange(tx, options, lead, {
@@ -138,10 +116,12 @@ async function offer(
       type: "offered",
       actorType: "SYSTEM",
       actorId: "routing",
-      reason: `team ${team.key}: ${reason}`,
-      data: rep
-        ? { team: team.key, mode: "assign", rep: rep.slackUserId }
-        : { team: team.key, mode: "claim" },
+      reason: `team ${team.key}: ${decision.summary}`,
+      data: {
+        team: team.key,
+        ...(rep ? { mode: "assign", rep: rep.slackUserId } : { mode: "claim" }),
+        routing: explanationData(decision),
+      },
     },
     facts: [
       {
@@ -150,7 +130,7 @@ async function offer(
         team: team.key,
         rep: rep?.slackUserId ?? null,
         channel: team.channelId,
-        routing: reason,
+        routing: decision.summary,
         cycle: lead.slaCycle + 1,
         reopened: false,
       },
@@ -222,53 +202,4 @@ export async function repsWhoLetGo(tx: Tx, leadId: string): Promise<string[]> {
     select: { data: true },
   });
   return events.map((e) => (e.data as { repId?: string }).repId).filter((id): id is string => !!id);
-}
-
-/**
- * The team's reps with their counters and open leads, locked: two leads handed off at once
- * wait for each other here instead of both picking the same "next" rep.
- */
-async function candidatesFor(tx: Tx, teamId: string): Promise<Candidate[]> {
-  const rows = await tx.$queryRaw<
-    {
-      repId: string;
-      name: string | null;
-      slackUserId: string;
-      weight: number;
-      assignedCount: number;
-      lastAssignedAt: Date | null;
-      capacity: number | null;
-      paused: boolean;
-      awayUntil: Date | null;
-      deactivatedAt: Date | null;
-      openLeads: number;
-    }[]
-  >`SELECT tm."repId", r."name", r."slackUserId", tm."weight", tm."assignedCount", tm."lastAssignedAt",
-           tm."capacity", r."paused", r."awayUntil", r."deactivatedAt",
-           (SELECT count(*)::int FROM "Lead" l
-             WHERE (l."ownerId" = tm."repId" AND l."status" IN ('CLAIMED', 'WORKING'))
-                OR (l."offeredToId" = tm."repId" AND l."status" = 'OFFERED')) AS "openLeads"
-      FROM "TeamMember" tm JOIN "Rep" r ON r."id" = tm."repId"
-     WHERE tm."teamId" = ${teamId}::uuid AND tm."active" AND tm."role" = 'rep'
-     ORDER BY tm."id"
-     FOR UPDATE OF tm`;
-  return rows.map((row) => ({
-    repId: row.repId,
-    name: row.name ?? row.slackUserId,
-    weight: row.weight,
-    assignedCount: row.assignedCount,
-    lastAssignedAt: row.lastAssignedAt,
-    openLeads: row.openLeads,
-    capacity: row.capacity,
-    paused: row.paused,
-    awayUntil: row.awayUntil,
-    deactivated: row.deactivatedAt !== null,
-  }));
-}
-
-function isAvailable(
-  rep: { deactivatedAt: Date | null; paused: boolean; awayUntil: Date | null },
-  now: Date,
-): boolean {
-  return !rep.deactivatedAt && !rep.paused && !(rep.awayUntil && rep.awayUntil > now);
 }

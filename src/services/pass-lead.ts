@@ -2,6 +2,7 @@
 // or it is withdrawn because the rep is away or gone. The lead goes to the next rep by round
 // robin, never back to someone who let it go, or to the team channel when nobody is left.
 import type { ActorType } from "#src/db/generated/client.ts";
+import { creditAssignment } from "#src/services/assignment-ledger.ts";
 import {
   type HandOffOptions,
   type HandOffResult,
@@ -39,6 +40,15 @@ export async function endOffer(
   const { now } = options;
   const action = why === "passed" ? "pass" : why === "timed_out" ? "timeOut" : "withdraw";
   const { lead } = await lockFor(tx, options, action, mover);
+  // Withdrawn because the rep is away or gone: not their doing, so it is credited back.
+  if (why === "withdrawn" && lead.offeredToId) {
+    await creditAssignment(tx, {
+      leadId: lead.id,
+      repId: lead.offeredToId,
+      at: now,
+      reason: reason ?? "offer withdrawn",
+    });
+  }
   await applyChange(tx, options, lead, {
     to: "QUALIFIED",
     set: { offeredToId: null },

@@ -3,6 +3,7 @@
 // move on at once, and a rep who left loses every open lead to the pool, with the managers told
 // which leads went where.
 import type { PeopleFact } from "#src/domain/lead-facts.ts";
+import { statusSaysAway } from "#src/domain/routing.ts";
 import { AppError } from "#src/errors.ts";
 import { recordPeopleFact } from "#src/outbox/subscribers.ts";
 import { type PoolResult, returnToPool } from "#src/services/hand-off-lead.ts";
@@ -38,11 +39,17 @@ export async function setAway(
         throw new AppError("forbidden", "You are not an active rep in Baton's playbook.");
       }
       const back = until === null;
+      const wasAway = rep.paused || (rep.awayUntil !== null && rep.awayUntil > now);
       await tx.rep.update({
         where: { id: rep.id },
         data: back
-          ? { paused: false, awayUntil: null }
-          : { paused: until === undefined, awayUntil: until ?? null },
+          ? // Back wins over a Slack status that still says "out", until the status changes.
+            { paused: false, awayUntil: null, awaySince: null, statusAway: false }
+          : {
+              paused: until === undefined,
+              awayUntil: until ?? null,
+              awaySince: wasAway ? (rep.awaySince ?? now) : now,
+            },
       });
       if (back) return { movedOffers: [], ownedOpen: 0 };
       const movedOffers = await withdrawOffers(tx, options, rep.id, "the rep is away");
@@ -53,6 +60,75 @@ export async function setAway(
     },
     { timeout: 60_000 },
   );
+}
+
+/** What Baton reads of a Slack profile (users.info, `user_change`, `user_status_changed`). */
+export interface SlackProfile {
+  userId: string;
+  /** IANA zone (`tz`). */
+  tz?: string | null;
+  /** Absent when the event carries no profile: the status is left as it is. */
+  status?: { emoji?: string | null; text?: string | null; expiration?: number | null };
+}
+
+export interface ProfileResult {
+  /** Their status now says they are out (true), no longer does (false), or no change. */
+  away?: boolean;
+  movedOffers: number[];
+}
+
+/**
+ * Caches a rep's Slack time zone and reads their status: one that says they are out (playbook
+ * `availability`) makes them away until it clears or expires, and their offers move on now.
+ */
+export async function recordSlackProfile(
+  options: PeopleOptions & { profile: SlackProfile },
+): Promise<ProfileResult | undefined> {
+  const { db, profile, now, playbook } = options;
+  return db.prisma.$transaction(
+    async (tx) => {
+      const rep = await tx.rep.findUnique({ where: { slackUserId: profile.userId } });
+      if (!rep || rep.deactivatedAt) return undefined;
+      const tz = validZone(profile.tz);
+      if (tz && tz !== rep.slackTimezone) {
+        await tx.rep.update({ where: { id: rep.id }, data: { slackTimezone: tz } });
+      }
+      if (!profile.status) return { movedOffers: [] };
+      const { emoji, text, expiration } = profile.status;
+      const until = expiration && expiration > 0 ? new Date(expiration * 1000) : null;
+      const away =
+        statusSaysAway({ emoji, text }, playbook.availability) && (!until || until > now);
+      if (!away) {
+        if (!rep.statusAway) return { movedOffers: [] };
+        await tx.rep.update({ where: { id: rep.id }, data: { statusAway: false } });
+        return { away: false, movedOffers: [] };
+      }
+      const shown = [emoji, text].filter(Boolean).join(" ").slice(0, 100);
+      await tx.rep.update({
+        where: { id: rep.id },
+        data: {
+          statusAway: true,
+          statusText: shown,
+          statusUntil: until,
+          statusSince: rep.statusAway ? (rep.statusSince ?? now) : now,
+        },
+      });
+      if (rep.statusAway) return { movedOffers: [] };
+      const why = "the rep's Slack status says they are out";
+      return { away: true, movedOffers: await withdrawOffers(tx, options, rep.id, why) };
+    },
+    { timeout: 60_000 },
+  );
+}
+
+function validZone(tz: string | null | undefined): string | undefined {
+  if (!tz) return undefined;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return tz;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A rep who left: deactivated, offers moved on, owned leads back to the pool, managers told. */

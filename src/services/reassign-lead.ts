@@ -1,7 +1,9 @@
 // A manager hands a lead to a rep (from a ghost alert's picker, or the card's Reassign): the rep
 // owns it at once, a new SLA cycle starts for them, the card changes in place, the new and the
 // previous owner are told, marketing's feed and the CRM's webhook record it.
+
 import { AppError } from "#src/errors.ts";
+import { recordAssignment } from "#src/services/assignment-ledger.ts";
 import {
   applyChange,
   factBase,
@@ -65,6 +67,15 @@ export async function reassignLead(
           to: toSlackUserId,
         },
       ],
+    });
+    const teamId = (await tx.lead.findUniqueOrThrow({ where: { id: lead.id } })).teamId;
+    await recordAssignment(tx, {
+      repId: rep.id,
+      teamId: teamId ?? rep.memberships[0]!.teamId,
+      leadId: lead.id,
+      at: now,
+      kind: "manager",
+      reason: `assigned by a manager (${userId})`,
     });
     return { number: lead.number, from: lead.ownerSlackId, to: toSlackUserId };
   });

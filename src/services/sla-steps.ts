@@ -17,7 +17,7 @@ import {
   lockLead,
 } from "#src/services/lead-transition.ts";
 import { endOffer } from "#src/services/pass-lead.ts";
-import { type SlaLeadRow, slaContext } from "#src/sla/schedule.ts";
+import { holderOf, type SlaLeadRow, slaContext } from "#src/sla/schedule.ts";
 
 export interface SlaStepOptions extends LifecycleOptions {
   leadId: string;
@@ -202,13 +202,14 @@ function waitedMs(options: Pick<SlaStepOptions, "playbook" | "now">, lead: SlaLe
         ? (lead.lastTouchAt ?? lead.claimedAt)
         : (lead.claimedAt ?? lead.offeredAt);
   if (!from) return 0;
-  const { calendar } = slaContext(options.playbook, lead.teamKey);
+  const { calendar } = slaContext(options.playbook, lead.teamKey, holderOf(lead));
   return businessDurationBetween(from, options.now, calendar.hours, calendar.timeZone);
 }
 
 async function ownerAway(tx: Tx, leadId: string, now: Date): Promise<boolean> {
   const [row] = await tx.$queryRaw<{ away: boolean }[]>`
-    SELECT (r."paused" OR (r."awayUntil" IS NOT NULL AND r."awayUntil" > ${now})) AS "away"
+    SELECT (r."paused" OR (r."awayUntil" IS NOT NULL AND r."awayUntil" > ${now})
+            OR (r."statusAway" AND (r."statusUntil" IS NULL OR r."statusUntil" > ${now}))) AS "away"
       FROM "Lead" l JOIN "Rep" r ON r."id" = l."ownerId" WHERE l."id" = ${leadId}::uuid`;
   return row?.away ?? false;
 }

@@ -65,6 +65,14 @@ async function syncPeople(tx: Tx, playbook: Playbook): Promise<Map<string, strin
   return repIds;
 }
 
+interface MemberFields {
+  role: string;
+  weight: number;
+  capacity: number | null;
+  dailyCap: number | null;
+  weeklyCap: number | null;
+}
+
 /** One team and its members; returns the Slack ids of members who left it. */
 async function syncTeam(
   tx: Tx,
@@ -96,15 +104,23 @@ async function syncTeam(
       .filter((m) => m.active && m.role === "rep")
       .map((m) => Math.floor(m.assignedCount / m.weight)),
   );
-  const wanted = new Map<string, { role: string; weight: number; capacity: number | null }>();
+  const wanted = new Map<string, MemberFields>();
   for (const manager of team.managers) {
-    wanted.set(repIds.get(manager)!, { role: "manager", weight: 1, capacity: null });
+    wanted.set(repIds.get(manager)!, {
+      role: "manager",
+      weight: 1,
+      capacity: null,
+      dailyCap: null,
+      weeklyCap: null,
+    });
   }
   for (const rep of team.reps) {
     wanted.set(repIds.get(rep.user)!, {
       role: "rep",
       weight: rep.weight,
       capacity: rep.capacity ?? null,
+      dailyCap: rep.dailyCap ?? null,
+      weeklyCap: rep.weeklyCap ?? null,
     });
   }
   for (const [repId, member] of wanted) {

@@ -24,7 +24,12 @@ export async function lockDueLeads(tx: Tx, ids: string[], now: Date): Promise<Du
     `SELECT l."id", l."number", l."status", l."offeredToId", l."offeredAt", l."claimedAt",
             l."lastTouchAt", l."touchCount", l."slaCycle", t."key" AS "teamKey",
             o."slackUserId" AS "ownerSlackId", f."slackUserId" AS "offeredToSlackId",
-            COALESCE(o."paused" OR (o."awayUntil" IS NOT NULL AND o."awayUntil" > $2::timestamp(3)),
+            COALESCE(o."slackUserId", f."slackUserId") AS "holderSlackId",
+            CASE WHEN o."id" IS NOT NULL THEN o."slackTimezone" ELSE f."slackTimezone" END
+              AS "holderTimezone",
+            COALESCE(o."paused" OR (o."awayUntil" IS NOT NULL AND o."awayUntil" > $2::timestamp(3))
+                       OR (o."statusAway" AND (o."statusUntil" IS NULL
+                                               OR o."statusUntil" > $2::timestamp(3))),
                      false) AS "ownerAway"
        FROM "Lead" l
        LEFT JOIN "Team" t ON t."id" = l."teamId"

@@ -4,7 +4,13 @@
 // (SlaNotice rows) are skipped, so a step fires once per stage per cycle.
 import type { LeadStatus } from "#src/db/generated/client.ts";
 import { nextSlaStep, type SlaStep } from "#src/domain/sla.ts";
-import type { Playbook, PlaybookTeam, SlaPolicy } from "#src/playbook/schema.ts";
+import {
+  type Playbook,
+  type PlaybookTeam,
+  repHours,
+  repTimeZone,
+  type SlaPolicy,
+} from "#src/playbook/schema.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 
 export interface SlaContext {
@@ -13,20 +19,37 @@ export interface SlaContext {
   calendar: { hours: Playbook["businessHours"]; timeZone: string };
 }
 
-/** The policy and calendar that count a team's SLA: its own, else the playbook's defaults. */
-export function slaContext(playbook: Playbook, teamKey: string | null | undefined): SlaContext {
+/**
+ * The policy and calendar that count a team's SLA: its own, else the playbook's defaults. A lead
+ * held by a rep with their own working hours (offered to them, or theirs) counts in those hours,
+ * in the rep's time zone.
+ */
+export function slaContext(
+  playbook: Playbook,
+  teamKey: string | null | undefined,
+  holder?: { slackUserId: string | null; slackTimezone: string | null },
+): SlaContext {
   const team = playbook.teams.find((t) => t.key === teamKey);
   const policy =
     playbook.sla.policies[team?.sla ?? playbook.sla.default] ??
     (Object.values(playbook.sla.policies)[0] as SlaPolicy);
-  return {
-    team,
-    policy,
-    calendar: {
-      hours: team?.businessHours ?? playbook.businessHours,
-      timeZone: team?.timezone ?? playbook.timezone,
-    },
-  };
+  const own = holder?.slackUserId ? repHours(playbook, teamKey, holder.slackUserId) : undefined;
+  const calendar =
+    own && holder?.slackUserId && teamKey
+      ? {
+          hours: own,
+          timeZone: repTimeZone(playbook, teamKey, holder.slackUserId, holder.slackTimezone),
+        }
+      : {
+          hours: team?.businessHours ?? playbook.businessHours,
+          timeZone: team?.timezone ?? playbook.timezone,
+        };
+  return { team, policy, calendar };
+}
+
+/** The rep a lead's SLA clock follows: its owner, else the rep it is offered to. */
+export function holderOf(lead: SlaLeadRow) {
+  return { slackUserId: lead.holderSlackId ?? null, slackTimezone: lead.holderTimezone ?? null };
 }
 
 export interface SlaLeadRow {
@@ -39,13 +62,21 @@ export interface SlaLeadRow {
   touchCount: number;
   slaCycle: number;
   teamKey: string | null;
+  /** The owner, else the rep it is offered to, with their Slack time zone. */
+  holderSlackId?: string | null;
+  holderTimezone?: string | null;
 }
 
 export async function loadSlaLead(tx: Tx, leadId: string): Promise<SlaLeadRow | undefined> {
   const [row] = await tx.$queryRaw<SlaLeadRow[]>`
     SELECT l."id", l."status", l."offeredToId", l."offeredAt", l."claimedAt", l."lastTouchAt",
-           l."touchCount", l."slaCycle", t."key" AS "teamKey"
+           l."touchCount", l."slaCycle", t."key" AS "teamKey",
+           COALESCE(o."slackUserId", f."slackUserId") AS "holderSlackId",
+           CASE WHEN o."id" IS NOT NULL THEN o."slackTimezone" ELSE f."slackTimezone" END
+             AS "holderTimezone"
       FROM "Lead" l LEFT JOIN "Team" t ON t."id" = l."teamId"
+      LEFT JOIN "Rep" o ON o."id" = l."ownerId"
+      LEFT JOIN "Rep" f ON f."id" = l."offeredToId"
      WHERE l."id" = ${leadId}::uuid`;
   return row;
 }
@@ -69,7 +100,7 @@ export function nextStepOf(
   lead: SlaLeadRow,
   done: ReadonlySet<string>,
 ): SlaStep | undefined {
-  const { policy, calendar } = slaContext(playbook, lead.teamKey);
+  const { policy, calendar } = slaContext(playbook, lead.teamKey, holderOf(lead));
   return nextSlaStep(
     { ...lead, offeredToOne: lead.status === "OFFERED" && lead.offeredToId !== null },
     policy,

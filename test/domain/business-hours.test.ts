@@ -6,6 +6,7 @@ import {
   businessTimeBetween,
   isBusinessTime,
   localParts,
+  periodStarts,
   zonedTime,
 } from "#src/domain/business-hours.ts";
 
@@ -171,5 +172,21 @@ describe("business hours", () => {
       5 * 24 * H + 2 * H,
     );
     expect(businessDurationBetween(friday10, at("2026-11-20T16:30:00Z"), hours, ny)).toBe(90 * MIN);
+  });
+});
+
+describe("periodStarts", () => {
+  it("finds the local day and the Monday-started week, across time zones and DST", () => {
+    // Sunday 23:30 in New York is Monday 04:30 UTC: still Sunday's day, the week before's week.
+    const sunday = periodStarts(new Date("2026-11-23T04:30:00Z"), "America/New_York");
+    expect(sunday.day.toISOString()).toBe("2026-11-22T05:00:00.000Z");
+    expect(sunday.week.toISOString()).toBe("2026-11-16T05:00:00.000Z");
+    const berlin = periodStarts(new Date("2026-11-23T04:30:00Z"), "Europe/Berlin");
+    expect(berlin.day.toISOString()).toBe("2026-11-22T23:00:00.000Z");
+    expect(berlin.week.toISOString()).toBe("2026-11-22T23:00:00.000Z");
+    // Sunday 29 March 2026 in Berlin, the day summer time starts: the week began in winter time.
+    const spring = periodStarts(new Date("2026-03-29T12:00:00Z"), "Europe/Berlin");
+    expect(spring.week.toISOString()).toBe("2026-03-22T23:00:00.000Z");
+    expect(spring.day.toISOString()).toBe("2026-03-28T23:00:00.000Z");
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type Candidate, pickRep, pickTeam } from "#src/domain/routing.ts";
+import {
+  type Candidate,
+  decideRoute,
+  describeSkip,
+  pickRep,
+  pickTeam,
+  statusSaysAway,
+} from "#src/domain/routing.ts";
 
 const routing = {
   accountMatching: true,
@@ -19,18 +26,39 @@ const routing = {
 };
 
 describe("pickTeam", () => {
-  it("takes the first rule that holds, and says which", () => {
-    expect(pickTeam({ region: "EMEA", companySize: 800, country: "US" }, routing)).toEqual({
+  it("takes the first rule that holds, says which, and why the others failed", () => {
+    expect(pickTeam({ region: "EMEA", companySize: 800, country: "US" }, routing)).toMatchObject({
       teamKey: "emea",
       reason: "rule 'EMEA enterprise'",
+      rules: [
+        { rule: "EMEA enterprise", matched: true, evaluated: true },
+        { rule: "NA mid-market", matched: false, evaluated: false },
+      ],
     });
-    expect(pickTeam({ region: "EMEA", companySize: 80, country: "US" }, routing)).toEqual({
+    expect(pickTeam({ region: "EMEA", companySize: 80, country: "US" }, routing)).toMatchObject({
       teamKey: "na",
       reason: "rule 'NA mid-market'",
+      rules: [{ matched: false, failed: "companySize gte 500, but it is 80" }, { matched: true }],
     });
     expect(pickTeam({ country: "BR" }, routing)).toEqual({
       teamKey: "inbound",
       reason: "no rule matched: default team",
+      rules: [
+        {
+          rule: "EMEA enterprise",
+          team: "emea",
+          matched: false,
+          evaluated: true,
+          failed: "region in [EMEA], but it is empty",
+        },
+        {
+          rule: "NA mid-market",
+          team: "na",
+          matched: false,
+          evaluated: true,
+          failed: "country in [US, CA], but it is BR",
+        },
+      ],
     });
   });
 });
@@ -58,7 +86,10 @@ describe("pickRep", () => {
     );
     expect(choice).toEqual({
       repId: "ana",
-      reason: "round robin: Ana had the fewest weighted assignments (4/2)",
+      name: "Ana",
+      why: "round robin: Ana had the fewest weighted assignments (4/2)",
+      skipped: [],
+      countAfter: 5,
     });
   });
 
@@ -75,32 +106,163 @@ describe("pickRep", () => {
     expect(counts).toEqual({ ana: 200, jonas: 100, lea: 100 });
   });
 
-  it("skips reps who are away, paused, deactivated, at capacity or passed", () => {
+  it("skips reps who are away, deactivated, capped, at capacity or passed, and says why", () => {
+    const since = new Date("2026-11-19T08:00:00Z");
     const choice = pickRep(
       [
-        rep("Ana", { awayUntil: new Date(now.getTime() + 3_600_000) }),
+        rep("Ana", { awayUntil: new Date("2026-11-27T00:00:00Z"), awaySince: since }),
         rep("Bo", { paused: true }),
         rep("Cy", { deactivated: true }),
         rep("Di", { capacity: 2, openLeads: 2 }),
         rep("Ed"),
-        rep("Flo", { assignedCount: 5 }),
+        rep("Gus", { dailyCap: 3, assignedToday: 3 }),
+        rep("Hal", { weeklyCap: 10, assignedToday: 1, assignedThisWeek: 10 }),
+        rep("Flo", { assignedCount: 5, dailyCap: 3, assignedToday: 2 }),
       ],
       now,
       ["ed"],
     );
-    expect(choice).toEqual({
-      repId: "flo",
-      reason:
-        "round robin: Flo had the fewest weighted assignments (5/1); skipped Ana away, Bo paused, Cy deactivated, Di at capacity, Ed passed",
-    });
+    expect(choice.repId).toBe("flo");
+    expect(choice.skipped.map((s) => `${s.name} ${describeSkip(s.reason)}`)).toEqual([
+      "Ana away since 2026-11-19 08:00 UTC until 2026-11-27 00:00 UTC",
+      "Bo away until they are back",
+      "Cy deactivated",
+      "Di at capacity (2/2 open leads)",
+      "Ed passed on or let go of this lead",
+      "Gus capped 3/3 today",
+      "Hal capped 10/10 this week",
+    ]);
     expect(pickRep([rep("Ana", { awayUntil: new Date(now.getTime() - 1) })], now).repId).toBe(
       "ana",
     );
   });
 
-  it("says when nobody is available", () => {
-    expect(pickRep([rep("Ana", { paused: true })], now)).toEqual({
-      reason: "no rep available; skipped Ana paused",
+  it("brings a rep back from leave at a fair share, not a flood of catch-up leads", () => {
+    // Ana (weight 2) was away while Jonas and Lea took 40 leads each.
+    const reps = [
+      rep("Ana", { weight: 2, assignedCount: 10 }),
+      rep("Jonas", { assignedCount: 40, lastAssignedAt: new Date(1) }),
+      rep("Lea", { assignedCount: 40, lastAssignedAt: new Date(2) }),
+    ];
+    const picks: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const choice = pickRep(reps, now);
+      if (!choice.repId) throw new Error("nobody");
+      const picked = reps.find((r) => r.repId === choice.repId)!;
+      picked.assignedCount = choice.countAfter;
+      picked.lastAssignedAt = new Date(now.getTime() + i);
+      picks.push(choice.repId);
+      if (i === 0) expect(choice.why).toContain("(78/2, back at a fair share)");
+    }
+    // From her first lead on she gets her weighted half, never a run of 60.
+    expect(picks.filter((p) => p === "ana")).toHaveLength(6);
+    expect(picks.slice(0, 4).filter((p) => p === "ana").length).toBeLessThanOrEqual(3);
+  });
+
+  it("treats a Slack status that says they are out as away, until it expires", () => {
+    const since = new Date("2026-11-20T08:00:00Z");
+    const out = rep("Ana", { statusAway: { text: ":palm_tree: Vacation", since, until: null } });
+    expect(describeSkip(pickRep([out, rep("Bo")], now).skipped[0]!.reason)).toBe(
+      "away since 2026-11-20 08:00 UTC until their status clears (Slack status: :palm_tree: Vacation)",
+    );
+    const expired = rep("Ana", {
+      statusAway: { text: "OOO", since, until: new Date(now.getTime() - 1) },
     });
+    expect(pickRep([expired], now).repId).toBe("ana");
+  });
+
+  it("says when nobody is available", () => {
+    expect(pickRep([rep("Ana", { paused: true })], now).repId).toBeUndefined();
+  });
+});
+
+describe("statusSaysAway", () => {
+  const lists = {
+    awayEmoji: [":palm_tree:", ":airplane:"],
+    awayWords: ["OOO", "out sick", "vacation"],
+  };
+  it("reads the emoji, and the words as whole words in any case", () => {
+    expect(statusSaysAway({ emoji: ":palm_tree:", text: "" }, lists)).toBe(true);
+    expect(statusSaysAway({ emoji: ":coffee:", text: "ooo until Monday" }, lists)).toBe(true);
+    expect(statusSaysAway({ text: "Out sick today" }, lists)).toBe(true);
+    expect(statusSaysAway({ text: "On vacation!" }, lists)).toBe(true);
+    expect(statusSaysAway({ text: "Booooking demos" }, lists)).toBe(false);
+    expect(statusSaysAway({ emoji: ":coffee:", text: "In a meeting" }, lists)).toBe(false);
+    expect(statusSaysAway({}, lists)).toBe(false);
+  });
+});
+
+describe("decideRoute", () => {
+  const assign = (candidates: Candidate[]) => ({
+    key: "emea",
+    mode: "assign" as const,
+    candidates,
+  });
+  const lead = { region: "EMEA", companySize: 900, companyDomain: "acme.example" };
+
+  it("explains the whole decision in one line for the audit trail", () => {
+    const decision = decideRoute({
+      lead,
+      routing,
+      now,
+      team: assign([rep("Ana", { paused: true }), rep("Bo", { assignedCount: 1 })]),
+      outsiders: [{ repId: "kim", name: "Kim" }],
+    });
+    expect(decision.outcome).toEqual({ kind: "rep", teamKey: "emea", repId: "bo", countAfter: 2 });
+    expect(decision.why).toBe("round robin: Bo had the fewest weighted assignments (1/1)");
+    expect(decision.summary).toBe(
+      "rule 'EMEA enterprise', round robin: Bo had the fewest weighted assignments (1/1); skipped Ana away until they are back",
+    );
+    expect(decision.skipped.map((s) => [s.name, describeSkip(s.reason)])).toEqual([
+      ["Ana", "away until they are back"],
+      ["Kim", "not in team emea"],
+    ]);
+  });
+
+  it("gives the account's owner their account unless they are away", () => {
+    const owner = { candidate: rep("Zoe"), teamKey: "na", domain: "acme.example" };
+    const team = assign([rep("Bo")]);
+    expect(decideRoute({ lead, routing, now, team, owner }).outcome).toEqual({
+      kind: "owner",
+      teamKey: "na",
+      repId: "zoe",
+    });
+    const away = { ...owner, candidate: rep("Zoe", { paused: true }) };
+    const decision = decideRoute({ lead, routing, now, team, owner: away });
+    expect(decision.outcome).toMatchObject({ kind: "rep", repId: "bo" });
+    expect(decision.teamReason).toBe(
+      "rule 'EMEA enterprise'; account owner Zoe away until they are back",
+    );
+  });
+
+  it("posts to the channel in claim mode, or when no rep of an assign team can take it", () => {
+    const claim = decideRoute({
+      lead: { country: "BR" },
+      routing,
+      now,
+      team: { key: "inbound", mode: "claim", candidates: [] },
+    });
+    expect(claim.outcome).toEqual({ kind: "channel", teamKey: "inbound" });
+    const nobody = decideRoute({
+      lead,
+      routing,
+      now,
+      team: assign([rep("Ana", { paused: true })]),
+    });
+    expect(nobody.outcome).toEqual({ kind: "channel", teamKey: "emea" });
+    expect(nobody.why).toBe(
+      "no rep available; skipped Ana away until they are back: posted to the team channel",
+    );
+  });
+
+  it("names the overflow and a chosen team that is gone", () => {
+    const decision = decideRoute({
+      lead,
+      routing,
+      now,
+      teamKey: "na",
+      team: { key: "inbound", mode: "claim", candidates: [] },
+    });
+    expect(decision.teamReason).toBe("overflow to na; team na is gone: default team inbound");
   });
 });

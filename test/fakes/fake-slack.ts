@@ -111,6 +111,8 @@ export interface FakeSlack {
   ): void;
   /** A fresh response URL that records what is posted to it. */
   responseUrl(): string;
+  /** What users.info answers for this user, over the defaults (tz, profile with a status...). */
+  setUser(id: string, fields: Record<string, unknown>): void;
   /** Where apps.connections.open sends Socket Mode clients (see fake-socket-mode.ts). */
   socketModeUrl?: string;
   /** The people and channels users.info and conversations.info answer from (see FakeWorkspace). */
@@ -241,6 +243,7 @@ function parseJsonArg(value: unknown): unknown {
 
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
+  const users = new Map<string, Record<string, unknown>>();
   const responses: ResponseUrlPost[] = [];
   const channels = new Map<string, VisibleMessage[]>();
   let faults: Fault[] = [];
@@ -332,6 +335,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
               real_name: `User ${args.user}`,
               email: `${String(args.user).toLowerCase()}@reps.example`,
             },
+            ...users.get(String(args.user)),
           },
         };
       case "files.getUploadURLExternal": {
@@ -538,10 +542,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responseUrl: () => `${origin}/response-url/${++responseSeq}`,
     workspace: { users: new Map(), channels: new Map(), closed: false },
     botScopes: manifestBotScopes(),
+    setUser: (id, fields) => users.set(id, { ...users.get(id), ...fields }),
     reset() {
       fake.workspace = { users: new Map(), channels: new Map(), closed: false };
       fake.botScopes = manifestBotScopes();
       calls.length = 0;
+      users.clear();
       responses.length = 0;
       channels.clear();
       faults = [];

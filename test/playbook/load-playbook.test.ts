@@ -81,6 +81,19 @@ describe("the playbook", () => {
     ]);
   });
 
+  it("takes a rep's daily and weekly caps, and refuses a week smaller than a day", () => {
+    const withCaps = (caps: string) =>
+      minimal.replace("      - user: U0REP00001", `      - user: U0REP00001\n        ${caps}`);
+    const playbook = parsePlaybook(withCaps("dailyCap: 5\n        weeklyCap: 20"));
+    expect(playbook.teams[0]?.reps[0]).toMatchObject({ dailyCap: 5, weeklyCap: 20 });
+    expect(problemsOf(withCaps("dailyCap: 5\n        weeklyCap: 3"))).toEqual([
+      expect.stringMatching(/teams\[0\]\.reps\[0\]\.weeklyCap must be at least dailyCap \(5\)/),
+    ]);
+    expect(problemsOf(withCaps("dailyCap: 0"))).toEqual([
+      expect.stringMatching(/teams\[0\]\.reps\[0\]\.dailyCap must be at least 1/),
+    ]);
+  });
+
   it("takes a rep's https booking link and refuses any other", () => {
     const withLink = (url: string) =>
       minimal.replace(

@@ -3,9 +3,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
+import { loadCardView } from "#src/read-models/lead-card.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
+import { buildLeadCard } from "#src/slack/blocks/lead-card.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const database = useTestDatabase();
@@ -109,6 +111,26 @@ describe("handOffLead", () => {
       const result = await handOff(await qualifiedLead({ region: "EMEA", companySize: 900 }));
       expect(result.outcome === "offered" && result.repSlackId).not.toBe("U0REPANA01");
       expect(result.outcome === "offered" && result.reason).toContain("skipped Ana away");
+      // The audit event keeps the whole explanation, and the card shows its "why you" line.
+      const lead = await database.current.prisma.lead.findFirstOrThrow({
+        where: {
+          offeredTo: { slackUserId: result.outcome === "offered" ? result.repSlackId : "" },
+        },
+        orderBy: { number: "desc" },
+      });
+      const event = await database.current.prisma.leadEvent.findFirstOrThrow({
+        where: { leadId: lead.id, type: "offered" },
+      });
+      expect(event.data).toMatchObject({
+        routing: {
+          teamReason: "rule 'EMEA enterprise'",
+          rules: [{ rule: "EMEA enterprise", matched: true }, { matched: false }],
+          skipped: [{ rep: "Ana", why: "away until 2026-11-21 15:00 UTC" }],
+        },
+      });
+      const { card } = await loadCardView(database.current, lead.id, now);
+      const text = JSON.stringify(buildLeadCard(card, { now }).blocks);
+      expect(text).toMatch(/\*Why you:\* round robin: (Jonas|Léa) had the fewest weighted/);
     } finally {
       await database.current.prisma.rep.update({
         where: { slackUserId: "U0REPANA01" },

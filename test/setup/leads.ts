@@ -36,3 +36,41 @@ export async function handedOffLead(
   if (options.claimBy) await claimLead({ ...use, userId: options.claimBy });
   return deps.db.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
 }
+
+/**
+ * A lead sent to the running app's intake API with a demo request at `now` (so it qualifies),
+ * once the hand-off has offered it: the lead with its team and the rep it is offered to.
+ */
+export async function capturedOverHttp(
+  app: Baton & { url: string },
+  token: string,
+  fields: Record<string, unknown> & { email: string },
+  now: Date,
+) {
+  const response = await fetch(`${app.url}/api/v1/leads`, {
+    method: "POST",
+    // A fresh connection each time: a kept-alive one the server closes as idle between two
+    // leads (on a slow machine) fails the next request with "other side closed".
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      connection: "close",
+    },
+    body: JSON.stringify({
+      ...fields,
+      activities: [{ type: "demo_request", occurredAt: now.toISOString() }],
+    }),
+  });
+  if (response.status >= 300) throw new Error(`intake answered ${response.status}`);
+  const { lead } = (await response.json()) as { lead: { id: string } };
+  app.outbox.wake();
+  for (let i = 0; i < 400; i++) {
+    const row = await app.deps.db.prisma.lead.findUniqueOrThrow({
+      where: { id: lead.id },
+      include: { offeredTo: true, team: true },
+    });
+    if (row.status !== "QUALIFIED" && row.status !== "CAPTURED") return row;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error("the lead was never handed off");
+}

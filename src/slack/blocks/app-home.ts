@@ -5,6 +5,7 @@ import type { HomeView } from "#src/read-models/app-home.ts";
 import type { ReviewLead } from "#src/read-models/review-leads.ts";
 import { leadBlocks, slaState } from "#src/slack/blocks/review.ts";
 import { COMMAND } from "#src/slack/ids.ts";
+import { safeMrkdwn } from "#src/slack/text.ts";
 
 const PER_SECTION = 10;
 
@@ -15,7 +16,9 @@ export function buildAppHome(view: HomeView, now: Date): { type: "home"; blocks:
     ? `:palm_tree: You are away until you run \`${COMMAND} away off\`: no new leads come to you.`
     : view.away.until && view.away.until > now
       ? `:palm_tree: You are away until ${view.away.until.toISOString().slice(0, 10)}: no new leads come to you. \`${COMMAND} away off\` when you are back.`
-      : `:large_green_circle: You are available for new leads. Going on leave? \`${COMMAND} away until YYYY-MM-DD\`.`;
+      : view.away.status
+        ? `:palm_tree: Your Slack status (${safeMrkdwn(view.away.status, 100)}) says you are out: no new leads come to you until it clears. Working after all? \`${COMMAND} away off\`.`
+        : `:large_green_circle: You are available for new leads. Going on leave? \`${COMMAND} away until YYYY-MM-DD\`.`;
   const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: "Your leads" } },
     { type: "section", text: { type: "mrkdwn", text: away } },

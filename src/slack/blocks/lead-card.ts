@@ -74,6 +74,8 @@ export function buildLeadCard(
   }
   blocks.push({ type: "divider" }, ...timeline(recent, now, timeZone, options.timelineUrl));
   blocks.push(section(statusLine(view, now, timeZone)));
+  const routed = routingLine(view);
+  if (routed) blocks.push({ type: "context", elements: [mrkdwn(routed)] });
   const buttons = actions(view);
   if (buttons) blocks.push(buttons);
 
@@ -308,6 +310,15 @@ function sameThing(a: LeadActivityView, b: LeadActivityView): boolean {
   return (
     a.type === b.type && x.what === y.what && (x.url ?? "") === (y.url ?? "") && !isTalkedTo(a)
   );
+}
+
+/** While the lead is on offer: why this rep (or this team) got it, as routing decided. */
+function routingLine(view: LeadCardView): string | undefined {
+  const why = view.routingWhy;
+  if (view.status !== "OFFERED" || !why) return undefined;
+  const text = safeMrkdwn(oneLine(why.text), 600);
+  if (why.rep && why.rep === view.offeredToSlackId) return `:compass: *Why you:* ${text}`;
+  return why.rep ? undefined : `:compass: *Why this team:* ${text}`;
 }
 
 function statusLine(view: LeadCardView, now: Date, timeZone: string): string {

@@ -12,6 +12,7 @@ import { newSubcommand } from "#src/slack/listeners/commands/leads/new.ts";
 import { recallSubcommand } from "#src/slack/listeners/commands/leads/recall.ts";
 import { reloadSubcommand } from "#src/slack/listeners/commands/leads/reload.ts";
 import { reviewSubcommand } from "#src/slack/listeners/commands/leads/review.ts";
+import { routeSubcommand } from "#src/slack/listeners/commands/leads/route.ts";
 import { statsSubcommand } from "#src/slack/listeners/commands/leads/stats.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
 import { replier } from "#src/slack/replier.ts";
@@ -30,6 +31,7 @@ export function registerLeadsCommand(app: App, deps: Deps): void {
     awaySubcommand,
     recallSubcommand,
     newSubcommand,
+    routeSubcommand,
     helpSubcommand(() => subcommands),
   );
 

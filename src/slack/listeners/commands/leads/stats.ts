@@ -1,12 +1,16 @@
 // `/leads stats [7d|30d|quarter] [by source|campaign|rep|team]`: the numbers for leads received
 // in the period, ephemerally. `by campaign` answers marketing's "are my leads converting?".
+import type { Deps } from "#src/context.ts";
 import { AppError } from "#src/errors.ts";
+import { loadFairness } from "#src/read-models/fairness.ts";
 import {
   breakdown,
   DIMENSIONS,
   type Dimension,
   digestSummary,
 } from "#src/read-models/lead-metrics.ts";
+import { nextUpByTeam } from "#src/services/explain-route.ts";
+import { fairnessSection } from "#src/slack/blocks/fairness-table.ts";
 import {
   breakdownTable,
   codeBlock,
@@ -106,6 +110,7 @@ export const statsSubcommand: Subcommand = {
         type: "section",
         text: { type: "mrkdwn", text: safeTextKeepingCode(body) },
       });
+      if (query.by === "rep") blocks.push(...(await fairnessBlocks(deps, window)));
     }
     await reply({
       text: `Leads received in ${period.label}: ${summary.received}, converted ${summary.converted}.`,
@@ -117,4 +122,19 @@ export const statsSubcommand: Subcommand = {
 /** The table is already escaped; only cut it to Slack's section limit. */
 function safeTextKeepingCode(text: string): string {
   return text.length <= 3000 ? text : `${text.slice(0, 2990)}…\`\`\``;
+}
+
+/** Per assign-mode team: each rep's share of leads against their weight, and who is next up. */
+async function fairnessBlocks(deps: Deps, window: { from: Date; to: Date }) {
+  const playbook = deps.playbook.current;
+  const teams = await loadFairness(deps.db, playbook, window);
+  if (teams.length === 0) return [];
+  const next = await nextUpByTeam({ db: deps.db, playbook, now: window.to });
+  return teams.map((team) => ({
+    type: "section" as const,
+    text: {
+      type: "mrkdwn" as const,
+      text: safeTextKeepingCode(fairnessSection(team, next.get(team.teamKey))),
+    },
+  }));
 }
