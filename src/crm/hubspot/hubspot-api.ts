@@ -3,7 +3,7 @@
 // HubSpot's Retry-After, without holding a lead's later messages out of order.
 // Errors become a HubSpotError carrying only the status and HubSpot's category: the client's
 // exception text includes the response body, which can hold a contact's email.
-import { Client } from "@hubspot/api-client";
+import type { Client } from "@hubspot/api-client";
 import type { HubSpotContact } from "#src/crm/hubspot/contact-mapping.ts";
 
 export class HubSpotError extends Error {
@@ -49,21 +49,29 @@ export interface HubSpotApi {
 }
 
 export function createHubSpotApi(options: { accessToken: string; apiUrl: string }): HubSpotApi {
-  const client = new Client({
-    accessToken: options.accessToken,
-    basePath: options.apiUrl,
-    numberOfApiCallRetries: 0,
-  });
+  // Loaded on the first call: the client is large, and most installations never call HubSpot.
+  let loading: Promise<Client> | undefined;
+  const client = () =>
+    (loading ??= import("@hubspot/api-client").then(
+      ({ Client }) =>
+        new Client({
+          accessToken: options.accessToken,
+          basePath: options.apiUrl,
+          numberOfApiCallRetries: 0,
+        }),
+    ));
   return {
     async getContact(id, properties) {
-      const contact = await call("reading a contact", () =>
-        client.crm.contacts.basicApi.getById(id, properties),
+      const contact = await call("reading a contact", async () =>
+        (await client()).crm.contacts.basicApi.getById(id, properties),
       ).catch(notFoundAs(undefined));
       return contact && { id: contact.id, properties: { ...contact.properties } };
     },
     async getDeal(id) {
-      const deal = await call("reading a deal", () =>
-        client.crm.deals.basicApi.getById(id, ["amount", "dealname"], undefined, ["contacts"]),
+      const deal = await call("reading a deal", async () =>
+        (await client()).crm.deals.basicApi.getById(id, ["amount", "dealname"], undefined, [
+          "contacts",
+        ]),
       ).catch(notFoundAs(undefined));
       if (!deal) return undefined;
       const amount = Number(deal.properties.amount);
@@ -75,8 +83,8 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
       };
     },
     async findOwnerByEmail(email) {
-      const page = await call("looking up an owner", () =>
-        client.crm.owners.ownersApi.getPage(email, undefined, 1, false),
+      const page = await call("looking up an owner", async () =>
+        (await client()).crm.owners.ownersApi.getPage(email, undefined, 1, false),
       );
       const owner = page.results.find((o) => o.email?.toLowerCase() === email.toLowerCase());
       return owner ? { id: owner.id, email: owner.email ?? email } : undefined;
@@ -84,8 +92,8 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
     async updateContacts(updates) {
       if (updates.length === 0) return [];
       try {
-        await call("updating contacts", () =>
-          client.crm.contacts.batchApi.update({
+        await call("updating contacts", async () =>
+          (await client()).crm.contacts.batchApi.update({
             inputs: updates.map((u) => ({ id: u.id, properties: u.properties })),
           }),
         );
@@ -97,8 +105,8 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
       // ones skipped.
       const gone: string[] = [];
       for (const u of updates) {
-        const updated = await call("updating a contact", () =>
-          client.crm.contacts.basicApi.update(u.id, { properties: u.properties }),
+        const updated = await call("updating a contact", async () =>
+          (await client()).crm.contacts.basicApi.update(u.id, { properties: u.properties }),
         ).catch(notFoundAs(undefined));
         if (!updated) gone.push(u.id);
       }
