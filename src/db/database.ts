@@ -80,7 +80,10 @@ export async function openPostgres(
       "PostgreSQL connection lost; it will reconnect on next use",
     );
   };
-  pool.on("connect", (client) => client.on("error", lost));
+  pool.on("connect", (client) => {
+    client.on("error", lost);
+    endOnFatal(client as pg.PoolClient & pg.Client, lost);
+  });
   pool.on("error", () => {}); // the client's own listener has logged it
   try {
     const client = await pool.connect();
@@ -161,6 +164,22 @@ export async function openPostgres(
       await pool.end();
     },
   };
+}
+
+/**
+ * The server ends a session (a terminated backend, a failover, a shutdown: 57P01) by failing
+ * the running query with a FATAL error, and only then closes the socket. Released between the
+ * two, the client looked alive to the pool, which lent it, dead, to the next query (the
+ * intake batch test failed one run in three under load). A FATAL reply now ends the client
+ * at once, before anyone can release it: the pool drops an ending client, and a later query
+ * on it fails at once as unavailable ("not queryable") instead of waiting for the socket.
+ */
+function endOnFatal(client: pg.Client, lost: (error: Error) => void): void {
+  client.connection.on("errorMessage", (error: pg.DatabaseError) => {
+    if (error.severity !== "FATAL" && error.severity !== "PANIC") return;
+    lost(error);
+    client.end().catch(() => {});
+  });
 }
 
 /** "host:port/database", never the password. */
