@@ -194,17 +194,15 @@ describe.runIf(testDatabaseUrl())("the query after one whose connection the serv
     ],
   ])("%s runs on a live connection", async (_name, next) => {
     const db = database.current;
-    const failure = await db
-      .withSession(async (sql) => {
-        const [me] = await sql.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
-        const sleeping = sql.query("SELECT pg_sleep(30)");
-        await db.withSession((other) => other.query("SELECT pg_terminate_backend($1)", [me!.pid]));
-        await sleeping;
-      })
-      .then(
+    const failure = await db.withSession(async (sql) => {
+      const [me] = await sql.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+      const sleeping = sql.query("SELECT pg_sleep(30)").then(
         () => undefined,
         (error: unknown) => error,
       );
+      await db.withSession((other) => other.query("SELECT pg_terminate_backend($1)", [me!.pid]));
+      return sleeping;
+    });
     expect(isDatabaseUnavailable(failure)).toBe(true);
     expect(await next(db)).toEqual([{ one: 1 }]);
   });
