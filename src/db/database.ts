@@ -66,22 +66,7 @@ export async function openPostgres(
     connectionTimeoutMillis: transactionOptions.maxWait,
     idleTimeoutMillis: 30_000,
   });
-  // A client whose server went away (restart, failover, admin shutdown: 57P01) emits 'error';
-  // unhandled, it would kill the process. Idle clients report it through the pool; a client
-  // checked out, by Prisma's transactions too, has no pool listener, so every client gets its
-  // own, for its whole life (bench:db-restart, run beside another proof on a loaded machine,
-  // died once of an uncaught 57P01). The next query on a broken client fails, and the pool
-  // drops it on release.
-  const lost = (error: Error) => {
-    // Only the message and code: pg's error carries the client, with its connection settings.
-    const { message, code } = error as Error & { code?: string };
-    logger.warn(
-      { err: { message, code } },
-      "PostgreSQL connection lost; it will reconnect on next use",
-    );
-  };
-  pool.on("connect", (client) => client.on("error", lost));
-  pool.on("error", () => {}); // the client's own listener has logged it
+  watchConnections(pool, logger);
   try {
     const client = await pool.connect();
     client.release();
@@ -161,6 +146,52 @@ export async function openPostgres(
       await pool.end();
     },
   };
+}
+
+/**
+ * A client whose server went away (restart, failover, admin shutdown: 57P01) emits 'error';
+ * unhandled, it would kill the process. Idle clients report it through the pool; a client
+ * checked out, by Prisma's transactions too, has no pool listener, so every client gets its
+ * own, for its whole life (bench:db-restart, run beside another proof on a loaded machine,
+ * died once of an uncaught 57P01). The next query on a broken client fails, and the pool
+ * drops it on release.
+ */
+function watchConnections(pool: pg.Pool, logger: Logger): void {
+  const lost = (error: Error) => {
+    // Only the message and code: pg's error carries the client, with its connection settings.
+    const { message, code } = error as Error & { code?: string };
+    logger.warn(
+      { err: { message, code } },
+      "PostgreSQL connection lost; it will reconnect on next use",
+    );
+  };
+  pool.on("connect", (client) => {
+    // Logged once: an idle client's FATAL reply comes both as 'error' and as the reply.
+    let logged = false;
+    const lostOnce = (error: Error) => {
+      if (!logged) lost(error);
+      logged = true;
+    };
+    client.on("error", lostOnce);
+    endOnFatal(client as pg.PoolClient & pg.Client, lostOnce);
+  });
+  pool.on("error", () => {}); // the client's own listener has logged it
+}
+
+/**
+ * The server ends a session (a terminated backend, a failover, a shutdown: 57P01) by failing
+ * the running query with a FATAL error, and only then closes the socket. Released between the
+ * two, the client looked alive to the pool, which lent it, dead, to the next query (the
+ * intake batch test failed one run in three under load). A FATAL reply now ends the client
+ * at once, before anyone can release it: the pool drops an ending client, and a later query
+ * on it fails at once as unavailable ("not queryable") instead of waiting for the socket.
+ */
+function endOnFatal(client: pg.Client, lost: (error: Error) => void): void {
+  client.connection.on("errorMessage", (error: pg.DatabaseError) => {
+    if (error.severity !== "FATAL" && error.severity !== "PANIC") return;
+    lost(error);
+    client.end().catch(() => {});
+  });
 }
 
 /** "host:port/database", never the password. */

@@ -7,7 +7,7 @@ import { Prisma } from "#src/db/generated/client.ts";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { captureEach } from "#src/services/capture-lead.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
-import { testDatabaseUrl } from "#test/setup/test-database.ts";
+import { type TestDatabase, testDatabaseUrl } from "#test/setup/test-database.ts";
 
 const database = useTestDatabase();
 
@@ -174,5 +174,36 @@ describe.runIf(testDatabaseUrl())("an intake batch whose connection the server e
       expect(isDatabaseUnavailable(outcome.error)).toBe(true);
     }
     expect(await db.prisma.lead.count({ where: { email: { in: emails } } })).toBe(0);
+  });
+});
+
+describe.runIf(testDatabaseUrl())("the query after one whose connection the server ended", () => {
+  // The server's FATAL reply (57P01) fails the query before the socket closes: the client
+  // looks alive when it goes back to the pool, and used to be lent again, dead, to the next
+  // query (after a failover or a killed backend; the intake batch test, one run in three).
+  it.each([
+    ["a raw query", (db: TestDatabase) => db.withSession((sql) => sql.query("SELECT 1 AS one"))],
+    [
+      "a raw transaction",
+      (db: TestDatabase) => db.transaction((sql) => sql.query("SELECT 1 AS one")),
+    ],
+    ["a Prisma query", (db: TestDatabase) => db.prisma.$queryRaw`SELECT 1 AS one`],
+    [
+      "a Prisma transaction",
+      (db: TestDatabase) => db.prisma.$transaction((tx) => tx.$queryRaw`SELECT 1 AS one`),
+    ],
+  ])("%s runs on a live connection", async (_name, next) => {
+    const db = database.current;
+    const failure = await db.withSession(async (sql) => {
+      const [me] = await sql.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+      const sleeping = sql.query("SELECT pg_sleep(30)").then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await db.withSession((other) => other.query("SELECT pg_terminate_backend($1)", [me!.pid]));
+      return sleeping;
+    });
+    expect(isDatabaseUnavailable(failure)).toBe(true);
+    expect(await next(db)).toEqual([{ one: 1 }]);
   });
 });
