@@ -14,6 +14,7 @@
 // `--if-stale` (npm's prestart) builds only when a source is newer than dist/main.js or the
 // template is missing, so a start in a read-only image with a built dist/ writes nothing.
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -77,8 +78,22 @@ async function makePgliteTemplate() {
   mkdirSync(making, { recursive: true });
   const pglite = await PGlite.create(making);
   await pglite.close();
+  readableByAll(making);
   renameSync(making, template);
   process.stdout.write(`made the embedded database template in ${Date.now() - begun} ms\n`);
+}
+
+/**
+ * PGlite writes some files owner-only (0600). The template is copied by whichever user runs
+ * Baton, often not the one who built it (an image built as root, run as user 1000): everyone may
+ * read it; the copy keeps the owner's write bit, so the new database's owner can write.
+ */
+function readableByAll(folder) {
+  chmodSync(folder, statSync(folder).mode | 0o555);
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    chmodSync(path, statSync(path).mode | (entry.isDirectory() ? 0o555 : 0o444));
+  }
 }
 
 /** True when the template or dist/main.js is missing, or a source, package.json or the lock is newer. */
