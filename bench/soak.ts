@@ -298,6 +298,16 @@ try {
     `SELECT "status", count(*) AS n FROM "OutboxMessage" WHERE "status" <> 'DONE' GROUP BY 1`,
   );
   const left = Object.fromEntries(outbox.map((row) => [row.status, Number(row.n)]));
+  if (outbox.length > 0) {
+    // What was left, so a miss says where to look.
+    const { rows: kinds } = await db.query<Record<string, unknown>>(
+      `SELECT "kind", "status", count(*)::int AS n, max("attempts") AS "maxAttempts",
+              min("availableAt") AS "firstDue", max("availableAt") AS "lastDue",
+              count("lockedUntil")::int AS leased, min("lastError") AS "anError"
+         FROM "OutboxMessage" WHERE "status" <> 'DONE' GROUP BY 1, 2 ORDER BY 3 DESC`,
+    );
+    for (const row of kinds) console.error(`  left in the outbox: ${JSON.stringify(row)}`);
+  }
   const chatCalls = slack.calls.filter((c) => c.method.startsWith("chat."));
   const failed = chatCalls.filter((c) => c.failed).length;
 
