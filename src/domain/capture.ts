@@ -2,31 +2,15 @@
 // the score the lead has afterwards, whether that makes it ready for sales (capture's lifecycle
 // move is `qualify`), the audit events that tell it, and what sales should hear. Pure: the
 // caller reads the lead and writes the outcome, for one request or a batch of them.
+
+import { LEAD_FIELDS, type LeadField } from "#src/domain/lead-fields.ts";
 import type { LeadStatus } from "#src/domain/lifecycle.ts";
 import { decideQualification, type QualificationDecision } from "#src/domain/qualification.ts";
 import { type Score, type ScoredActivity, scoreLead } from "#src/domain/scoring.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
 
-/** The lead fields a capture sets besides the email, as the API names them (the CSV importer maps columns onto them). */
-export const LEAD_FIELDS = [
-  "firstName",
-  "lastName",
-  "title",
-  "company",
-  "companyDomain",
-  "companySize",
-  "industry",
-  "country",
-  "region",
-  "city",
-  "phone",
-  "linkedinUrl",
-  "website",
-  "source",
-  "campaign",
-] as const;
+export { LEAD_FIELDS, type LeadField };
 
-export type LeadField = (typeof LEAD_FIELDS)[number];
 export type Fields = Partial<Record<Exclude<LeadField, "companySize">, string>> & {
   companySize?: number;
 };

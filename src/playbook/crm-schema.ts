@@ -2,26 +2,10 @@
 // back. Everything has a default, so a playbook without the block syncs with HubSpot's
 // standard properties.
 import { z } from "zod";
+import { LEAD_FIELDS } from "#src/domain/lead-fields.ts";
 
-/** The lead fields a HubSpot contact property can fill (see intake/schemas.ts). */
-export const HUBSPOT_LEAD_FIELDS = [
-  "email",
-  "firstName",
-  "lastName",
-  "title",
-  "company",
-  "companyDomain",
-  "companySize",
-  "industry",
-  "country",
-  "region",
-  "city",
-  "phone",
-  "linkedinUrl",
-  "website",
-  "source",
-  "campaign",
-] as const;
+/** The lead fields a HubSpot contact property can fill: the email and every capture field. */
+export const HUBSPOT_LEAD_FIELDS = ["email", ...LEAD_FIELDS] as const;
 export type HubSpotLeadField = (typeof HUBSPOT_LEAD_FIELDS)[number];
 
 /**
