@@ -23,7 +23,7 @@ import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { cardBurst, cardHandlers } from "#src/outbox/card-handlers.ts";
 import { digestHandlers } from "#src/outbox/digest-handlers.ts";
 import { hubspotBatch, hubspotHandlers } from "#src/outbox/hubspot-handlers.ts";
-import { leadHandlers } from "#src/outbox/lead-handlers.ts";
+import { feedLines, leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { handlersFor } from "#src/outbox/messages.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
@@ -243,7 +243,7 @@ function createOutbox(deps: Deps): OutboxWorker {
       ...digestHandlers(delivery, sender),
       ...hubspotHandlers(deps, hubspot),
     }),
-    groups: [cardBurst(deps, sender), hubspotBatch(deps, hubspot)],
+    groups: [cardBurst(deps, sender), feedLines(deps, sender), hubspotBatch(deps, hubspot)],
     gate: deps.ackGate,
   });
 }

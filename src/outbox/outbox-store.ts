@@ -48,7 +48,7 @@ export async function leaseDue(
 
 /**
  * Leases every due message of `kind` for one target that has at least `threshold` of them
- * (up to `limit`), for delivery as one group: a burst of lead cards for one channel becomes a
+ * (up to `limit`; the target with the oldest such message, not one of `skipTargets`), for delivery as one group: a burst of lead cards for one channel becomes a
  * summary. Same rules as `leaseDue`: a message still waits behind an earlier pending message
  * with its ordering key, and rows another worker holds are skipped.
  */
@@ -61,10 +61,13 @@ export async function leaseBurst(
     now: Date;
     leaseMs: number;
     limit: number;
+    /** Targets not to lease now (a coalesced delivery to them is still out). */
+    skipTargets?: string[];
   },
 ): Promise<OutboxRow[]> {
-  const { kind, threshold, worker, now, leaseMs, limit } = options;
+  const { kind, threshold, worker, now, leaseMs, limit, skipTargets = [] } = options;
   const due = `o."status" = 'PENDING' AND o."kind" = $1 AND o."target" IS NOT NULL
+          AND NOT (o."target" = ANY($7::text[]))
           AND o."availableAt" <= $2::timestamp(3)
           AND (o."lockedUntil" IS NULL OR o."lockedUntil" <= $2::timestamp(3))
           AND (o."orderingKey" IS NULL OR NOT EXISTS (
@@ -92,6 +95,7 @@ export async function leaseBurst(
     limit,
     leaseMs / 1000,
     worker,
+    skipTargets,
   );
 }
 
@@ -150,15 +154,16 @@ export async function renewLeases(
   );
 }
 
+/** Marks delivered messages done, all in one statement (a group's part is done as a whole). */
 export async function markDone(
   db: Database,
-  id: bigint,
+  ids: bigint[],
   worker: string,
   now: Date,
   result: unknown,
 ) {
   await db.prisma.outboxMessage.updateMany({
-    where: { id, lockedBy: worker },
+    where: { id: { in: ids }, lockedBy: worker },
     data: {
       status: "DONE",
       deliveredAt: now,

@@ -54,6 +54,12 @@ export interface GroupDelivery {
   /** Messages per part; each part is one delivery, marked done on its own. */
   partSize: number;
   /**
+   * Every message of the kind is delivered through this group (threshold 1), and each worker
+   * has at most one delivery per target out at a time: messages that come due meanwhile wait
+   * in the table and go out together in the next one (the marketing feed, decision 012).
+   */
+  coalesce?: boolean;
+  /**
    * Kinds whose delivery makes more of this group (a hand-off makes a card). While any is
    * due, the group's kind waits, at most `maxWaitMs`, so a burst is gathered whole.
    */
@@ -95,6 +101,8 @@ export class OutboxWorker implements Worker {
   private readonly tasks = new Set<Promise<void>>();
   /** Messages leased by this worker and not settled yet: their leases are renewed. */
   private readonly holding = new Set<bigint>();
+  /** "kind target" of coalesced deliveries this worker has out (see GroupDelivery.coalesce). */
+  private readonly coalescing = new Set<string>();
   private renewer?: NodeJS.Timeout;
   private sleeper?: { timer: NodeJS.Timeout; wake: () => void };
   private readonly pollMs: number;
@@ -289,18 +297,42 @@ export class OutboxWorker implements Worker {
           continue;
         }
       }
-      const rows = await leaseBurst(db, {
-        kind: group.kind,
-        threshold,
-        worker: this.id,
-        now: clock.now(),
-        leaseMs: this.leaseMs,
-        limit: group.max,
-      });
-      if (rows.length > 0)
-        bursts.push({ group, rows: rows.sort((a, b) => (a.id < b.id ? -1 : 1)) });
+      if (group.coalesce) {
+        // Never one by one, and every target due, except those with a delivery still out.
+        held.add(group.kind);
+        const out = [...this.coalescing]
+          .filter((key) => key.startsWith(`${group.kind} `))
+          .map((key) => key.slice(group.kind.length + 1));
+        for (;;) {
+          const rows = await this.leaseGroup(group, threshold, out);
+          if (rows.length === 0) break;
+          out.push(rows[0]!.target!);
+          bursts.push({ group, rows });
+        }
+        continue;
+      }
+      const rows = await this.leaseGroup(group, threshold, []);
+      if (rows.length > 0) bursts.push({ group, rows });
     }
     return { held, bursts };
+  }
+
+  private async leaseGroup(
+    group: GroupDelivery,
+    threshold: number,
+    skipTargets: string[],
+  ): Promise<OutboxRow[]> {
+    const { db, clock } = this.options;
+    const rows = await leaseBurst(db, {
+      kind: group.kind,
+      threshold,
+      worker: this.id,
+      now: clock.now(),
+      leaseMs: this.leaseMs,
+      limit: group.max,
+      skipTargets,
+    });
+    return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   /** Delivers one target's messages in order; after a rate limit the rest wait with it. */
@@ -320,6 +352,17 @@ export class OutboxWorker implements Worker {
 
   /** Delivers a leased burst part by part (or one by one if another worker left too few). */
   private async deliverBurst(group: GroupDelivery, rows: OutboxRow[]): Promise<void> {
+    if (!group.coalesce) return this.deliverParts(group, rows);
+    const key = `${group.kind} ${rows[0]!.target}`;
+    this.coalescing.add(key);
+    try {
+      await this.deliverParts(group, rows);
+    } finally {
+      this.coalescing.delete(key);
+    }
+  }
+
+  private async deliverParts(group: GroupDelivery, rows: OutboxRow[]): Promise<void> {
     const { db, clock } = this.options;
     if (rows.length < group.threshold()) {
       await this.deliverInOrder(rows);
@@ -336,7 +379,14 @@ export class OutboxWorker implements Worker {
           parts: parts.length,
           total: rows.length,
         });
-        for (const row of part) await markDone(db, row.id, this.id, clock.now(), result);
+        // One statement: a crash leaves the whole part to be delivered again, never half of it.
+        await markDone(
+          db,
+          part.map((row) => row.id),
+          this.id,
+          clock.now(),
+          result,
+        );
       } catch (error) {
         const heldUntil = await this.failed(part, error);
         if (heldUntil) {
@@ -362,7 +412,7 @@ export class OutboxWorker implements Worker {
     const { db, clock } = this.options;
     try {
       const result = await this.options.handlers[message.kind]!(message);
-      await markDone(db, message.id, this.id, clock.now(), result);
+      await markDone(db, [message.id], this.id, clock.now(), result);
       return undefined;
     } catch (error) {
       return this.failed([message], error);

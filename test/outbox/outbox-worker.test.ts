@@ -455,3 +455,90 @@ describe("outbox worker groups (burst summaries)", () => {
     expect(all.sort()).toEqual([...ids].sort());
   });
 });
+
+describe("outbox worker coalesced groups (the marketing feed)", () => {
+  it("keeps one delivery per target out per worker; lines due meanwhile go in the next, once, across workers", async () => {
+    const clock = new TestClock();
+    const db = database.current;
+    const delivered: { worker: string; ids: bigint[] }[] = [];
+    const out = new Map<string, number>();
+    let mostOut = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const make = (name: string) =>
+      new OutboxWorker({
+        db,
+        logger,
+        clock,
+        pollMs: 20,
+        handlers: {
+          "test.line": async () => {
+            throw new Error("a coalesced kind is never delivered alone");
+          },
+        },
+        groups: [
+          {
+            kind: "test.line",
+            threshold: () => 1,
+            coalesce: true,
+            max: 100,
+            partSize: 4,
+            deliver: async (part) => {
+              out.set(name, (out.get(name) ?? 0) + 1);
+              mostOut = Math.max(mostOut, ...out.values());
+              await gate;
+              delivered.push({ worker: name, ids: part.map((row) => row.id) });
+              out.set(name, out.get(name)! - 1);
+            },
+          },
+        ],
+      });
+    const lines = async (count: number) => {
+      await db.prisma.outboxMessage.createMany({
+        data: Array.from({ length: count }, (_, i) => ({
+          kind: "test.line",
+          payload: { i },
+          target: "C0MKTFEED1",
+          availableAt: new Date(clock.time),
+        })),
+      });
+    };
+    const until = async (done: () => boolean) => {
+      while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    const outNow = () => [...out.values()].reduce((a, b) => a + b, 0);
+
+    await lines(1);
+    const a = make("a");
+    const b = make("b");
+    a.start();
+    b.start();
+    // One worker's first message is out (held at "Slack"); nine lines come due: the other
+    // worker takes them all (parts of 4); then five more, which wait for a worker to be free.
+    await until(() => outNow() === 1);
+    await lines(9);
+    await until(() => outNow() === 2);
+    await lines(5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await db.prisma.outboxMessage.count({ where: { lockedBy: null } })).toBe(5);
+    release();
+    await until(() => delivered.flatMap((d) => d.ids).length >= 15);
+    await Promise.all([a.stop(), b.stop()]);
+
+    const ids = (await db.prisma.outboxMessage.findMany({ orderBy: { id: "asc" } })).map(
+      (row) => row.id,
+    );
+    const all = delivered.flatMap((d) => d.ids);
+    expect([...all].sort((x, y) => (x < y ? -1 : 1))).toEqual(ids);
+    expect(new Set(all).size).toBe(15);
+    // 1, then 9 as 4 + 4 + 1, then 5 as 4 + 1: six messages for fifteen lines.
+    expect(delivered.map((d) => d.ids.length).sort()).toEqual([1, 1, 1, 4, 4, 4]);
+    expect(delivered.every((d) => d.ids.every((id, i) => i === 0 || id > d.ids[i - 1]!))).toBe(
+      true,
+    );
+    expect(mostOut).toBe(1);
+    expect(await db.prisma.outboxMessage.count({ where: { status: "DONE" } })).toBe(15);
+  });
+});

@@ -6,7 +6,7 @@ import type { LeadFact } from "#src/domain/lead-facts.ts";
 import { describeOpportunity } from "#src/domain/opportunity.ts";
 import type { FeedLead } from "#src/read-models/feed-lead.ts";
 import { leadName } from "#src/read-models/lead-label.ts";
-import { safeText } from "#src/slack/text.ts";
+import { LIMITS, safeText } from "#src/slack/text.ts";
 
 export type FeedEvent =
   | "claimed"
@@ -60,6 +60,41 @@ export function buildFeedMessage(
     });
   }
   return { text: `L-${view.number} ${who} ${verb.text}${by}${reason}`, blocks };
+}
+
+/**
+ * Lines per feed message when several are due at once: a line is at most three blocks (what
+ * happened, source and campaign, the note), so 16 stay under Slack's 50 blocks a message.
+ */
+export const FEED_LINES_PER_MESSAGE = Math.floor(LIMITS.blocksPerMessage / 3);
+
+/** Most characters of a message's notification text (Slack advises under 4,000). */
+const FEED_TEXT_MAX = 3_900;
+
+/**
+ * Several feed lines due at once, as one message (#13: one post per disposition fell behind
+ * Slack's pace of one message a second per channel): each line's blocks in order, the
+ * notification text listing them. One line is posted exactly as on its own.
+ */
+export function joinFeedMessages(lines: { text: string; blocks: KnownBlock[] }[]): {
+  text: string;
+  blocks: KnownBlock[];
+} {
+  if (lines.length === 1) return lines[0]!;
+  if (lines.length > FEED_LINES_PER_MESSAGE) {
+    throw new Error(`at most ${FEED_LINES_PER_MESSAGE} feed lines in one message`);
+  }
+  // Whole lines only (a cut could split an escape or a mention), then how many more.
+  let text = `${lines.length} lead updates`;
+  for (const [i, line] of lines.entries()) {
+    const more = `\n…and ${lines.length - i} more`;
+    if (text.length + 1 + line.text.length + more.length > FEED_TEXT_MAX && i < lines.length - 1) {
+      text += more;
+      break;
+    }
+    text += `\n${line.text}`;
+  }
+  return { text, blocks: lines.flatMap((line) => line.blocks) };
 }
 
 /** The feed line for a fact, or undefined for facts marketing does not follow. */
