@@ -81,35 +81,34 @@ export function wrapPglite(pglite: PGlite, location: string, close: () => Promis
  * capture of a batch that was ~35 ms of ~40 for a batch of 16 leads. PGlite has no API for
  * named statements, so this speaks the extended protocol through its execProtocol, holding its
  * locks as its query() does: the transaction lock (unless the caller's transaction holds it)
- * and the query lock, so nothing else interleaves.
+ * and the query lock, so nothing else interleaves. Each step's messages go in one call ending
+ * with Sync (bind, describe, execute, sync: one call instead of four, ~0.1-0.3 ms saved a
+ * statement); PGlite runs them all, then throws the first error, after the Sync has ended it.
  */
 function namedStatements(pglite: PGlite) {
   const { serialize } = protocol;
   const types = new Map<string, number[]>();
-  const send = async (message: Uint8Array) =>
-    (await pglite.execProtocol(message, { syncToFs: false })).messages;
+  const send = async (...messages: Uint8Array[]) =>
+    (await pglite.execProtocol(concat([...messages, serialize.sync()]), { syncToFs: false }))
+      .messages;
   const run = async (name: string, sql: string, params: unknown[]) => {
-    const messages = [];
-    try {
-      let paramTypes = types.get(name);
-      if (!paramTypes) {
-        await send(serialize.parse({ name, text: sql }));
-        paramTypes = parse.parseDescribeStatementResults(
-          await send(serialize.describe({ type: "S", name })),
-        );
-        types.set(name, paramTypes);
-      }
-      const values = params.map((value, i) => {
-        if (value === null || value === undefined) return null;
-        const serializer = pglite.serializers[paramTypes[i]!];
-        return serializer ? serializer(value) : String(value);
-      });
-      messages.push(...(await send(serialize.bind({ statement: name, values }))));
-      messages.push(...(await send(serialize.describe({ type: "P" }))));
-      messages.push(...(await send(serialize.execute({}))));
-    } finally {
-      messages.push(...(await send(serialize.sync())));
+    let paramTypes = types.get(name);
+    if (!paramTypes) {
+      paramTypes = parse.parseDescribeStatementResults(
+        await send(serialize.parse({ name, text: sql }), serialize.describe({ type: "S", name })),
+      );
+      types.set(name, paramTypes);
     }
+    const values = params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = pglite.serializers[paramTypes[i]!];
+      return serializer ? serializer(value) : String(value);
+    });
+    const messages = await send(
+      serialize.bind({ statement: name, values }),
+      serialize.describe({ type: "P" }),
+      serialize.execute({}),
+    );
     return parse.parseResults(messages, pglite.parsers)[0]?.rows ?? [];
   };
   return (name: string, sql: string, params: unknown[], inTransaction: boolean) =>
@@ -120,6 +119,16 @@ function namedStatements(pglite: PGlite) {
           await pglite.syncToFs(); // as query() does after a statement outside a transaction
           return rows;
         });
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /**

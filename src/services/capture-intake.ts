@@ -63,6 +63,7 @@ interface Pending {
 export class IntakeCapture {
   private queue: Pending[] = [];
   private running = 0;
+  private dispatchScheduled = false;
   private readonly maxBatch: number;
   private readonly maxConcurrent: number;
   private readonly keysInFlight = new Map<string, Promise<Answer & { replayed: boolean }>>();
@@ -76,7 +77,7 @@ export class IntakeCapture {
   capture(input: LeadRequest, actor: Actor): Promise<CaptureLeadResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ input, actor, resolve, reject });
-      this.dispatch();
+      this.scheduleDispatch();
     });
   }
 
@@ -146,6 +147,22 @@ export class IntakeCapture {
     return { ...this.options.context(), actor, now: this.options.now() };
   }
 
+  /**
+   * Dispatches once the event loop has read what arrived meanwhile. A write on PGlite runs in
+   * this thread and may finish without yielding to the event loop (its file I/O is
+   * synchronous): dispatching at once would write each request alone while the others wait,
+   * unread, in their sockets. setImmediate runs right after the loop's I/O phase, so it adds
+   * no timer wait; on PostgreSQL it only gathers the requests read in the same turn.
+   */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
   private dispatch(): void {
     while (this.running < this.maxConcurrent && this.queue.length > 0) {
       // One batch, one actor: the audit trail names who sent each lead.
@@ -160,7 +177,7 @@ export class IntakeCapture {
       this.running += 1;
       void this.write(batch, actor).finally(() => {
         this.running -= 1;
-        this.dispatch();
+        this.scheduleDispatch();
       });
     }
   }
