@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { machine, recordSection, today } from "#bench/report.ts";
+import { type Fairness, fairnessTable } from "#bench/simulation/fairness.ts";
 import { decided, timeToClaim } from "#bench/simulation/figures.ts";
 import {
   minutes,
@@ -61,6 +62,7 @@ try {
 
 const missed = missedGoals(report);
 console.log(`\n${table(report)}\n`);
+if (report.fairness) console.log(`${fairnessLines(report.fairness)}\n`);
 console.log(`SLA steps fired: ${JSON.stringify(report.slaSteps)}`);
 console.log(`Lead events: ${JSON.stringify(report.events)}`);
 console.log(`Simulated people: ${JSON.stringify(report.activity)}`);
@@ -81,6 +83,15 @@ if (options.leads === FULL.leads && options.weeks === FULL.weeks) {
   console.log("Not recorded in docs/benchmarks.md: not the full quarter (5,000 leads, 13 weeks).");
 }
 process.exit(missed.length ? 1 : 0);
+
+/** The fairness table and the held-lead count, as printed and recorded. */
+function fairnessLines(f: Fairness): string {
+  return `Fairness in ${f.team} (assign mode, ${f.offers.toLocaleString("en-US")} round-robin offers counted):
+
+${fairnessTable(f)}
+
+Leads held because nobody in ${f.team} could take them (away, off shift, capped): ${f.held}; held longer than the SLA (offered → reassign, ${f.slaMinutes} business min): **${f.heldOverSla}**${f.held ? ` (longest ${minutes(f.longestHoldMinutes)})` : ""}.`;
+}
 
 async function openDatabase(
   url: string | undefined,
@@ -129,11 +140,15 @@ no reminders, no nudges, no reassignment (a pure model in \`bench/simulation/bas
 the assigned rep opens the lead after the same look delay as a card (or on return from leave)
 and then works it exactly as in Baton's world (\`bench/simulation/behaviour.ts\`).
 Goals for Baton: 100% of leads decided, 0 ghosts, median time to claim under 15 business
-minutes.
+minutes; and in the assign-mode team (EMEA), each rep's share of round-robin leads within 5%
+of what their weight entitles them to while they could take leads, with no lead held longer
+than the SLA because nobody could take it.
 
 ${table(report)}
 
-${missed.length ? `**Goals missed:** ${missed.join("; ")}.` : "**All goals met.**"} Median time to claim with Baton
+${report.fairness ? `${fairnessLines(report.fairness)}
+
+` : ""}${missed.length ? `**Goals missed:** ${missed.join("; ")}.` : "**All goals met.**"} Median time to claim with Baton
 ${minutes(claim.median)}, p90 ${minutes(claim.p90)}; ${decided(baton).toLocaleString("en-US")} of ${baton.leads.toLocaleString("en-US")} leads decided.
 
 What Baton did over the quarter (SLA steps fired, from \`SlaNotice\`): ${Object.entries(

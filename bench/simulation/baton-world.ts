@@ -50,7 +50,7 @@ import { disposeLead } from "#src/services/dispose-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { logTouch } from "#src/services/log-touch.ts";
 import { passLead } from "#src/services/pass-lead.ts";
-import { deactivateRep, setAway } from "#src/services/people.ts";
+import { deactivateRep, recordSlackProfile, setAway } from "#src/services/people.ts";
 import { reassignLead } from "#src/services/reassign-lead.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import { runSweep } from "#src/sla/sweep.ts";
@@ -495,6 +495,23 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
           until: new Date(away.until),
         });
       });
+    }
+    // A Slack status that says "out", as the user_status_changed listener hands it to Baton;
+    // one with Slack's own expiration needs no second event, one without is cleared by hand.
+    for (const status of rep.statuses ?? []) {
+      const profile = (emoji: string, text: string, expiration: number) => async () => {
+        changed();
+        await recordSlackProfile({
+          db,
+          playbook,
+          webhooks,
+          now: now(),
+          profile: { userId: rep.user, status: { emoji, text, expiration } },
+        });
+      };
+      const expiration = status.expires ? Math.floor(status.until / 1000) : 0;
+      agenda.at(status.from, profile(status.emoji, status.text, expiration));
+      if (!status.expires) agenda.at(status.until, profile("", "", 0));
     }
     if (rep.leaves !== undefined) {
       agenda.at(rep.leaves, async () => {
