@@ -72,6 +72,12 @@ export interface BatonActivity {
   /** Claims Baton refused (a race lost between the look and the click). */
   claimsRefused: number;
   passes: number;
+  /**
+   * Wall time by part of the loop, in seconds, where a slow run spends it: the SLA sweeps,
+   * delivering outbox rows (hand-offs included), the agenda (arrivals with their capture and
+   * hand-off, what people do, absences) and reading the next due time.
+   */
+  seconds: { sweeps: number; delivery: number; agenda: number; nextDue: number };
 }
 
 interface Plan {
@@ -125,6 +131,15 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     cardsAlreadyTaken: 0,
     claimsRefused: 0,
     passes: 0,
+    seconds: { sweeps: 0, delivery: 0, agenda: 0, nextDue: 0 },
+  };
+  const timed = async <T>(part: keyof BatonActivity["seconds"], work: () => Promise<T>) => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      activity.seconds[part] += (performance.now() - t0) / 1000;
+    }
   };
 
   const repByUser = new Map(reps.map((r) => [r.user, r]));
@@ -537,10 +552,13 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   const started = performance.now();
   for (;;) {
     if (dueDirty) {
-      const [next] = await db.prisma.$queryRaw<{ due: Date | null }[]>`
+      const [next] = await timed(
+        "nextDue",
+        () => db.prisma.$queryRaw<{ due: Date | null }[]>`
         SELECT LEAST(
           (SELECT min("slaDueAt") FROM "Lead"),
-          (SELECT min("resurfaceAt") FROM "Lead" WHERE "status" = 'NURTURE')) AS "due"`;
+          (SELECT min("resurfaceAt") FROM "Lead" WHERE "status" = 'NURTURE')) AS "due"`,
+      );
       due = next?.due?.getTime();
       dueDirty = false;
     }
@@ -554,19 +572,19 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     const windowEnd = Math.floor(first / MINUTE) * MINUTE + MINUTE;
     if (sweepAt <= first) {
       clock.time = sweepAt;
-      const swept = await runSweep(deps, clock.now());
+      const swept = await timed("sweeps", () => runSweep(deps, clock.now()));
       activity.sweeps += 1;
       dueDirty = true;
       if (Object.keys(swept.fired).length > 0 || swept.resurfaced > 0) outboxDirty = true;
       lastSweep = sweepAt;
-      await dispatch();
+      await timed("delivery", dispatch);
     }
     while (agenda.peek() < windowEnd && agenda.peek() <= end) {
       const entry = agenda.pop()!;
       clock.time = Math.max(clock.time, entry.at);
-      await entry.run();
+      await timed("agenda", async () => entry.run());
     }
-    await dispatch();
+    await timed("delivery", dispatch);
     const day = Math.floor((clock.time - (leads[0]?.arrivesAt ?? 0)) / (24 * 60 * MINUTE));
     if (options.progress && day % 7 === 0 && day !== lastDay) {
       options.progress(

@@ -69,7 +69,10 @@ export async function fairnessFigures(
 ): Promise<Fairness | undefined> {
   const team = playbook.teams.find((t) => t.mode === "assign");
   if (!team) return undefined;
-  const teamRow = await db.prisma.team.findFirst({ where: { key: team.key }, select: { id: true } });
+  const teamRow = await db.prisma.team.findFirst({
+    where: { key: team.key },
+    select: { id: true },
+  });
   if (!teamRow) return undefined;
   const reps = await db.prisma.rep.findMany({
     where: { slackUserId: { in: team.reps.map((r) => r.user) } },
