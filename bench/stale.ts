@@ -26,7 +26,7 @@ const SECTIONS: Record<string, { script: string; paths?: string[] }> = {
   "claim-ack-postgres": { script: "bench:claim", paths: ["src/slack"] },
   "burst-postgres": { script: "bench:burst", paths: ["src/slack/blocks"] },
   "burst-pglite": { script: "bench:burst -- --pglite", paths: ["src/slack/blocks"] },
-  simulate: { script: "bench:simulate", paths: ["src/domain"] },
+  simulate: { script: "bench:simulate", paths: ["src/domain", "bench/simulation"] },
   "claim-race": { script: "bench:claim-race", paths: ["src/slack"] },
   crash: { script: "bench:crash", paths: ["src/http", "src/db"] },
   "slack-faults": { script: "bench:slack-faults", paths: ["src/slack"] },

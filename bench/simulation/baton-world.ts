@@ -50,7 +50,7 @@ import { disposeLead } from "#src/services/dispose-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { logTouch } from "#src/services/log-touch.ts";
 import { passLead } from "#src/services/pass-lead.ts";
-import { deactivateRep, setAway } from "#src/services/people.ts";
+import { deactivateRep, recordSlackProfile, setAway } from "#src/services/people.ts";
 import { reassignLead } from "#src/services/reassign-lead.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import { runSweep } from "#src/sla/sweep.ts";
@@ -72,6 +72,12 @@ export interface BatonActivity {
   /** Claims Baton refused (a race lost between the look and the click). */
   claimsRefused: number;
   passes: number;
+  /**
+   * Wall time by part of the loop, in seconds, where a slow run spends it: the SLA sweeps,
+   * delivering outbox rows (hand-offs included), the agenda (arrivals with their capture and
+   * hand-off, what people do, absences) and reading the next due time.
+   */
+  seconds: { sweeps: number; delivery: number; agenda: number; nextDue: number };
 }
 
 interface Plan {
@@ -125,6 +131,15 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     cardsAlreadyTaken: 0,
     claimsRefused: 0,
     passes: 0,
+    seconds: { sweeps: 0, delivery: 0, agenda: 0, nextDue: 0 },
+  };
+  const timed = async <T>(part: keyof BatonActivity["seconds"], work: () => Promise<T>) => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      activity.seconds[part] += (performance.now() - t0) / 1000;
+    }
   };
 
   const repByUser = new Map(reps.map((r) => [r.user, r]));
@@ -496,6 +511,23 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
         });
       });
     }
+    // A Slack status that says "out", as the user_status_changed listener hands it to Baton;
+    // one with Slack's own expiration needs no second event, one without is cleared by hand.
+    for (const status of rep.statuses ?? []) {
+      const profile = (emoji: string, text: string, expiration: number) => async () => {
+        changed();
+        await recordSlackProfile({
+          db,
+          playbook,
+          webhooks,
+          now: now(),
+          profile: { userId: rep.user, status: { emoji, text, expiration } },
+        });
+      };
+      const expiration = status.expires ? Math.floor(status.until / 1000) : 0;
+      agenda.at(status.from, profile(status.emoji, status.text, expiration));
+      if (!status.expires) agenda.at(status.until, profile("", "", 0));
+    }
     if (rep.leaves !== undefined) {
       agenda.at(rep.leaves, async () => {
         changed();
@@ -520,10 +552,13 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
   const started = performance.now();
   for (;;) {
     if (dueDirty) {
-      const [next] = await db.prisma.$queryRaw<{ due: Date | null }[]>`
+      const [next] = await timed(
+        "nextDue",
+        () => db.prisma.$queryRaw<{ due: Date | null }[]>`
         SELECT LEAST(
           (SELECT min("slaDueAt") FROM "Lead"),
-          (SELECT min("resurfaceAt") FROM "Lead" WHERE "status" = 'NURTURE')) AS "due"`;
+          (SELECT min("resurfaceAt") FROM "Lead" WHERE "status" = 'NURTURE')) AS "due"`,
+      );
       due = next?.due?.getTime();
       dueDirty = false;
     }
@@ -537,19 +572,19 @@ export async function runBatonQuarter(options: BatonWorldOptions): Promise<Baton
     const windowEnd = Math.floor(first / MINUTE) * MINUTE + MINUTE;
     if (sweepAt <= first) {
       clock.time = sweepAt;
-      const swept = await runSweep(deps, clock.now());
+      const swept = await timed("sweeps", () => runSweep(deps, clock.now()));
       activity.sweeps += 1;
       dueDirty = true;
       if (Object.keys(swept.fired).length > 0 || swept.resurfaced > 0) outboxDirty = true;
       lastSweep = sweepAt;
-      await dispatch();
+      await timed("delivery", dispatch);
     }
     while (agenda.peek() < windowEnd && agenda.peek() <= end) {
       const entry = agenda.pop()!;
       clock.time = Math.max(clock.time, entry.at);
-      await entry.run();
+      await timed("agenda", async () => entry.run());
     }
-    await dispatch();
+    await timed("delivery", dispatch);
     const day = Math.floor((clock.time - (leads[0]?.arrivesAt ?? 0)) / (24 * 60 * MINUTE));
     if (options.progress && day % 7 === 0 && day !== lastDay) {
       options.progress(

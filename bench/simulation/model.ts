@@ -84,6 +84,19 @@ export interface RepProfile {
   away?: { from: number; until: number };
   /** Leaves the company (deactivated in Slack) at this instant. */
   leaves?: number;
+  /**
+   * Slack statuses that say the rep is out (a holiday, a sick day): set at `from`; at `until`
+   * the status expires (Slack's own expiration) or, without one, the rep clears it.
+   */
+  statuses?: SlackAbsence[];
+}
+
+export interface SlackAbsence {
+  from: number;
+  until: number;
+  emoji: string;
+  text: string;
+  expires: boolean;
 }
 
 /** The 12 reps of bench/simulation/playbook.yml and how each behaves. */
@@ -95,6 +108,10 @@ export function repProfiles(options: SimulationOptions): RepProfile[] {
   const leave = (startWeek: number, weeks: number) => ({
     from: weekAt(Math.floor(startWeek * scale)),
     until: weekAt(Math.floor(startWeek * scale), Math.max(3, Math.round(weeks * 7 * scale))),
+  });
+  const sickDay = (week: number, day: number) => ({
+    from: weekAt(week, day, 5),
+    until: weekAt(week, day + 1, 5),
   });
   return [
     {
@@ -128,15 +145,31 @@ export function repProfiles(options: SimulationOptions): RepProfile[] {
       team: "emea",
       speed: "normal",
       persistence: "persistent",
+      // Two weeks travelling, "OOO" with no expiration: she clears it when she is back.
+      statuses: [{ ...leave(4, 2), emoji: ":airplane:", text: "OOO, back soon", expires: false }],
     },
-    { user: "U0SIMREP007", name: "Gus", team: "emea", speed: "slow", persistence: "two" },
+    {
+      user: "U0SIMREP007",
+      name: "Gus",
+      team: "emea",
+      speed: "slow",
+      persistence: "two",
+      // Two sick days (a Tuesday and a Wednesday), each status set to expire that evening.
+      statuses: [2, 8].map((week) => ({
+        ...sickDay(Math.floor(week * scale), week === 2 ? 1 : 2),
+        emoji: ":face_with_thermometer:",
+        text: "Out sick",
+        expires: true,
+      })),
+    },
     {
       user: "U0SIMREP008",
       name: "Hana",
       team: "emea",
       speed: "fast",
       persistence: "never",
-      away: leave(8, 1),
+      // A week's vacation, the status set to expire when it ends.
+      statuses: [{ ...leave(8, 1), emoji: ":palm_tree:", text: "Vacation", expires: true }],
     },
     { user: "U0SIMREP009", name: "Ines", team: "emea", speed: "normal", persistence: "two" },
     {
@@ -173,16 +206,21 @@ export const TOUCH_GAP = { min: 240, max: 1_275 };
 /** In assign mode, the rep a lead is offered to accepts, passes, or lets the offer run out. */
 export const OFFER = { accepts: 0.8, passes: 0.1 };
 
+/** The rep's absences: `/leads away` and Slack statuses alike. */
+function absences(rep: RepProfile): { from: number; until: number }[] {
+  return [...(rep.away ? [rep.away] : []), ...(rep.statuses ?? [])];
+}
+
 export function available(rep: RepProfile, at: number): boolean {
   if (rep.leaves !== undefined && at >= rep.leaves) return false;
-  return !(rep.away && at >= rep.away.from && at < rep.away.until);
+  return !absences(rep).some((a) => at >= a.from && at < a.until);
 }
 
 /** The first instant at or after `at` when the rep is at work again, or undefined if gone. */
 export function backAt(rep: RepProfile, at: number): number | undefined {
   if (rep.leaves !== undefined && at >= rep.leaves) return undefined;
-  if (rep.away && at >= rep.away.from && at < rep.away.until) return rep.away.until;
-  return at;
+  const absence = absences(rep).find((a) => at >= a.from && at < a.until);
+  return absence ? absence.until : at;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { runBaseline } from "#bench/simulation/baseline.ts";
 import { type BatonActivity, runBatonQuarter } from "#bench/simulation/baton-world.ts";
+import { type Fairness, fairnessFigures, missedFairness } from "#bench/simulation/fairness.ts";
 import {
   baselineFigures,
   batonFigures,
@@ -29,6 +30,8 @@ export interface SimulationReport {
   baton: Figures;
   baseline: Figures;
   activity: BatonActivity;
+  /** The assign-mode team's shares against the reps' weights, and leads held for availability. */
+  fairness: Fairness | undefined;
   /** SLA steps Baton fired, by stage family ("offered.remind": 120, "working.followup": 800). */
   slaSteps: Record<string, number>;
   /** Manager reassignments, SLA releases and offer time-outs, from Baton's audit trail. */
@@ -75,6 +78,7 @@ export async function runSimulation(
     progress,
   });
   const baton = await batonFigures(db, playbook, end);
+  const fairness = await fairnessFigures(db, playbook, (team) => calendars.get(team)!, end);
   const batonSeconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const batonCpu = (used.user + used.system) / 1e6;
@@ -102,6 +106,7 @@ export async function runSimulation(
     baton,
     baseline,
     activity,
+    fairness,
     slaSteps,
     events,
     seconds: { baton: batonSeconds, batonCpu, baseline: baselineSeconds },
@@ -120,7 +125,7 @@ export function missedGoals(report: SimulationReport): string[] {
   const { median } = timeToClaim(baton);
   if (!(median < GOALS.medianClaimMinutes))
     missed.push(`median time to claim ${minutes(median)} (goal: under 15 business minutes)`);
-  return missed;
+  return [...missed, ...missedFairness(report.fairness)];
 }
 
 const percent = (n: number, of: number) =>

@@ -16,6 +16,7 @@ import { runDoctor } from "#src/cli/doctor/doctor-command.ts";
 import { applyMigrations, readMigrations } from "#src/db/migrator.ts";
 import { openPglite } from "#src/db/pglite.ts";
 import { createLogger } from "#src/logger.ts";
+import { HUBSPOT_TOKEN, useFakeHubSpot } from "#test/fakes/fake-hubspot.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "#test/fakes/fake-openai.ts";
 import { type FakeSlackChannel, type FakeSlackUser, useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
@@ -29,6 +30,7 @@ const template = JSON.parse(inject("dbTemplate")) as {
   dumpFile?: string;
 };
 const slack = useFakeSlack();
+const hubspot = useFakeHubSpot();
 const database = useTestDatabase();
 let openai: FakeOpenAI;
 const dir = mkdtempSync(join(tmpdir(), "baton-doctor-test-"));
@@ -512,6 +514,121 @@ async function migratedDataDir(dataDir: string): Promise<void> {
     await db.close();
   }
 }
+
+describe("baton doctor with HubSpot", () => {
+  const withHubSpot = (overrides: Record<string, string> = {}) =>
+    doctor({
+      HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
+      HUBSPOT_API_URL: hubspot.current.url,
+      ...overrides,
+    });
+  /** The test playbook with a `crm.hubspot` block. */
+  const crmPlaybook = (crm: string) => {
+    writeFileSync(join(dir, "playbook-crm.yml"), `${PLAYBOOK}crm:\n  hubspot:\n${crm}`);
+    return { PLAYBOOK: "playbook-crm.yml" };
+  };
+
+  beforeEach(() => {
+    hubspot.current.token = HUBSPOT_TOKEN;
+    hubspot.current.scopes = [
+      "crm.objects.contacts.read",
+      "crm.objects.contacts.write",
+      "crm.objects.owners.read",
+      "crm.objects.deals.read",
+    ];
+    hubspot.current.properties.delete("lead_source_detail");
+    hubspot.current.requests.length = 0;
+  });
+
+  it("skips HubSpot when no token is set, and passes a working token with its scopes and properties", async () => {
+    const without = await doctor();
+    expect(without.out).toContain("– HubSpot: skipped (HUBSPOT_ACCESS_TOKEN is not set)\n");
+    expect(hubspot.current.requests).toHaveLength(0);
+
+    const { code, out, failed } = await withHubSpot();
+    expect(failed).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      "✓ HUBSPOT_ACCESS_TOKEN works with HubSpot at HUBSPOT_API_URL 127.0.0.1:",
+    );
+    expect(out).toContain(": owners, contacts and deals readable\n");
+    expect(out).toContain("✓ The 14 contact properties playbook.yml maps exist in HubSpot\n");
+    expect(out).not.toContain(HUBSPOT_TOKEN);
+    // Reads only: nothing written to HubSpot.
+    expect(hubspot.current.requests.filter((r) => r.method !== "GET").map((r) => r.path)).toEqual([
+      "/oauth/v2/private-apps/get/access-token-info",
+    ]);
+  });
+
+  it("fails a token HubSpot refuses (401) with where to copy a good one, and stops there", async () => {
+    hubspot.current.token = "pat-na1-99999999-8888-7777-6666-555555555555";
+    const { code, out, failed } = await withHubSpot();
+    expect(code).toBe(1);
+    expect(failed).toEqual([
+      "✗ HubSpot at HUBSPOT_API_URL " +
+        `${new URL(hubspot.current.url).host} refused HUBSPOT_ACCESS_TOKEN (401 INVALID_AUTHENTICATION)`,
+    ]);
+    expect(fixOf(out, "refused HUBSPOT_ACCESS_TOKEN")).toContain("Private Apps → your app → Auth");
+    expect(out).not.toContain("HubSpot properties");
+    expect(out).not.toContain(HUBSPOT_TOKEN);
+  });
+
+  it("lists the scopes the token lacks (403 MISSING_SCOPES, and the private app's own list)", async () => {
+    hubspot.current.scopes = ["crm.objects.contacts.read"];
+    const { code, out, failed } = await withHubSpot();
+    expect(code).toBe(1);
+    expect(failed).toEqual([
+      `✗ HUBSPOT_ACCESS_TOKEN works, but HubSpot at HUBSPOT_API_URL ${new URL(hubspot.current.url).host} refuses it scopes Baton needs: crm.objects.contacts.write, crm.objects.owners.read, crm.objects.deals.read`,
+    ]);
+    expect(fixOf(out, "refuses it scopes")).toContain("Private Apps → your app → Scopes");
+    expect(hubspot.current.requests.filter((r) => r.status === 403).map((r) => r.path)).toEqual(
+      expect.arrayContaining(["/crm/v3/owners/", "/crm/v3/objects/deals"]),
+    );
+    // The properties are still checked: contacts are readable.
+    expect(out).toContain("✓ The 14 contact properties playbook.yml maps exist in HubSpot");
+  });
+
+  it("names mapped properties and Lead Status values the portal does not have", async () => {
+    const playbook = crmPlaybook(
+      "    sync: true\n    fields: { title: job_title_custom }\n    attributes: [lead_source_detail]\n    leadStatus: { disqualified: JUNK }\n",
+    );
+    const { code, out, failed } = await withHubSpot(playbook);
+    expect(code).toBe(1);
+    expect(failed).toEqual([
+      "✗ playbook-crm.yml maps HubSpot contact properties or values the portal does not have: crm.hubspot.fields.title → job_title_custom, crm.hubspot.attributes[0] → lead_source_detail, crm.hubspot.leadStatus.disqualified → hs_lead_status value JUNK",
+    ]);
+    expect(fixOf(out, "maps HubSpot contact properties")).toContain("internal name");
+
+    hubspot.current.properties.set("lead_source_detail", []);
+    hubspot.current.properties.set("job_title_custom", []);
+    const fixed = await withHubSpot(
+      crmPlaybook(
+        "    sync: true\n    fields: { title: job_title_custom }\n    attributes: [lead_source_detail]\n",
+      ),
+    );
+    expect(fixed.failed).toEqual([]);
+    expect(fixed.out).toContain(
+      "✓ The 15 contact properties playbook-crm.yml maps and the Lead Status values it writes exist in HubSpot",
+    );
+    hubspot.current.properties.delete("job_title_custom");
+  });
+
+  it("fails a sync the playbook turns on without a token, as Baton would refuse to start", async () => {
+    const { code, out, failed } = await doctor(crmPlaybook("    sync: true\n"));
+    expect(code).toBe(1);
+    expect(failed).toEqual([
+      "✗ HubSpot: playbook-crm.yml turns the sync on (crm.hubspot.sync: true), but HUBSPOT_ACCESS_TOKEN is not set: Baton will not start",
+    ]);
+    expect(fixOf(out, "turns the sync on")).toContain("set HUBSPOT_ACCESS_TOKEN");
+  });
+
+  it("says HubSpot cannot be reached when HUBSPOT_API_URL points nowhere", async () => {
+    const { code, out } = await withHubSpot({ HUBSPOT_API_URL: "http://127.0.0.1:9" });
+    expect(code).toBe(1);
+    expect(out).toContain("✗ HubSpot at HUBSPOT_API_URL 127.0.0.1:9 could not be reached\n");
+    expect(fixOf(out, "could not be reached")).toContain("check HUBSPOT_API_URL");
+  });
+});
 
 describe("baton doctor as a user runs it", () => {
   it("runs from the command line, reads .env, and exits 0 on a fresh install", async () => {

@@ -1,7 +1,9 @@
 // A fake HubSpot on 127.0.0.1 that the real @hubspot/api-client reaches through
 // HUBSPOT_API_URL. It speaks the documented CRM v3 shapes Baton uses (contacts GET, PATCH and
-// batch update; deals GET with associations; owners), HubSpot's error bodies
+// batch update; deals GET with associations; contact and deal pages; owners; contact
+// properties; a private app's token information), HubSpot's error bodies
 // ({status: "error", message, correlationId, category}), 401 for a token it does not know,
+// 403 MISSING_SCOPES for a call the token's scopes do not cover,
 // and 429 with Retry-After: on demand, and past its rolling limit (private apps: 100 requests
 // per 10 seconds) when one is set. It can also sign requests the way HubSpot signs its calls
 // to Baton (v3 signature), so tests send what HubSpot would.
@@ -43,6 +45,10 @@ export interface FakeHubSpot {
   requests: HubSpotRequest[];
   /** The token it accepts; anything else is 401. */
   token: string;
+  /** The private app's scopes: a call that needs another is 403 MISSING_SCOPES. */
+  scopes: string[];
+  /** Contact properties the portal has (name → options' values), besides the standard ones. */
+  properties: Map<string, string[]>;
   addContact(properties: Record<string, string>): string;
   contact(id: string): StoredObject | undefined;
   addDeal(properties: Record<string, string>, contactIds: string[]): string;
@@ -66,6 +72,8 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
     url: "",
     requests: [],
     token: HUBSPOT_TOKEN,
+    scopes: [...ALL_SCOPES],
+    properties: new Map(STANDARD_PROPERTIES),
     owners: [],
     addContact(properties) {
       const id = String(++nextId);
@@ -120,6 +128,8 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
         { "retry-after": String(forced.count > 0 ? forced.retryAfter : 1) },
       );
     }
+    const needed = scopeFor(req.method ?? "", url.pathname);
+    if (needed && !fake.scopes.includes(needed)) return send(403, missingScope(needed));
     const [status, payload] = route(req.method ?? "", url, body);
     send(status, payload);
   });
@@ -186,6 +196,24 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
         },
       ];
     }
+    if (path === "/crm/v3/objects/contacts" && method === "GET") {
+      return [200, page([...contacts.values()], url)];
+    }
+    if (path === "/crm/v3/objects/deals" && method === "GET") {
+      return [200, page([...deals.values()], url)];
+    }
+    if (path === "/crm/v3/properties/contacts" && method === "GET") {
+      return [
+        200,
+        { results: [...fake.properties].map(([name, values]) => propertyShape(name, values)) },
+      ];
+    }
+    if (path === "/oauth/v2/private-apps/get/access-token-info" && method === "POST") {
+      const { tokenKey } = (body ?? {}) as { tokenKey?: string };
+      if (tokenKey !== fake.token)
+        return [401, error("Token not found.", "INVALID_AUTHENTICATION")];
+      return [200, { userId: 1001, hubId: 4242, appId: 77, scopes: fake.scopes }];
+    }
     if (path === "/crm/v3/owners" && method === "GET") {
       const email = url.searchParams.get("email")?.toLowerCase();
       const owners = fake.owners.filter((o) => !email || o.email.toLowerCase() === email);
@@ -197,6 +225,109 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
+}
+
+const ALL_SCOPES = [
+  "crm.objects.contacts.read",
+  "crm.objects.contacts.write",
+  "crm.objects.owners.read",
+  "crm.objects.deals.read",
+];
+
+/** A few of a portal's standard contact properties: every one Baton maps by default. */
+const STANDARD_PROPERTIES: [string, string[]][] = [
+  ...[
+    "email",
+    "firstname",
+    "lastname",
+    "jobtitle",
+    "company",
+    "numemployees",
+    "industry",
+    "country",
+    "state",
+    "city",
+    "phone",
+    "website",
+    "hs_analytics_source",
+    "hs_analytics_source_data_1",
+    "lifecyclestage",
+    "hubspot_owner_id",
+  ].map((name): [string, string[]] => [name, []]),
+  [
+    "hs_lead_status",
+    [
+      "NEW",
+      "OPEN",
+      "IN_PROGRESS",
+      "OPEN_DEAL",
+      "UNQUALIFIED",
+      "ATTEMPTED_TO_CONTACT",
+      "CONNECTED",
+      "BAD_TIMING",
+    ],
+  ],
+];
+
+/** The scope a request needs (HubSpot's scope per endpoint), undefined when none. */
+function scopeFor(method: string, path: string): string | undefined {
+  if (path.startsWith("/oauth/")) return undefined;
+  if (path.startsWith("/crm/v3/owners")) return "crm.objects.owners.read";
+  if (path.startsWith("/crm/v3/objects/deals")) return "crm.objects.deals.read";
+  if (
+    path.startsWith("/crm/v3/objects/contacts") ||
+    path.startsWith("/crm/v3/properties/contacts")
+  ) {
+    return method === "GET" ? "crm.objects.contacts.read" : "crm.objects.contacts.write";
+  }
+  return undefined;
+}
+
+function missingScope(scope: string) {
+  return {
+    ...error(
+      "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+      "MISSING_SCOPES",
+    ),
+    errors: [
+      {
+        message: "One or more of the following scopes are required.",
+        context: { requiredGranularScopes: [scope] },
+      },
+    ],
+    links: { scopes: "https://developers.hubspot.com/scopes" },
+  };
+}
+
+function page(objects: StoredObject[], url: URL) {
+  const limit = Number(url.searchParams.get("limit") ?? 10);
+  return { results: objects.slice(0, limit).map((o) => shape(o, list(url, "properties"))) };
+}
+
+function propertyShape(name: string, values: string[]) {
+  const now = new Date().toISOString();
+  return {
+    name,
+    label: name,
+    type: values.length > 0 ? "enumeration" : "string",
+    fieldType: values.length > 0 ? "select" : "text",
+    groupName: "contactinformation",
+    description: "",
+    options: values.map((value, displayOrder) => ({
+      label: value,
+      value,
+      displayOrder,
+      hidden: false,
+    })),
+    createdAt: now,
+    updatedAt: now,
+    hidden: false,
+    formField: true,
+    calculated: false,
+    externalOptions: false,
+    hasUniqueValue: false,
+    modificationMetadata: { archivable: true, readOnlyDefinition: true, readOnlyValue: false },
+  };
 }
 
 function stored(id: string, properties: Record<string, string>): StoredObject {

@@ -14,6 +14,7 @@ import {
   pass,
   skip,
 } from "#src/cli/doctor/checklist.ts";
+import { CRM_CHECKS } from "#src/cli/doctor/crm-checks.ts";
 import { checkDatabase } from "#src/cli/doctor/database-check.ts";
 import { checkOpenAI } from "#src/cli/doctor/openai-check.ts";
 import { lineFinder, playbookRefs } from "#src/cli/doctor/playbook-refs.ts";
@@ -47,7 +48,9 @@ Checks: the configuration; the playbook; the bot token and its scopes against
 slack-manifest.yml; the app token (Socket Mode); every person in the playbook (exists, not
 deactivated) and that each team has a manager and the playbook marketers and admins; every
 channel (exists, not archived, Baton can post); the database (reachable, migrated); the
-OpenAI key, if set; the intake tokens (strong); the webhook hosts (resolve).`;
+OpenAI key, if set; the intake tokens (strong); the webhook hosts (resolve); HubSpot, when
+HUBSPOT_ACCESS_TOKEN is set (the token works, its scopes, the contact properties the playbook
+maps).`;
 
 export interface DoctorDeps {
   /** An open database (tests); otherwise the one the configuration names. */
@@ -160,6 +163,9 @@ async function runChecks(
   await guarded("OpenAI", NEEDS.openai, () => checkOpenAI(config.openai));
   await guarded("Intake tokens", NEEDS.intake, async () => checkIntakeTokens(config.intake.tokens));
   await guarded("Webhooks", NEEDS.webhooks, () => checkWebhooks(config.webhooks.urls));
+  for (const crm of CRM_CHECKS) {
+    await guarded(crm.label, crm.needs, () => crm.run(config, loaded));
+  }
 }
 
 interface LoadedPlaybook {

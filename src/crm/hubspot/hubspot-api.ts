@@ -48,10 +48,18 @@ export interface HubSpotApi {
   updateContacts(updates: { id: string; properties: Record<string, string> }[]): Promise<string[]>;
 }
 
-export function createHubSpotApi(options: { accessToken: string; apiUrl: string }): HubSpotApi {
-  // Loaded on the first call: the client is large, and most installations never call HubSpot.
+export interface HubSpotConnection {
+  accessToken: string;
+  apiUrl: string;
+}
+
+/**
+ * The official client for `options`, loaded on the first call: the client is large, and most
+ * installations never call HubSpot. Its own retries are off (see above).
+ */
+export function lazyHubSpotClient(options: HubSpotConnection): () => Promise<Client> {
   let loading: Promise<Client> | undefined;
-  const client = () =>
+  return () =>
     (loading ??= import("@hubspot/api-client").then(
       ({ Client }) =>
         new Client({
@@ -60,15 +68,19 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
           numberOfApiCallRetries: 0,
         }),
     ));
+}
+
+export function createHubSpotApi(options: HubSpotConnection): HubSpotApi {
+  const client = lazyHubSpotClient(options);
   return {
     async getContact(id, properties) {
-      const contact = await call("reading a contact", async () =>
+      const contact = await callHubSpot("reading a contact", async () =>
         (await client()).crm.contacts.basicApi.getById(id, properties),
       ).catch(notFoundAs(undefined));
       return contact && { id: contact.id, properties: { ...contact.properties } };
     },
     async getDeal(id) {
-      const deal = await call("reading a deal", async () =>
+      const deal = await callHubSpot("reading a deal", async () =>
         (await client()).crm.deals.basicApi.getById(id, ["amount", "dealname"], undefined, [
           "contacts",
         ]),
@@ -83,7 +95,7 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
       };
     },
     async findOwnerByEmail(email) {
-      const page = await call("looking up an owner", async () =>
+      const page = await callHubSpot("looking up an owner", async () =>
         (await client()).crm.owners.ownersApi.getPage(email, undefined, 1, false),
       );
       const owner = page.results.find((o) => o.email?.toLowerCase() === email.toLowerCase());
@@ -92,7 +104,7 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
     async updateContacts(updates) {
       if (updates.length === 0) return [];
       try {
-        await call("updating contacts", async () =>
+        await callHubSpot("updating contacts", async () =>
           (await client()).crm.contacts.batchApi.update({
             inputs: updates.map((u) => ({ id: u.id, properties: u.properties })),
           }),
@@ -105,7 +117,7 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
       // ones skipped.
       const gone: string[] = [];
       for (const u of updates) {
-        const updated = await call("updating a contact", async () =>
+        const updated = await callHubSpot("updating a contact", async () =>
           (await client()).crm.contacts.basicApi.update(u.id, { properties: u.properties }),
         ).catch(notFoundAs(undefined));
         if (!updated) gone.push(u.id);
@@ -122,13 +134,15 @@ export function createHubSpotApi(options: { accessToken: string; apiUrl: string 
  */
 const CALL_TIMEOUT_MS = 30_000;
 
-async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
+/** Runs one client request: a HubSpotError (status and category only) on failure or time-out. */
+export async function callHubSpot<T>(
+  what: string,
+  request: () => Promise<T>,
+  timeoutMs = CALL_TIMEOUT_MS,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new HubSpotError(0, "TIMEOUT", undefined, what)),
-      CALL_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new HubSpotError(0, "TIMEOUT", undefined, what)), timeoutMs);
   });
   try {
     return await Promise.race([request(), timedOut]);
