@@ -200,9 +200,12 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
       const found = records.get(opportunity[1]!);
       return found ? [{ attributes: { type: "Opportunity" }, Amount: found.Amount ?? null }] : [];
     }
-    if (/FROM Lead WHERE IsConverted = true/.test(soql)) {
+    const converted = /FROM Lead WHERE IsConverted = true AND LastModifiedDate >= (\S+)/.exec(soql);
+    if (converted) {
+      const since = Date.parse(converted[1]!);
       return [...records.values()]
         .filter((r) => typeOf(r) === "Lead" && r.IsConverted === true)
+        .filter((r) => Date.parse(String(r.LastModifiedDate)) >= since)
         .map((r) => ({
           attributes: { type: "Lead" },
           Id: r.Id,
