@@ -3,8 +3,14 @@
 // holding every message to that CRM, retry with backoff, or never: DEAD with the reason); and
 // problems a person must fix told to the admins once, never once per lead.
 import type { Deps } from "#src/context.ts";
-import { enqueueAll, message } from "#src/outbox/messages.ts";
-import { RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
+import {
+  enqueueAll,
+  type MessageKind,
+  message,
+  type Payload,
+  parsePayload,
+} from "#src/outbox/messages.ts";
+import { type GroupDelivery, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
 
 /** How a CRM's error reads to the outbox. */
 export interface CrmFailure {
@@ -78,4 +84,60 @@ export async function reportToAdminsOnce(
   }
   await enqueueAll(deps.db.prisma, rows);
   deps.wakeOutbox?.();
+}
+
+/** What a CRM's record updates need to go out one by one, or many in one batch call. */
+export interface RecordUpdates<K extends MessageKind, W> {
+  kind: K;
+  /** The most records the CRM's batch endpoint takes in one call. */
+  batchSize: number;
+  /** The CRM is configured: grouping on. */
+  connected: boolean;
+  /** What each payload writes (in payload order), or why it writes nothing. */
+  plan(payloads: Payload<K>[]): Promise<(W | { skipped: string })[]>;
+  /** One batch call. */
+  write(writes: W[]): Promise<void>;
+}
+
+/** Delivers one update: its plan, then its write. */
+export async function deliverUpdate<K extends MessageKind, W>(
+  updates: RecordUpdates<K, W>,
+  payload: Payload<K>,
+): Promise<W | { skipped: string } | undefined> {
+  const [plan] = await updates.plan([payload]);
+  if (!plan || isSkipped(plan)) return plan;
+  await updates.write([plan]);
+  return plan;
+}
+
+/**
+ * Updates due for many leads at once (a burst of claims) go to the CRM in one batch call: the
+ * outbox leases at most one message per lead into a group, so each lead's updates still arrive
+ * in order.
+ */
+export function groupedUpdates<K extends MessageKind, W>(
+  updates: RecordUpdates<K, W>,
+): GroupDelivery {
+  return {
+    kind: updates.kind,
+    threshold: () => (updates.connected ? 2 : 0),
+    max: updates.batchSize,
+    partSize: updates.batchSize,
+    deliver: async (part) => {
+      const payloads = part.map((row) => {
+        const parsed = parsePayload(updates.kind, row.payload);
+        if (!parsed.success)
+          throw new Undeliverable(`a ${updates.kind} that does not fit the contract`);
+        return parsed.data;
+      });
+      const plans = await updates.plan(payloads);
+      const writes = plans.filter((p): p is W => !isSkipped(p));
+      await updates.write(writes);
+      return { records: writes.length, skipped: plans.length - writes.length };
+    },
+  };
+}
+
+function isSkipped(plan: unknown): plan is { skipped: string } {
+  return typeof plan === "object" && plan !== null && "skipped" in plan;
 }

@@ -8,9 +8,16 @@ import { propertiesToRead } from "#src/crm/hubspot/contact-mapping.ts";
 import { convertDeal, convertIfStageReached } from "#src/crm/hubspot/conversions.ts";
 import { type HubSpotApi, HubSpotError } from "#src/crm/hubspot/hubspot-api.ts";
 import type { OwnerDirectory } from "#src/crm/owner-directory.ts";
-import { type CrmCalls, countedCall, reportToAdminsOnce } from "#src/outbox/crm-calls.ts";
-import { type Handlers, type Payload, parsePayload } from "#src/outbox/messages.ts";
-import { type GroupDelivery, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
+import {
+  type CrmCalls,
+  countedCall,
+  deliverUpdate,
+  groupedUpdates,
+  type RecordUpdates,
+  reportToAdminsOnce,
+} from "#src/outbox/crm-calls.ts";
+import type { Handlers, Payload } from "#src/outbox/messages.ts";
+import { type GroupDelivery, RetryLater } from "#src/outbox/outbox-worker.ts";
 import { hubspotNoOwnerAlert, hubspotUnauthorizedAlert } from "#src/slack/blocks/crm-alerts.ts";
 
 export interface HubSpotConnection {
@@ -56,35 +63,26 @@ async function updateContact(
   connection: HubSpotConnection,
   payload: Payload<"hubspot.update">,
 ) {
-  const [plan] = await planUpdates(deps, connection, [payload]);
+  const plan = await deliverUpdate(contactUpdates(deps, connection), payload);
   if (!plan || "skipped" in plan) return plan;
-  await writeUpdates(deps, connection, [plan]);
   return { contactId: plan.id, properties: Object.keys(plan.properties) };
 }
 
-/**
- * Updates due for many leads at once (a burst of claims) go to HubSpot in one batch call of up
- * to 100 contacts: the outbox leases at most one message per lead into a group, so each lead's
- * updates still arrive in order.
- */
+/** Many leads' updates in one batch call of up to 100 contacts (see groupedUpdates). */
 export function hubspotBatch(deps: Deps, connection: HubSpotConnection | undefined): GroupDelivery {
+  return groupedUpdates(contactUpdates(deps, connection));
+}
+
+function contactUpdates(
+  deps: Deps,
+  connection: HubSpotConnection | undefined,
+): RecordUpdates<"hubspot.update", ContactUpdate> {
   return {
     kind: "hubspot.update",
-    threshold: () => (connection ? 2 : 0),
-    max: HUBSPOT_BATCH_SIZE,
-    partSize: HUBSPOT_BATCH_SIZE,
-    deliver: async (part) => {
-      const payloads = part.map((row) => {
-        const parsed = parsePayload("hubspot.update", row.payload);
-        if (!parsed.success)
-          throw new Undeliverable("a hubspot.update that does not fit the contract");
-        return parsed.data;
-      });
-      const plans = await planUpdates(deps, connection!, payloads);
-      const writes = plans.filter((p): p is ContactUpdate => !("skipped" in p));
-      await writeUpdates(deps, connection!, writes);
-      return { contacts: writes.length, skipped: plans.length - writes.length };
-    },
+    batchSize: HUBSPOT_BATCH_SIZE,
+    connected: connection !== undefined,
+    plan: (payloads) => planUpdates(deps, connection!, payloads),
+    write: (writes) => writeUpdates(deps, connection!, writes),
   };
 }
 

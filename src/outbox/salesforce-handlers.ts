@@ -13,9 +13,16 @@ import {
   SalesforceError,
 } from "#src/crm/salesforce/salesforce-api.ts";
 import { TOUCH_KINDS, type TouchKind } from "#src/domain/touch.ts";
-import { type CrmCalls, countedCall, reportToAdminsOnce } from "#src/outbox/crm-calls.ts";
-import { type Handlers, type Payload, parsePayload } from "#src/outbox/messages.ts";
-import { type GroupDelivery, Undeliverable } from "#src/outbox/outbox-worker.ts";
+import {
+  type CrmCalls,
+  countedCall,
+  deliverUpdate,
+  groupedUpdates,
+  type RecordUpdates,
+  reportToAdminsOnce,
+} from "#src/outbox/crm-calls.ts";
+import type { Handlers, Payload } from "#src/outbox/messages.ts";
+import type { GroupDelivery } from "#src/outbox/outbox-worker.ts";
 import {
   salesforceNoUserAlert,
   salesforceUnauthorizedAlert,
@@ -63,9 +70,8 @@ export function salesforceHandlers(
   return {
     "salesforce.update": async (payload) => {
       if (!connection) return unset;
-      const [plan] = await planUpdates(deps, connection, [payload]);
+      const plan = await deliverUpdate(leadUpdates(deps, connection), payload);
       if (!plan || "skipped" in plan) return plan;
-      await writeUpdates(deps, connection, [plan]);
       return { leadId: plan.id, fields: Object.keys(plan.fields) };
     },
     "salesforce.task": async (payload) => {
@@ -84,32 +90,24 @@ export function salesforceHandlers(
   };
 }
 
-/**
- * Updates due for many leads at once (a burst of claims) go to Salesforce in one sObject
- * Collections call of up to 200 Leads: the outbox leases at most one message per lead into a
- * group, so each lead's updates still arrive in order.
- */
+/** Many leads' updates in one sObject Collections call of up to 200 Leads (see groupedUpdates). */
 export function salesforceBatch(
   deps: Deps,
   connection: SalesforceConnection | undefined,
 ): GroupDelivery {
+  return groupedUpdates(leadUpdates(deps, connection));
+}
+
+function leadUpdates(
+  deps: Deps,
+  connection: SalesforceConnection | undefined,
+): RecordUpdates<"salesforce.update", LeadUpdate> {
   return {
     kind: "salesforce.update",
-    threshold: () => (connection ? 2 : 0),
-    max: SALESFORCE_BATCH_SIZE,
-    partSize: SALESFORCE_BATCH_SIZE,
-    deliver: async (part) => {
-      const payloads = part.map((row) => {
-        const parsed = parsePayload("salesforce.update", row.payload);
-        if (!parsed.success)
-          throw new Undeliverable("a salesforce.update that does not fit the contract");
-        return parsed.data;
-      });
-      const plans = await planUpdates(deps, connection!, payloads);
-      const writes = plans.filter((p): p is LeadUpdate => !("skipped" in p));
-      await writeUpdates(deps, connection!, writes);
-      return { leads: writes.length, skipped: plans.length - writes.length };
-    },
+    batchSize: SALESFORCE_BATCH_SIZE,
+    connected: connection !== undefined,
+    plan: (payloads) => planUpdates(deps, connection!, payloads),
+    write: (writes) => writeUpdates(deps, connection!, writes),
   };
 }
 
