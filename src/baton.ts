@@ -6,13 +6,15 @@ import { systemClock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
 import { createHubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
-import { OwnerDirectory } from "#src/crm/hubspot/owner-directory.ts";
+import { OwnerDirectory } from "#src/crm/owner-directory.ts";
+import { createSalesforceApi } from "#src/crm/salesforce/salesforce-api.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
 import { FatalError } from "#src/errors.ts";
 import { type Readiness, registerHealthRoutes } from "#src/http/health-routes.ts";
 import { registerHubSpotRoutes } from "#src/http/hubspot-routes.ts";
 import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
+import { registerSalesforceRoutes } from "#src/http/salesforce-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
 import { DigestScheduler } from "#src/jobs/digest-scheduler.ts";
 import { SlaScheduler } from "#src/jobs/sla-scheduler.ts";
@@ -27,6 +29,7 @@ import { feedLines, leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { handlersFor } from "#src/outbox/messages.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
+import { salesforceBatch, salesforceHandlers } from "#src/outbox/salesforce-handlers.ts";
 import { slackHandlers, slackSender } from "#src/outbox/slack-handlers.ts";
 import { webhookHandler } from "#src/outbox/webhooks.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
@@ -98,7 +101,9 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       playbook,
       ackGate: front.ackGate,
     };
-    registerHubSpotRoutes(http, deps, registerIntakeRoutes(http, deps));
+    const intake = registerIntakeRoutes(http, deps);
+    registerHubSpotRoutes(http, deps, intake);
+    registerSalesforceRoutes(http, deps, intake);
     front.releaseIntake();
     const slack = createSlackApp(deps, slackStatus.identity);
     const outbox = createOutbox(deps);
@@ -230,7 +235,9 @@ function createOutbox(deps: Deps): OutboxWorker {
   const { config, logger, db } = deps;
   const delivery = deliveryClient(config, logger);
   const sender = slackSender(db, delivery, new Pacer());
-  const hubspot = hubspotConnection(deps, delivery);
+  const emailOf = slackEmails(delivery);
+  const hubspot = hubspotConnection(deps, emailOf);
+  const salesforce = salesforceConnection(deps, emailOf);
   return new OutboxWorker({
     db,
     logger: logger.child({ component: "outbox" }),
@@ -242,8 +249,14 @@ function createOutbox(deps: Deps): OutboxWorker {
       ...leadHandlers(deps, sender),
       ...digestHandlers(delivery, sender),
       ...hubspotHandlers(deps, hubspot),
+      ...salesforceHandlers(deps, salesforce),
     }),
-    groups: [cardBurst(deps, sender), feedLines(deps, sender), hubspotBatch(deps, hubspot)],
+    groups: [
+      cardBurst(deps, sender),
+      feedLines(deps, sender),
+      hubspotBatch(deps, hubspot),
+      salesforceBatch(deps, salesforce),
+    ],
     gate: deps.ackGate,
   });
 }
@@ -257,23 +270,44 @@ function logReady(config: Config, logger: Logger, port: number): void {
   );
 }
 
-/** What the outbox calls HubSpot with, when a token is configured. */
-function hubspotConnection(deps: Deps, slack: WebClient) {
-  const { accessToken, apiUrl } = deps.config.hubspot;
-  if (!accessToken) return undefined;
-  const api = createHubSpotApi({ accessToken, apiUrl });
-  const emailOf = async (user: string) => {
+/** A Slack user's email (users.info), for matching reps with CRM users. */
+function slackEmails(slack: WebClient) {
+  return async (user: string) => {
     const { user: found } = await slack.users.info({ user });
     return found?.profile?.email || undefined;
   };
-  return { api, owners: new OwnerDirectory(api, emailOf, () => deps.clock.now()) };
 }
 
-/** A playbook that syncs with HubSpot needs the token to do it with. */
+type EmailOf = ReturnType<typeof slackEmails>;
+
+/** What the outbox calls HubSpot with, when a token is configured. */
+function hubspotConnection(deps: Deps, emailOf: EmailOf) {
+  const { accessToken, apiUrl } = deps.config.hubspot;
+  if (!accessToken) return undefined;
+  const api = createHubSpotApi({ accessToken, apiUrl });
+  const find = (email: string) => api.findOwnerByEmail(email);
+  return { api, owners: new OwnerDirectory(find, emailOf, () => deps.clock.now()) };
+}
+
+/** What the outbox calls Salesforce with, when a connected app is configured. */
+function salesforceConnection(deps: Deps, emailOf: EmailOf) {
+  const { auth, loginUrl, apiVersion } = deps.config.salesforce;
+  if (!auth) return undefined;
+  const api = createSalesforceApi({ auth, loginUrl, apiVersion });
+  const find = (email: string) => api.findUserByEmail(email);
+  return { api, users: new OwnerDirectory(find, emailOf, () => deps.clock.now()) };
+}
+
+/** A playbook that syncs with a CRM needs the credentials to do it with. */
 function checkCrmSetup(config: Config, playbook: PlaybookStore): void {
   if (playbook.current.crm.hubspot.sync && !config.hubspot.accessToken) {
     throw new FatalError(
       "The playbook turns on the HubSpot sync (crm.hubspot.sync: true), but HUBSPOT_ACCESS_TOKEN is not set. Set it to your HubSpot private app's access token (docs/integrations/hubspot.md), or set crm.hubspot.sync to false.",
+    );
+  }
+  if (playbook.current.crm.salesforce.sync && !config.salesforce.auth) {
+    throw new FatalError(
+      "The playbook turns on the Salesforce sync (crm.salesforce.sync: true), but SALESFORCE_CLIENT_ID is not set. Set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET to your connected app's Consumer Key and Secret, with SALESFORCE_LOGIN_URL (docs/integrations/salesforce.md), or set crm.salesforce.sync to false.",
     );
   }
 }

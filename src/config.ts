@@ -174,6 +174,33 @@ const baseSchema = z.object({
   HUBSPOT_API_URL: optionalUrl("e.g. https://api.hubapi.com").transform((value) =>
     (value ?? "https://api.hubapi.com").replace(/\/+$/, ""),
   ),
+  SALESFORCE_ORGANIZATION_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, {
+        message:
+          "must be your Salesforce org's id (00D..., 15 or 18 characters): Salesforce → Setup → Company Information → Salesforce.com Organization ID",
+      })
+      .optional(),
+  ),
+  SALESFORCE_LOGIN_URL: optionalUrl(
+    "your org's My Domain URL, e.g. https://acme.my.salesforce.com (https://test.salesforce.com for a sandbox with a password or refresh token)",
+  ).transform((value) => (value ?? "https://login.salesforce.com").replace(/\/+$/, "")),
+  SALESFORCE_AUTH_FLOW: z
+    .enum(["client_credentials", "refresh_token", "password"], {
+      message: "must be client_credentials, refresh_token or password",
+    })
+    .optional(),
+  SALESFORCE_CLIENT_ID: optionalString,
+  SALESFORCE_CLIENT_SECRET: optionalString,
+  SALESFORCE_REFRESH_TOKEN: optionalString,
+  SALESFORCE_USERNAME: optionalString,
+  SALESFORCE_PASSWORD: optionalString,
+  SALESFORCE_API_VERSION: z
+    .string()
+    .trim()
+    .regex(/^\d{2,3}\.0$/, "must be a Salesforce REST API version such as 62.0")
+    .default("62.0"),
   SLA_SWEEP_CRON: z
     .string()
     .trim()
@@ -188,6 +215,7 @@ const baseSchema = z.object({
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(baseSchema.shape);
 
 const checkedSchema = baseSchema.superRefine((env, ctx) => {
+  checkSalesforce(env, ctx);
   if ((env.WEBHOOK_URLS?.length ?? 0) > 0 && !env.WEBHOOK_SECRET) {
     ctx.addIssue({
       code: "custom",
@@ -197,6 +225,71 @@ const checkedSchema = baseSchema.superRefine((env, ctx) => {
     });
   }
 });
+
+const CONNECTED_APP =
+  "Salesforce → Setup → App Manager → your Baton connected app → View → Manage Consumer Details";
+
+/** The Salesforce credentials fit one flow, and the flow has what it needs. */
+function checkSalesforce(env: z.output<typeof baseSchema>, ctx: z.RefinementCtx): void {
+  const need = (name: keyof typeof env, message: string) => {
+    if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message });
+  };
+  const flow = salesforceFlow(env);
+  if (!flow) {
+    for (const name of [
+      "SALESFORCE_CLIENT_SECRET",
+      "SALESFORCE_REFRESH_TOKEN",
+      "SALESFORCE_USERNAME",
+    ] as const) {
+      if (env[name])
+        need(
+          "SALESFORCE_CLIENT_ID",
+          `is required with ${name}: the Consumer Key of your connected app (${CONNECTED_APP})`,
+        );
+    }
+    return;
+  }
+  if (flow !== "refresh_token")
+    need(
+      "SALESFORCE_CLIENT_SECRET",
+      `is required for the ${flow} flow: the Consumer Secret of your connected app (${CONNECTED_APP})`,
+    );
+  if (flow === "refresh_token")
+    need(
+      "SALESFORCE_REFRESH_TOKEN",
+      "is required when SALESFORCE_AUTH_FLOW=refresh_token: a refresh token your connected app issued (scopes api and refresh_token)",
+    );
+  if (flow === "password") {
+    need(
+      "SALESFORCE_USERNAME",
+      "is required when SALESFORCE_AUTH_FLOW=password: the integration user's username",
+    );
+    need(
+      "SALESFORCE_PASSWORD",
+      "is required when SALESFORCE_AUTH_FLOW=password: the integration user's password followed by their security token",
+    );
+  }
+  if (
+    flow === "client_credentials" &&
+    /^https:\/\/(login|test)\.salesforce\.com$/.test(env.SALESFORCE_LOGIN_URL)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SALESFORCE_LOGIN_URL"],
+      message:
+        "must be your org's My Domain URL for the client_credentials flow, e.g. https://acme.my.salesforce.com (Setup → My Domain); login.salesforce.com does not issue client-credentials tokens",
+    });
+  }
+}
+
+/** The OAuth flow: as SALESFORCE_AUTH_FLOW says, else the one the credentials given fit. */
+function salesforceFlow(env: z.output<typeof baseSchema>) {
+  if (!env.SALESFORCE_CLIENT_ID) return undefined;
+  if (env.SALESFORCE_AUTH_FLOW) return env.SALESFORCE_AUTH_FLOW;
+  if (env.SALESFORCE_REFRESH_TOKEN) return "refresh_token";
+  if (env.SALESFORCE_USERNAME) return "password";
+  return "client_credentials";
+}
 
 const slackSchema = checkedSchema.superRefine((env, ctx) => {
   if (!env.SLACK_BOT_TOKEN) {
@@ -245,10 +338,28 @@ export interface Config {
   publicUrl?: string;
   /** HubSpot in (workflow webhooks, Webhooks API) and out (owners, lead status). */
   hubspot: { accessToken?: string; clientSecret?: string; apiUrl: string };
+  /** Salesforce in (Outbound Messages from this org) and out (jsforce, when auth is set). */
+  salesforce: {
+    organizationId?: string;
+    loginUrl: string;
+    apiVersion: string;
+    auth?: SalesforceAuth;
+  };
   shutdownTimeoutMs: number;
   /** How often the SLA sweep runs (node-cron expression). */
   slaSweepCron: string;
 }
+
+export type SalesforceAuth =
+  | { flow: "client_credentials"; clientId: string; clientSecret: string }
+  | { flow: "refresh_token"; clientId: string; clientSecret?: string; refreshToken: string }
+  | {
+      flow: "password";
+      clientId: string;
+      clientSecret: string;
+      username: string;
+      password: string;
+    };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -273,7 +384,7 @@ export function loadConfig(
       const name = String(issue.path[0] ?? "environment");
       const value = source[name];
       const shown =
-        name.match(/TOKEN|SECRET|KEY|DATABASE_URL/) || value === undefined
+        name.match(/TOKEN|SECRET|KEY|PASSWORD|DATABASE_URL/) || value === undefined
           ? ""
           : ` (got "${value}")`;
       return `${name} ${issue.message}${shown}`;
@@ -325,7 +436,41 @@ export function loadConfig(
       clientSecret: env.HUBSPOT_CLIENT_SECRET,
       apiUrl: env.HUBSPOT_API_URL,
     },
+    salesforce: {
+      organizationId: env.SALESFORCE_ORGANIZATION_ID,
+      loginUrl: env.SALESFORCE_LOGIN_URL,
+      apiVersion: env.SALESFORCE_API_VERSION,
+      auth: salesforceAuth(env),
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     slaSweepCron: env.SLA_SWEEP_CRON,
   };
+}
+
+/** The credentials of the flow in use (checkSalesforce has made sure they are all there). */
+function salesforceAuth(env: z.output<typeof baseSchema>): SalesforceAuth | undefined {
+  const flow = salesforceFlow(env);
+  const clientId = env.SALESFORCE_CLIENT_ID ?? "";
+  const clientSecret = env.SALESFORCE_CLIENT_SECRET ?? "";
+  switch (flow) {
+    case undefined:
+      return undefined;
+    case "refresh_token":
+      return {
+        flow,
+        clientId,
+        clientSecret: env.SALESFORCE_CLIENT_SECRET,
+        refreshToken: env.SALESFORCE_REFRESH_TOKEN ?? "",
+      };
+    case "password":
+      return {
+        flow,
+        clientId,
+        clientSecret,
+        username: env.SALESFORCE_USERNAME ?? "",
+        password: env.SALESFORCE_PASSWORD ?? "",
+      };
+    default:
+      return { flow, clientId, clientSecret };
+  }
 }

@@ -1,5 +1,5 @@
-// Reads a JSON request body within a size limit. Problems become AppErrors with the status
-// the client should see (413, 415, 400), never a 500.
+// Reads a request body (JSON, or the XML of a SOAP call) within a size limit. Problems become
+// AppErrors with the status the client should see (413, 415, 400), never a 500.
 import type { IncomingMessage } from "node:http";
 import { AppError } from "#src/errors.ts";
 
@@ -10,36 +10,10 @@ export async function readJson(
   req: IncomingMessage,
   maxBytes: number,
 ): Promise<{ value: unknown; raw: Buffer }> {
-  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/json" && !type.endsWith("+json")) {
-    req.resume();
-    throw new AppError(
-      "unsupported_media_type",
-      "Send the body as JSON with Content-Type: application/json.",
-    );
-  }
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
-    throw new AppError("payload_too_large", `The body is larger than ${maxBytes} bytes.`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      req.resume();
-      throw new AppError("payload_too_large", `The body is larger than ${maxBytes} bytes.`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const raw = Buffer.concat(chunks);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
-  } catch {
-    throw new AppError("bad_request", "The body is not valid UTF-8.");
-  }
+  const { text, raw } = await readBody(req, maxBytes, {
+    accepts: (type) => type === "application/json" || type.endsWith("+json"),
+    expected: "Send the body as JSON with Content-Type: application/json.",
+  });
   if (depthExceeds(text, MAX_DEPTH)) {
     throw new AppError("bad_request", `The JSON is nested more than ${MAX_DEPTH} levels deep.`);
   }
@@ -66,4 +40,38 @@ function depthExceeds(text: string, max: number): boolean {
     } else if (c === 125 || c === 93) depth--;
   }
   return false;
+}
+
+/** The body as UTF-8 text, when its Content-Type is one `accepts` takes. */
+export async function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  content: { accepts: (type: string) => boolean; expected: string },
+): Promise<{ text: string; raw: Buffer }> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!content.accepts(type)) {
+    req.resume();
+    throw new AppError("unsupported_media_type", content.expected);
+  }
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw new AppError("payload_too_large", `The body is larger than ${maxBytes} bytes.`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      req.resume();
+      throw new AppError("payload_too_large", `The body is larger than ${maxBytes} bytes.`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const raw = Buffer.concat(chunks);
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(raw), raw };
+  } catch {
+    throw new AppError("bad_request", "The body is not valid UTF-8.");
+  }
 }

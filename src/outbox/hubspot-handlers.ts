@@ -7,15 +7,17 @@ import { captureHubSpotContact } from "#src/crm/hubspot/capture-contact.ts";
 import { propertiesToRead } from "#src/crm/hubspot/contact-mapping.ts";
 import { convertDeal, convertIfStageReached } from "#src/crm/hubspot/conversions.ts";
 import { type HubSpotApi, HubSpotError } from "#src/crm/hubspot/hubspot-api.ts";
-import type { OwnerDirectory, OwnerMatch } from "#src/crm/hubspot/owner-directory.ts";
+import type { OwnerDirectory } from "#src/crm/owner-directory.ts";
 import {
-  enqueueAll,
-  type Handlers,
-  message,
-  type Payload,
-  parsePayload,
-} from "#src/outbox/messages.ts";
-import { type GroupDelivery, RetryLater, Undeliverable } from "#src/outbox/outbox-worker.ts";
+  type CrmCalls,
+  countedCall,
+  deliverUpdate,
+  groupedUpdates,
+  type RecordUpdates,
+  reportToAdminsOnce,
+} from "#src/outbox/crm-calls.ts";
+import type { Handlers, Payload } from "#src/outbox/messages.ts";
+import { type GroupDelivery, RetryLater } from "#src/outbox/outbox-worker.ts";
 import { hubspotNoOwnerAlert, hubspotUnauthorizedAlert } from "#src/slack/blocks/crm-alerts.ts";
 
 export interface HubSpotConnection {
@@ -61,35 +63,26 @@ async function updateContact(
   connection: HubSpotConnection,
   payload: Payload<"hubspot.update">,
 ) {
-  const [plan] = await planUpdates(deps, connection, [payload]);
+  const plan = await deliverUpdate(contactUpdates(deps, connection), payload);
   if (!plan || "skipped" in plan) return plan;
-  await writeUpdates(deps, connection, [plan]);
   return { contactId: plan.id, properties: Object.keys(plan.properties) };
 }
 
-/**
- * Updates due for many leads at once (a burst of claims) go to HubSpot in one batch call of up
- * to 100 contacts: the outbox leases at most one message per lead into a group, so each lead's
- * updates still arrive in order.
- */
+/** Many leads' updates in one batch call of up to 100 contacts (see groupedUpdates). */
 export function hubspotBatch(deps: Deps, connection: HubSpotConnection | undefined): GroupDelivery {
+  return groupedUpdates(contactUpdates(deps, connection));
+}
+
+function contactUpdates(
+  deps: Deps,
+  connection: HubSpotConnection | undefined,
+): RecordUpdates<"hubspot.update", ContactUpdate> {
   return {
     kind: "hubspot.update",
-    threshold: () => (connection ? 2 : 0),
-    max: HUBSPOT_BATCH_SIZE,
-    partSize: HUBSPOT_BATCH_SIZE,
-    deliver: async (part) => {
-      const payloads = part.map((row) => {
-        const parsed = parsePayload("hubspot.update", row.payload);
-        if (!parsed.success)
-          throw new Undeliverable("a hubspot.update that does not fit the contract");
-        return parsed.data;
-      });
-      const plans = await planUpdates(deps, connection!, payloads);
-      const writes = plans.filter((p): p is ContactUpdate => !("skipped" in p));
-      await writeUpdates(deps, connection!, writes);
-      return { contacts: writes.length, skipped: plans.length - writes.length };
-    },
+    batchSize: HUBSPOT_BATCH_SIZE,
+    connected: connection !== undefined,
+    plan: (payloads) => planUpdates(deps, connection!, payloads),
+    write: (writes) => writeUpdates(deps, connection!, writes),
   };
 }
 
@@ -127,9 +120,9 @@ async function planUpdates(
       const owner = await counted(deps, "find_owner", () => owners.ownerOf(payload.owner!));
       if ("ownerId" in owner) properties.hubspot_owner_id = owner.ownerId;
       else
-        await reportOnce(
+        await reportToAdminsOnce(
           deps,
-          `no-owner:${payload.owner}`,
+          `hubspot:no-owner:${payload.owner}`,
           hubspotNoOwnerAlert(payload.owner, owner.missing),
         );
     }
@@ -153,70 +146,32 @@ async function writeUpdates(deps: Deps, { api }: HubSpotConnection, updates: Con
   await counted(deps, "update_contacts", () => api.updateContacts(inputs));
 }
 
-/**
- * Tells each admin (playbook `admins`) once: the DM's dedupe key makes a second report of the
- * same problem write nothing, whichever replica or lead finds it.
- */
-async function reportOnce(deps: Deps, problem: string, alert: { text: string }): Promise<void> {
-  const now = deps.clock.now();
-  const rows = deps.playbook.current.admins.map((admin) =>
-    message(
-      "slack.dm",
-      { user: admin, text: alert.text },
-      { now, target: `dm:${admin}`, dedupeKey: `hubspot:${problem}:${admin}` },
-    ),
-  );
-  if (rows.length === 0) {
-    deps.logger.warn({ problem }, "HubSpot sync problem, and the playbook names no admins to tell");
-    return;
-  }
-  await enqueueAll(deps.db.prisma, rows);
-  deps.wakeOutbox?.();
-}
-
 function required(api: HubSpotApi | undefined): HubSpotApi {
   if (!api) throw new RetryLater("HUBSPOT_ACCESS_TOKEN is not set: Baton cannot call HubSpot");
   return api;
 }
 
-/** Runs one HubSpot call, counts it, and turns its failure into the outbox's terms. */
-export async function counted<T>(
-  deps: Deps,
-  operation: string,
-  call: () => Promise<T>,
-): Promise<T> {
-  const count = (outcome: string) =>
-    deps.metrics.crmRequests.inc({ crm: "hubspot", operation, outcome });
-  try {
-    const result = await call();
-    count("ok");
-    return result;
-  } catch (error) {
-    if (!(error instanceof HubSpotError)) {
-      count("error");
-      throw error;
-    }
-    count(outcomeOf(error));
+const HUBSPOT_CALLS: CrmCalls = {
+  crm: "hubspot",
+  classify(error) {
+    if (!(error instanceof HubSpotError)) return undefined;
     if (error.status === 429) {
-      throw new RetryLater(error.message, error.retryAfterMs ?? RATE_LIMIT_WAIT_MS, true);
+      return { outcome: "rate_limited", waitMs: error.retryAfterMs ?? RATE_LIMIT_WAIT_MS };
     }
     if (error.unauthorized) {
-      deps.logger.error(
-        { status: error.status, category: error.category },
-        "HubSpot refused Baton's access token: check HUBSPOT_ACCESS_TOKEN (private app → Auth) and the app's scopes; HubSpot work is kept and retried",
-      );
-      // One alert a day while the token stays refused, not one per lead.
-      const day = deps.clock.now().toISOString().slice(0, 10);
-      await reportOnce(deps, `unauthorized:${day}`, hubspotUnauthorizedAlert(error.status));
+      return {
+        outcome: "unauthorized",
+        unauthorized: {
+          log: "HubSpot refused Baton's access token: check HUBSPOT_ACCESS_TOKEN (private app → Auth) and the app's scopes; HubSpot work is kept and retried",
+          alert: hubspotUnauthorizedAlert(error.status),
+        },
+      };
     }
-    if (error.retryable) throw new RetryLater(error.message);
-    throw new Undeliverable(error.message);
-  }
-}
+    return { outcome: error.retryable ? "unavailable" : "refused" };
+  },
+};
 
-function outcomeOf(error: HubSpotError): string {
-  if (error.status === 429) return "rate_limited";
-  if (error.unauthorized) return "unauthorized";
-  if (error.status >= 500 || error.status === 0) return "unavailable";
-  return "refused";
+/** Runs one HubSpot call, counts it, and turns its failure into the outbox's terms. */
+export function counted<T>(deps: Deps, operation: string, call: () => Promise<T>): Promise<T> {
+  return countedCall(deps, HUBSPOT_CALLS, operation, call);
 }

@@ -108,6 +108,29 @@ export const MESSAGES = {
     /** Which of the playbook's crm.hubspot.leadStatus values to set. */
     status: z.enum(["claimed", "released", "disqualified", "nurtured", "converted"]).optional(),
   }),
+  /** Write a lead's new owner, status and reason to its Salesforce Lead (crm.salesforce.sync). */
+  "salesforce.update": z.object({
+    leadId: id,
+    /** The Slack user who owns the lead now: their Salesforce User becomes the Lead's owner. */
+    owner: id.optional(),
+    /** Which of the playbook's crm.salesforce.leadStatus values to set. */
+    status: z.enum(["claimed", "released", "disqualified", "nurtured", "converted"]).optional(),
+    /** Why, for crm.salesforce.reasonField: "Disqualified in Baton: No budget. <note>". */
+    reason: z.string().optional(),
+  }),
+  /** A touch a rep logged, as a completed Task on the lead's Salesforce Lead. */
+  "salesforce.task": z.object({
+    leadId: id,
+    by: id,
+    kind: z.string(),
+    /** The touch's number on the lead: finds its note and keeps the Task once. */
+    touch: z.number().int(),
+  }),
+  /** A Lead converted in Salesforce: read its opportunity's amount, convert the Baton lead. */
+  "salesforce.convert": z.object({
+    leadId: id,
+    opportunityId: id.optional(),
+  }),
   "home.publish": z.object({ user: id }),
   "review.update": z.object({ pageId: id }),
   "digest.post": z.object({ channel: id, report: digestReportSchema }),

@@ -32,6 +32,7 @@ export function messagesOf(ctx: FactContext, facts: LeadFact[]): OutboxInsert[] 
     ...webhooks(ctx, fact),
     ...homes(ctx, fact),
     ...hubspot(ctx, fact),
+    ...salesforce(ctx, fact),
   ]);
 }
 
@@ -292,8 +293,8 @@ function webhooks(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
 
 // --- HubSpot --------------------------------------------------------------------------------
 
-/** What a fact changes on the lead's HubSpot contact: its owner, its lead status, or nothing. */
-export function hubspotChangeOf(
+/** What a fact changes on the lead's CRM record: its owner, its lead status, or nothing. */
+export function crmChangeOf(
   fact: LeadFact,
 ):
   | { owner?: string; status?: "claimed" | "released" | "disqualified" | "nurtured" | "converted" }
@@ -314,7 +315,7 @@ export function hubspotChangeOf(
     case "nurtured":
       return { status: "nurtured" };
     case "converted":
-      // Converted in HubSpot: HubSpot already knows.
+      // Converted in the CRM: the CRM already knows.
       return "system" in fact.actor && fact.actor.system === "crm"
         ? undefined
         : { status: "converted" };
@@ -325,7 +326,7 @@ export function hubspotChangeOf(
 
 function hubspot(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
   if (!ctx.playbook.crm.hubspot.sync) return [];
-  const change = hubspotChangeOf(fact);
+  const change = crmChangeOf(fact);
   if (!change) return [];
   return [
     message(
@@ -333,6 +334,57 @@ function hubspot(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
       { leadId: fact.leadId, ...change },
       // One lead's updates in order, on their own key: HubSpot never holds up Slack.
       { now: ctx.now, orderingKey: `hubspot:lead:${fact.leadId}`, target: "hubspot" },
+    ),
+  ];
+}
+
+// --- Salesforce -----------------------------------------------------------------------------
+
+/** The reason a decision writes to crm.salesforce.reasonField, or undefined. */
+export function salesforceReasonOf(fact: LeadFact): string | undefined {
+  const withNote = (what: string, reason: string, note: string | null) =>
+    `${what} in Baton: ${reason}${note ? `. ${note}` : ""}`.slice(0, 255);
+  switch (fact.type) {
+    case "disqualified":
+      return withNote("Disqualified", fact.reason, fact.note);
+    case "nurtured":
+      return withNote("Back to nurture", fact.reason, fact.note);
+    case "released":
+      return withNote("Released", fact.reason, null);
+    case "expired":
+      return "Released in Baton: no touch within the SLA";
+    case "unassigned":
+      return withNote("Released", fact.why, null);
+    default:
+      return undefined;
+  }
+}
+
+function salesforce(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
+  if (!ctx.playbook.crm.salesforce.sync) return [];
+  // One lead's writes in order, on their own key: Salesforce never holds up Slack.
+  const options = {
+    now: ctx.now,
+    orderingKey: `salesforce:lead:${fact.leadId}`,
+    target: "salesforce",
+  };
+  if (fact.type === "touched") {
+    return [
+      message(
+        "salesforce.task",
+        { leadId: fact.leadId, by: fact.by, kind: fact.kind, touch: fact.touch },
+        { ...options, dedupeKey: `salesforce:task:${fact.leadId}:${fact.touch}` },
+      ),
+    ];
+  }
+  const change = crmChangeOf(fact);
+  if (!change) return [];
+  const reason = salesforceReasonOf(fact);
+  return [
+    message(
+      "salesforce.update",
+      { leadId: fact.leadId, ...change, ...(reason ? { reason } : {}) },
+      options,
     ),
   ];
 }

@@ -4,9 +4,10 @@
 import { z } from "zod";
 import { LEAD_FIELDS } from "#src/domain/lead-fields.ts";
 
-/** The lead fields a HubSpot contact property can fill: the email and every capture field. */
-export const HUBSPOT_LEAD_FIELDS = ["email", ...LEAD_FIELDS] as const;
-export type HubSpotLeadField = (typeof HUBSPOT_LEAD_FIELDS)[number];
+/** The lead fields a CRM record's field can fill: the email and every capture field. */
+export const CRM_LEAD_FIELDS = ["email", ...LEAD_FIELDS] as const;
+export type CrmLeadField = (typeof CRM_LEAD_FIELDS)[number];
+export type HubSpotLeadField = CrmLeadField;
 
 /**
  * HubSpot's standard contact properties for the lead fields that have one. (A contact has no
@@ -43,6 +44,8 @@ const leadStatus = z
     "must be an internal value of hs_lead_status, e.g. UNQUALIFIED (Settings → Properties → Lead Status)",
   );
 
+const leadField = z.enum(CRM_LEAD_FIELDS, { message: leadFieldMessage() });
+
 const hubspot = z
   .object({
     /**
@@ -51,9 +54,7 @@ const hubspot = z
      */
     sync: z.boolean().default(false),
     /** Lead field → contact property, over the defaults: `title: jobtitle`. */
-    fields: z
-      .partialRecord(z.enum(HUBSPOT_LEAD_FIELDS, { message: leadFieldMessage() }), property)
-      .default({}),
+    fields: z.partialRecord(leadField, property).default({}),
     /** Contact properties kept on the lead as attributes (shown on the card's details). */
     attributes: z.array(property).max(40, "must have at most 40 properties").default([]),
     /**
@@ -82,13 +83,89 @@ const hubspot = z
   })
   .strict();
 
+/**
+ * Salesforce's standard Lead fields for the lead fields that have one. (A Lead has no company
+ * domain, LinkedIn URL or campaign field of its own: map a custom field when your org has one.)
+ */
+export const DEFAULT_SALESFORCE_FIELDS: Partial<Record<CrmLeadField, string>> = {
+  email: "Email",
+  firstName: "FirstName",
+  lastName: "LastName",
+  title: "Title",
+  company: "Company",
+  companySize: "NumberOfEmployees",
+  industry: "Industry",
+  country: "Country",
+  region: "State",
+  city: "City",
+  phone: "Phone",
+  website: "Website",
+  source: "LeadSource",
+};
+
+const sfField = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_]{0,79}$/,
+    "must be a Lead field's API name, e.g. Title or Persona__c (Setup → Object Manager → Lead → Fields & Relationships → Field Name)",
+  );
+
+const sfStatus = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255, "must be a Lead Status picklist value (at most 255 characters)");
+
+const salesforce = z
+  .object({
+    /**
+     * Write what happens in Slack back to Salesforce (needs the SALESFORCE_* credentials): the
+     * Lead's owner when a lead is claimed, assigned or reassigned, its Status (and reason) on
+     * its decisions, a Task for each touch a rep logs.
+     */
+    sync: z.boolean().default(false),
+    /** Lead field → Salesforce Lead field (API name), over the defaults: `title: Title`. */
+    fields: z.partialRecord(leadField, sfField).default({}),
+    /** Lead fields kept on Baton's lead as attributes (shown on the card's details). */
+    attributes: z.array(sfField).max(40, "must have at most 40 fields").default([]),
+    /** A Lead whose LeadSource contains one of these (any case) asked for sales: a hand-raise. */
+    demoRequestSources: z.array(z.string().min(1).max(100)).default(["demo", "contact sales"]),
+    /** Lead.Status written when a lead is decided in Slack (a decision without one: no write). */
+    leadStatus: z
+      .object({
+        claimed: sfStatus.optional(),
+        released: sfStatus.optional(),
+        disqualified: sfStatus.optional(),
+        nurtured: sfStatus.optional(),
+        /** Salesforce refuses a converted status outside Convert: leave unset unless yours is not. */
+        converted: sfStatus.optional(),
+      })
+      .strict()
+      .default({
+        claimed: "Working - Contacted",
+        released: "Open - Not Contacted",
+        disqualified: "Closed - Not Converted",
+        nurtured: "Closed - Not Converted",
+      }),
+    /**
+     * A text field of the Lead that gets the reason with the status ("Disqualified in Baton: No
+     * budget. <note>"), e.g. a custom Baton_Reason__c. Unset: the status alone.
+     */
+    reasonField: sfField.optional(),
+  })
+  .strict();
+
 export const crmSchema = z
-  .object({ hubspot: hubspot.default(hubspot.parse({})) })
+  .object({
+    hubspot: hubspot.default(hubspot.parse({})),
+    salesforce: salesforce.default(salesforce.parse({})),
+  })
   .strict()
-  .default({ hubspot: hubspot.parse({}) });
+  .default({ hubspot: hubspot.parse({}), salesforce: salesforce.parse({}) });
 
 export type HubSpotSettings = z.infer<typeof hubspot>;
+export type SalesforceSettings = z.infer<typeof salesforce>;
 
 function leadFieldMessage(): string {
-  return `must be a lead field: ${HUBSPOT_LEAD_FIELDS.join(", ")}`;
+  return `must be a lead field: ${CRM_LEAD_FIELDS.join(", ")}`;
 }

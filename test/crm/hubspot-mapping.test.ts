@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { contactToLead, propertiesToRead } from "#src/crm/hubspot/contact-mapping.ts";
 import { contactFromWorkflow } from "#src/crm/hubspot/payloads.ts";
 import { checkHubSpotSignature, signHubSpotRequest } from "#src/crm/hubspot/signature.ts";
-import { hubspotChangeOf } from "#src/outbox/subscribers.ts";
+import { crmChangeOf } from "#src/outbox/subscribers.ts";
 import { crmSchema } from "#src/playbook/crm-schema.ts";
 
 const defaults = crmSchema.parse(undefined).hubspot;
@@ -157,12 +157,12 @@ describe("HubSpot's v3 signature", () => {
 describe("what a lead fact changes in HubSpot", () => {
   const base = { leadId: "L", number: 1, teamKey: "t", at: "2026-11-20T15:00:00.000Z" };
   it("owners on claim, offer to one rep and reassignment; statuses on decisions; nothing it heard from HubSpot", () => {
-    expect(hubspotChangeOf({ ...base, type: "claimed", by: "U1" })).toEqual({
+    expect(crmChangeOf({ ...base, type: "claimed", by: "U1" })).toEqual({
       owner: "U1",
       status: "claimed",
     });
     expect(
-      hubspotChangeOf({
+      crmChangeOf({
         ...base,
         type: "offered",
         team: "t",
@@ -173,11 +173,11 @@ describe("what a lead fact changes in HubSpot", () => {
         reopened: false,
       }),
     ).toEqual({ owner: "U2" });
-    expect(hubspotChangeOf({ ...base, type: "reassigned", by: "M", from: "U1", to: "U3" })).toEqual(
-      { owner: "U3" },
-    );
+    expect(crmChangeOf({ ...base, type: "reassigned", by: "M", from: "U1", to: "U3" })).toEqual({
+      owner: "U3",
+    });
     expect(
-      hubspotChangeOf({
+      crmChangeOf({
         ...base,
         type: "released",
         actor: { system: "sla" },
@@ -192,12 +192,12 @@ describe("what a lead fact changes in HubSpot", () => {
       opportunityId: null,
       note: null,
     };
-    expect(hubspotChangeOf({ ...converted, actor: { person: "U1", as: "owner" } })).toEqual({
+    expect(crmChangeOf({ ...converted, actor: { person: "U1", as: "owner" } })).toEqual({
       status: "converted",
     });
-    expect(hubspotChangeOf({ ...converted, actor: { system: "crm" } })).toBeUndefined();
+    expect(crmChangeOf({ ...converted, actor: { system: "crm" } })).toBeUndefined();
     expect(
-      hubspotChangeOf({ ...base, type: "touched", by: "U1", kind: "call", touch: 1 }),
+      crmChangeOf({ ...base, type: "touched", by: "U1", kind: "call", touch: 1 }),
     ).toBeUndefined();
   });
 

@@ -2,10 +2,10 @@
 // whose lifecycle stage reached one of the playbook's conversion stages (crm.hubspot
 // .conversionStages, default opportunity and customer).
 import type { Deps } from "#src/context.ts";
+import { convertInCrm, leadByEmail, leadOfRecord } from "#src/crm/crm-conversions.ts";
 import type { HubSpotContact } from "#src/crm/hubspot/contact-mapping.ts";
 import type { HubSpotApi, HubSpotDeal } from "#src/crm/hubspot/hubspot-api.ts";
-import { emailSchema } from "#src/intake/schemas.ts";
-import { type CrmConversion, convertFromCrm } from "#src/services/convert-from-crm.ts";
+import type { CrmConversion } from "#src/services/convert-from-crm.ts";
 
 /** Converts the lead when the contact's lifecycle stage says it converted. */
 export async function convertIfStageReached(
@@ -32,7 +32,7 @@ export async function convertDeal(
 ): Promise<{ contact: string; outcome: CrmConversion | { converted: false; why: string } }[]> {
   const results = [];
   for (const contactId of deal.contactIds) {
-    let leadId = await leadOfContact(deps, contactId);
+    let leadId = await leadOfRecord(deps, "hubspot", contactId);
     if (!leadId) {
       const contact = await read("read_contact", () => api.getContact(contactId, ["email"]));
       leadId = contact && (await leadByEmail(deps, contact.properties.email));
@@ -48,38 +48,10 @@ export async function convertDeal(
   return results;
 }
 
-async function convert(
+function convert(
   deps: Deps,
   leadId: string,
   deal: { amount?: string; opportunityId?: string },
 ): Promise<CrmConversion> {
-  const result = await convertFromCrm({
-    db: deps.db,
-    playbook: deps.playbook.current,
-    webhooks: deps.config.webhooks,
-    now: deps.clock.now(),
-    leadId,
-    crm: "HubSpot",
-    ...deal,
-  });
-  if (result.converted) deps.wakeOutbox?.();
-  return result;
-}
-
-async function leadOfContact(deps: Deps, contactId: string): Promise<string | undefined> {
-  const lead = await deps.db.prisma.lead.findFirst({
-    where: { externalIds: { path: ["hubspot"], equals: contactId } },
-    select: { id: true },
-  });
-  return lead?.id;
-}
-
-async function leadByEmail(deps: Deps, email: string | null | undefined) {
-  const parsed = emailSchema.safeParse(email ?? "");
-  if (!parsed.success) return undefined;
-  const lead = await deps.db.prisma.lead.findUnique({
-    where: { email: parsed.data },
-    select: { id: true },
-  });
-  return lead?.id;
+  return convertInCrm(deps, leadId, "HubSpot", deal);
 }

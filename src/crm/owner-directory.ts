@@ -1,7 +1,6 @@
-// Slack users ↔ HubSpot owners, matched by email: the rep's Slack email (users.info) looked up
-// in HubSpot's owners API, remembered for an hour (a miss too), so a burst of claims makes one
-// lookup per rep rather than one per lead.
-import type { HubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
+// Slack users ↔ CRM users, matched by email: the rep's Slack email (users.info) looked up in the
+// CRM (HubSpot's owners API, Salesforce's User object), remembered for an hour (a miss too), so
+// a burst of claims makes one lookup per rep rather than one per lead. One directory per CRM.
 
 const TTL_MS = 60 * 60_000;
 
@@ -11,7 +10,8 @@ export class OwnerDirectory {
   private readonly known = new Map<string, { match: OwnerMatch; until: number }>();
 
   constructor(
-    private readonly api: HubSpotApi,
+    /** The CRM user with this email, if any. */
+    private readonly findByEmail: (email: string) => Promise<{ id: string } | undefined>,
     /** The Slack user's email, or undefined when Slack has none for them. */
     private readonly emailOf: (slackUserId: string) => Promise<string | undefined>,
     private readonly now: () => Date,
@@ -28,7 +28,7 @@ export class OwnerDirectory {
   private async lookUp(slackUserId: string): Promise<OwnerMatch> {
     const email = await this.emailOf(slackUserId);
     if (!email) return { missing: "no_email" };
-    const owner = await this.api.findOwnerByEmail(email);
+    const owner = await this.findByEmail(email);
     return owner ? { ownerId: owner.id } : { missing: "no_owner" };
   }
 }

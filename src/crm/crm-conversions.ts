@@ -1,0 +1,53 @@
+// A conversion a CRM recorded (a HubSpot deal, a Salesforce Lead converted), applied to Baton's
+// lead through the lifecycle seam (convertFromCrm), for every CRM connector.
+import type { Deps } from "#src/context.ts";
+import { emailSchema } from "#src/intake/schemas.ts";
+import { type CrmConversion, convertFromCrm } from "#src/services/convert-from-crm.ts";
+
+/** Converts the lead, as recorded in the CRM ("HubSpot", "Salesforce"), with its deal's amount. */
+export async function convertInCrm(
+  deps: Deps,
+  leadId: string,
+  crm: string,
+  deal: { amount?: string; opportunityId?: string },
+): Promise<CrmConversion> {
+  const result = await convertFromCrm({
+    db: deps.db,
+    playbook: deps.playbook.current,
+    webhooks: deps.config.webhooks,
+    now: deps.clock.now(),
+    leadId,
+    crm,
+    ...deal,
+  });
+  if (result.converted) deps.wakeOutbox?.();
+  return result;
+}
+
+/** The lead of a CRM record: by its id in that CRM (externalIds), else by its email. */
+export async function leadOfRecord(
+  deps: Deps,
+  crm: "hubspot" | "salesforce",
+  recordId: string,
+  email?: string | null,
+): Promise<string | undefined> {
+  const byId = await deps.db.prisma.lead.findFirst({
+    where: { externalIds: { path: [crm], equals: recordId } },
+    select: { id: true },
+  });
+  if (byId) return byId.id;
+  return leadByEmail(deps, email);
+}
+
+export async function leadByEmail(
+  deps: Deps,
+  email: string | null | undefined,
+): Promise<string | undefined> {
+  const parsed = emailSchema.safeParse(email ?? "");
+  if (!parsed.success) return undefined;
+  const lead = await deps.db.prisma.lead.findUnique({
+    where: { email: parsed.data },
+    select: { id: true },
+  });
+  return lead?.id;
+}
