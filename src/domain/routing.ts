@@ -154,6 +154,11 @@ export function describeSkip(reason: SkipReason): string {
   }
 }
 
+/** "Ana away since ..., Jonas capped 3/3 today". */
+export function describeSkipped(skipped: SkippedRep[]): string {
+  return skipped.map((s) => `${s.name} ${describeSkip(s.reason)}`).join(", ");
+}
+
 /**
  * Fair share after time away: a rep who could not take leads for a while (away, capped, off
  * shift) is counted at most one lead per unit of weight behind the furthest ahead, so they come
@@ -319,9 +324,7 @@ export function decideRoute(input: RouteInput): RouteDecision {
   }
   const rep = pickRep(team.candidates, now, exclude);
   const skipped = [...rep.skipped, ...outsiders];
-  const skippedText = rep.skipped.length
-    ? `; skipped ${rep.skipped.map((s) => `${s.name} ${describeSkip(s.reason)}`).join(", ")}`
-    : "";
+  const skippedText = rep.skipped.length ? `; skipped ${describeSkipped(rep.skipped)}` : "";
   if (!rep.repId && team.fallback?.length) {
     const why = `nobody available${skippedText}: ${describeFallback(team.fallback)}`;
     return {

@@ -7,7 +7,12 @@
 // cleared). Every step goes through the lifecycle seam or the audit trail.
 
 import type { Deps } from "#src/context.ts";
-import { decideRoute, describeFallbackStep, type RouteDecision } from "#src/domain/routing.ts";
+import {
+  decideRoute,
+  describeFallbackStep,
+  describeSkipped,
+  type RouteDecision,
+} from "#src/domain/routing.ts";
 import { handOff, repsWhoLetGo } from "#src/services/hand-off-lead.ts";
 import { alertHeld } from "#src/services/held-alert.ts";
 import { recordLeadEvent, type Tx } from "#src/services/lead-journal.ts";
@@ -129,7 +134,7 @@ async function overflow(
       actor: { type: "SLA", id: "sla" },
       fromStatus: lead.status,
       toStatus: lead.status,
-      reason: `overflow to ${teamKey} tried: nobody there can take it either (${there.why}); still held in ${lead.teamKey}`,
+      reason: `overflow to ${teamKey} tried: nobody there can take it either (${describeSkipped(there.skipped.filter((s) => s.reason.kind !== "not_in_team")) || there.why}); still held in ${lead.teamKey}`,
       data: { overflow: teamKey, routing: there.summary },
       at: options.now,
     });

@@ -161,7 +161,7 @@ describe("the fallback chain", () => {
     a = await lead(first.id);
     expect(a).toMatchObject({ status: "OFFERED", offeredToId: null, team: { key: "emea-enterprise" } });
     expect(a.events.at(-1)?.reason).toMatch(
-      /^overflow to na-midmarket tried: nobody there can take it either \(nobody available; skipped Mike away/,
+      /^overflow to na-midmarket tried: nobody there can take it either \(Mike away since 2026-11-20 08:00 UTC until they are back, Priya away/,
     );
 
     // 2 hours: the admins hear.
