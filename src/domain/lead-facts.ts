@@ -124,7 +124,11 @@ export const leadFactSchema = z.discriminatedUnion("type", [
     type: z.literal("sla_due"),
     stage: z.string(),
     step: z.enum(["remind", "nudge", "follow_up", "ghost"]),
-    ghost: z.enum(["unclaimed", "untouched", "stalled", "nobody-left"]).nullable(),
+    ghost: z
+      .enum(["unclaimed", "untouched", "stalled", "nobody-left", "held", "held-admins"])
+      .nullable(),
+    /** A held lead's alert: why nobody could take it (each rep's skip reason), and what next. */
+    why: z.string().nullable().optional(),
     /** Business time since the offer, claim or last touch, as the step counts it. */
     waitedMs: z.number(),
     owner: person.nullable(),

@@ -92,6 +92,8 @@ export const ACTIONS = {
   timeOut: { from: ["OFFERED"], to: "routing", who: "system", verb: "time out" },
   withdraw: { from: ["OFFERED"], to: "routing", who: "system", verb: "withdraw" },
   overflow: { from: ["OFFERED"], to: "routing", who: "system", verb: "overflow" },
+  /** A held lead (nobody could take it) is offered once a rep can. */
+  revisit: { from: ["OFFERED"], to: "routing", who: "system", verb: "offer" },
   expire: { from: OWNED, to: "routing", who: "system", verb: "release" },
   unassign: { from: OWNED, to: "routing", who: "system", verb: "release" },
   resurface: { from: ["NURTURE"], to: "QUALIFIED", who: "system", verb: "resurface" },

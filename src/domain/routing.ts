@@ -4,7 +4,8 @@
 // dry runs (`baton route`, `/leads route`), the audit trail and the card's "why you" line all
 // read the same decision, so what Baton says it would do is what it does.
 import { failedCondition, type LeadFacts, matchesWhen } from "#src/domain/conditions.ts";
-import type { Playbook } from "#src/playbook/schema.ts";
+import { formatDuration } from "#src/domain/duration.ts";
+import type { FallbackStep, Playbook } from "#src/playbook/schema.ts";
 
 export interface RuleCheck {
   rule: string;
@@ -153,6 +154,11 @@ export function describeSkip(reason: SkipReason): string {
   }
 }
 
+/** "Ana away since ..., Jonas capped 3/3 today". */
+export function describeSkipped(skipped: SkippedRep[]): string {
+  return skipped.map((s) => `${s.name} ${describeSkip(s.reason)}`).join(", ");
+}
+
 /**
  * Fair share after time away: a rep who could not take leads for a while (away, capped, off
  * shift) is counted at most one lead per unit of weight behind the furthest ahead, so they come
@@ -217,6 +223,19 @@ export interface TeamRoster {
   mode: "claim" | "assign";
   /** The team's reps (assign mode); ignored in claim mode. */
   candidates: Candidate[];
+  /** What happens to a lead none of them can take (assign mode), from the playbook. */
+  fallback?: FallbackStep[];
+}
+
+/** One step of a fallback chain in words: "managers alerted", "overflow to emea in 30m". */
+export function describeFallbackStep(step: FallbackStep): string {
+  const what = step.overflow ? `offered to team ${step.overflow}` : `${step.alert} alerted`;
+  return step.afterMs > 0 ? `${what} after ${formatDuration(step.afterMs)}` : `${what} now`;
+}
+
+/** "held; managers alerted now; offered to team emea after 30m; admins alerted after 2h". */
+export function describeFallback(steps: FallbackStep[]): string {
+  return ["held until a rep can take it", ...steps.map(describeFallbackStep)].join("; ");
 }
 
 export interface RouteInput {
@@ -238,7 +257,9 @@ export interface RouteInput {
 export type RouteOutcome =
   | { kind: "owner"; teamKey: string; repId: string }
   | { kind: "rep"; teamKey: string; repId: string; countAfter: number }
-  | { kind: "channel"; teamKey: string };
+  | { kind: "channel"; teamKey: string }
+  /** Assign mode, nobody can take it now: held, and the team's fallback chain runs. */
+  | { kind: "held"; teamKey: string };
 
 export interface RouteDecision {
   rules: RuleCheck[];
@@ -303,9 +324,17 @@ export function decideRoute(input: RouteInput): RouteDecision {
   }
   const rep = pickRep(team.candidates, now, exclude);
   const skipped = [...rep.skipped, ...outsiders];
-  const skippedText = rep.skipped.length
-    ? `; skipped ${rep.skipped.map((s) => `${s.name} ${describeSkip(s.reason)}`).join(", ")}`
-    : "";
+  const skippedText = rep.skipped.length ? `; skipped ${describeSkipped(rep.skipped)}` : "";
+  if (!rep.repId && team.fallback?.length) {
+    const why = `nobody available${skippedText}: ${describeFallback(team.fallback)}`;
+    return {
+      ...base,
+      outcome: { kind: "held", teamKey: team.key },
+      why,
+      skipped,
+      summary: `${teamReason}, ${why}`,
+    };
+  }
   if (!rep.repId) {
     const why = `no rep available${skippedText}: posted to the team channel`;
     return {
@@ -368,7 +397,9 @@ export function routeReport(decision: RouteDecision, who: (repId: string) => str
   lines.push(
     outcome.kind === "channel"
       ? `Next: the team channel (${decision.why})`
-      : `Next: ${who(outcome.repId)} (${decision.why})`,
+      : outcome.kind === "held"
+        ? `Next: nobody, the lead is held (${decision.why})`
+        : `Next: ${who(outcome.repId)} (${decision.why})`,
   );
   const skipped = decision.skipped.filter((s) => s.reason.kind !== "not_in_team");
   const outside = decision.skipped.filter((s) => s.reason.kind === "not_in_team");

@@ -17,7 +17,10 @@ export type SlaStage =
   | "claimed.release"
   | `working.followup.${number}`
   | `working.escalate.${number}`
-  | `working.release.${number}`;
+  | `working.release.${number}`
+  /** A held lead's fallback chain (see src/sla/schedule.ts). */
+  | `fallback.${number}`
+  | `fallback.realert.${number}`;
 
 export interface SlaLead {
   status: LeadStatus;

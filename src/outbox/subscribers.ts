@@ -140,6 +140,8 @@ function noticeRecipients(playbook: Playbook, fact: LeadFact): string[] {
           return fact.owner ? [fact.owner] : [];
         case "follow_up":
           return fact.owner ? [fact.owner, ...(fact.ownerAway ? managers : [])] : [];
+        case "ghost":
+          return fact.ghost === "held-admins" ? playbook.admins : managers;
         default:
           return managers;
       }

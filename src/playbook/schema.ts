@@ -207,6 +207,87 @@ const rep = z
   })
   .strict();
 
+/**
+ * One step of a team's fallback chain, for an assign-mode lead nobody can take (every rep away,
+ * capped, at capacity or off shift): the lead is held (never unassigned) and each step comes
+ * `after` its hold, in the team's business time, until a rep can take it.
+ */
+const fallbackStep = z
+  .object({
+    /** How long after the hold (business time); "0m" or absent: at once. */
+    after: durationText
+      .optional()
+      .transform((v, ctx) =>
+        v === undefined || /^0+[smhd]?$/.test(String(v)) ? 0 : toMilliseconds(v, ctx),
+      ),
+    /** Tell the team's managers, or the playbook's admins, why nobody could take it. */
+    alert: z.enum(["managers", "admins"], { message: "must be managers or admins" }).optional(),
+    /** Offer it to this team instead. */
+    overflow: key.optional(),
+  })
+  .strict()
+  .superRefine((step, ctx) => {
+    if ((step.alert === undefined) === (step.overflow === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "each step needs exactly one of alert (managers or admins) or overflow (a team key)",
+      });
+    }
+  })
+  .transform((step) => ({ afterMs: step.after, alert: step.alert, overflow: step.overflow }));
+export type FallbackStep = z.output<typeof fallbackStep>;
+
+/** A team's fallback chain: teams that exist, admins to alert, steps in order, assign mode. */
+function checkFallback(
+  playbook: { teams: { key: string; mode: string; fallback?: FallbackStep[] }[]; admins: string[] },
+  i: number,
+  ctx: z.RefinementCtx,
+  checkTeam: (teamKey: string | undefined, path: (string | number)[]) => void,
+) {
+  const t = playbook.teams[i]!;
+  t.fallback?.forEach((step, j) => {
+    const at = ["teams", i, "fallback", j];
+    checkTeam(step.overflow, [...at, "overflow"]);
+    if (step.overflow && step.afterMs === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...at, "after"],
+        message: 'an overflow step needs a wait, such as after: "30m" (the managers hear first)',
+      });
+    }
+    if (step.overflow === t.key) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...at, "overflow"],
+        message: "cannot be the team itself",
+      });
+    }
+    if (step.alert === "admins" && playbook.admins.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...at, "alert"],
+        message: "alerts the admins, but the playbook lists no admins: add them to admins",
+      });
+    }
+    const before = t.fallback?.[j - 1];
+    if (before && step.afterMs < before.afterMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...at, "after"],
+        message: "must not be shorter than the step before it: the steps run in order",
+      });
+    }
+  });
+  if (t.fallback && t.mode !== "assign") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teams", i, "fallback"],
+      message: "applies to assign mode only: a claim team's leads wait in its channel",
+    });
+  }
+}
+
 const team = z
   .object({
     key,
@@ -222,6 +303,14 @@ const team = z
     sla: key.optional(),
     /** Where leads go when nobody here takes them in time. */
     overflow: key.optional(),
+    /**
+     * Assign mode: what happens to a lead no rep can take now, in order (see README, "When
+     * nobody can take a lead"). Absent: it is posted to the team channel for claims.
+     */
+    fallback: z
+      .array(fallbackStep)
+      .min(1, "needs at least one step, or leave fallback out")
+      .optional(),
     /** This team's weekly digest schedule; the playbook's `digest` block fills the gaps. */
     digest: teamDigest.optional(),
   })
@@ -461,6 +550,7 @@ export const playbookSchema = z
         });
       }
       checkPolicy(t.sla, ["teams", i, "sla"]);
+      checkFallback(playbook, i, ctx, checkTeam);
       const users = new Set<string>();
       t.reps.forEach((r, j) => {
         if (r.dailyCap !== undefined && r.weeklyCap !== undefined && r.weeklyCap < r.dailyCap) {

@@ -4,9 +4,15 @@
 // the same card reopens in a claim team's channel, or the next rep gets it.
 import type { LeadFact } from "#src/domain/lead-facts.ts";
 import { startsFrom } from "#src/domain/lifecycle.ts";
-import { decideRoute, explanationData, type RouteDecision } from "#src/domain/routing.ts";
+import {
+  decideRoute,
+  describeFallbackStep,
+  explanationData,
+  type RouteDecision,
+} from "#src/domain/routing.ts";
 import { notify } from "#src/outbox/subscribers.ts";
 import { recordAssignment } from "#src/services/assignment-ledger.ts";
+import { alertHeld } from "#src/services/held-alert.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 import {
   applyChange,
@@ -17,6 +23,7 @@ import {
   lockLead,
 } from "#src/services/lead-transition.ts";
 import { routeInput, type TeamRow } from "#src/services/route-input.ts";
+import { scheduleSla } from "#src/sla/schedule.ts";
 
 export interface HandOffOptions extends LifecycleOptions {
   leadId: string;
@@ -61,8 +68,9 @@ export async function handOff(
   const decision = decideRoute(input.route);
   const team = input.teams.get(decision.teamKey)!;
   const { outcome } = decision;
-  if (outcome.kind === "channel") {
+  if (outcome.kind === "channel" || outcome.kind === "held") {
     await offer(tx, options, locked, team, undefined, decision);
+    if (outcome.kind === "held") await holdAtOnce(tx, options, locked, decision);
     return {
       outcome: "posted",
       teamKey: team.key,
@@ -94,6 +102,34 @@ export async function handOff(
   };
 }
 
+/**
+ * A held lead's chain steps that come at once (no `after`): its alerts, now, once in this
+ * offer cycle (SlaNotice), so the sweep does not send them again.
+ */
+async function holdAtOnce(
+  tx: Tx,
+  options: HandOffOptions,
+  lead: LockedLead,
+  decision: RouteDecision,
+) {
+  const chain = options.playbook.teams.find((t) => t.key === decision.teamKey)?.fallback ?? [];
+  const cycle = lead.slaCycle + 1;
+  const held = { ...lead, status: "OFFERED" as const, teamKey: decision.teamKey };
+  for (const [i, step] of chain.entries()) {
+    if (step.afterMs > 0 || !step.alert) break;
+    const stage = `fallback.${i}`;
+    await tx.slaNotice.create({ data: { leadId: lead.id, cycle, stage, createdAt: options.now } });
+    await alertHeld(tx, options, held, {
+      stage,
+      to: step.alert,
+      reason: `fallback step ${i + 1}: ${describeFallbackStep(step)}; ${decision.why}`,
+      why: decision.why,
+      heldSince: options.now,
+    });
+  }
+  await scheduleSla(tx, options.playbook, lead.id);
+}
+
 /** Posts the lead to the team channel (no rep) or offers it to one rep by DM. */
 async function offer(
   tx: Tx,
@@ -119,7 +155,9 @@ async function offer(
       reason: `team ${team.key}: ${decision.summary}`,
       data: {
         team: team.key,
-        ...(rep ? { mode: "assign", rep: rep.slackUserId } : { mode: "claim" }),
+        ...(rep
+          ? { mode: "assign", rep: rep.slackUserId }
+          : { mode: decision.outcome.kind === "held" ? "held" : "claim" }),
         routing: explanationData(decision),
       },
     },

@@ -67,7 +67,12 @@ export async function routeInput(tx: Tx, options: RouteLoadOptions): Promise<Loa
       routing: playbook.routing,
       now,
       teamKey: options.teamKey,
-      team: { key: team.key, mode: team.mode === "ASSIGN" ? "assign" : "claim", candidates },
+      team: {
+        key: team.key,
+        mode: team.mode === "ASSIGN" ? "assign" : "claim",
+        candidates,
+        fallback: playbook.teams.find((t) => t.key === team.key)?.fallback,
+      },
       owner: owner && {
         candidate: owner.candidate,
         teamKey: owner.team?.key ?? null,

@@ -6,6 +6,7 @@ import { formatDuration } from "#src/domain/duration.ts";
 import type { FactOf } from "#src/domain/lead-facts.ts";
 import type { SlaStage } from "#src/domain/sla.ts";
 import { recordFacts } from "#src/outbox/subscribers.ts";
+import { runFallbackStep } from "#src/services/fallback.ts";
 import { handOff, returnToPool } from "#src/services/hand-off-lead.ts";
 import { recordLeadEvent, type Tx } from "#src/services/lead-journal.ts";
 import {
@@ -61,6 +62,8 @@ const MOVES: Record<string, Step> = {
   "offered.reassign": reassignUnclaimed,
   "claimed.release": (tx, options, lead) => expire(tx, options, lead, false),
   "working.release": (tx, options, lead) => expire(tx, options, lead, true),
+  fallback: (tx, options, lead) => runFallbackStep(tx, options, lead, options.stage),
+  "fallback.realert": (tx, options, lead) => runFallbackStep(tx, options, lead, options.stage),
 };
 
 const byPrefix = <T>(table: Record<string, T>, stage: string): T | undefined =>

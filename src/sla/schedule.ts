@@ -3,6 +3,7 @@
 // advances an SLA: offer, claim, touch, release. Steps already done in this offer cycle
 // (SlaNotice rows) are skipped, so a step fires once per stage per cycle.
 import type { LeadStatus } from "#src/db/generated/client.ts";
+import { addBusinessDuration } from "#src/domain/business-hours.ts";
 import { nextSlaStep, type SlaStep } from "#src/domain/sla.ts";
 import {
   type Playbook,
@@ -94,12 +95,53 @@ export async function nextStepFor(
   return nextStepOf(playbook, lead, new Set(done.map((d) => d.stage)));
 }
 
+/**
+ * Held: an assign-mode lead offered to nobody because no rep could take it, in a team with a
+ * fallback chain. Its SLA is the chain, not the offer's steps.
+ */
+export function isHeld(
+  playbook: Playbook,
+  lead: Pick<SlaLeadRow, "status" | "offeredToId" | "teamKey">,
+): boolean {
+  const team = playbook.teams.find((t) => t.key === lead.teamKey);
+  return (
+    lead.status === "OFFERED" &&
+    lead.offeredToId === null &&
+    team?.mode === "assign" &&
+    (team.fallback?.length ?? 0) > 0
+  );
+}
+
+/**
+ * A held lead's next step: each step of its team's chain `after` the hold ("fallback.0"...),
+ * then the managers again every `offered.reassign` while it is still held, so it never goes
+ * quiet.
+ */
+function nextHeldStep(
+  playbook: Playbook,
+  lead: SlaLeadRow,
+  done: ReadonlySet<string>,
+): SlaStep | undefined {
+  const { team, policy, calendar } = slaContext(playbook, lead.teamKey);
+  const chain = team?.fallback ?? [];
+  if (!lead.offeredAt) return undefined;
+  const after = (ms: number) =>
+    addBusinessDuration(lead.offeredAt!, ms, calendar.hours, calendar.timeZone);
+  const i = chain.findIndex((_, j) => !done.has(`fallback.${j}`));
+  if (i >= 0) return { stage: `fallback.${i}`, dueAt: after(chain[i]!.afterMs) };
+  let k = 1;
+  while (done.has(`fallback.realert.${k}`)) k += 1;
+  const last = chain.at(-1)?.afterMs ?? 0;
+  return { stage: `fallback.realert.${k}`, dueAt: after(last + policy.offered.reassign * k) };
+}
+
 /** The first step of the lead's policy not in `done`. */
 export function nextStepOf(
   playbook: Playbook,
   lead: SlaLeadRow,
   done: ReadonlySet<string>,
 ): SlaStep | undefined {
+  if (isHeld(playbook, lead)) return nextHeldStep(playbook, lead, done);
   const { policy, calendar } = slaContext(playbook, lead.teamKey, holderOf(lead));
   return nextSlaStep(
     { ...lead, offeredToOne: lead.status === "OFFERED" && lead.offeredToId !== null },

@@ -12,6 +12,7 @@ import type { Deps } from "#src/context.ts";
 import type { SlaStep } from "#src/domain/sla.ts";
 import { recordFacts } from "#src/outbox/subscribers.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
+import { revisitHeldLeads } from "#src/services/fallback.ts";
 import { factContext } from "#src/services/lead-transition.ts";
 import {
   type DueLead,
@@ -31,6 +32,8 @@ export interface SweepResult {
   /** Steps fired, by stage ("offered.remind": 3). */
   fired: Record<string, number>;
   resurfaced: number;
+  /** Held leads offered because a rep can take them now (hours began, an away ended...). */
+  revisited: number;
 }
 
 /** Leads per transaction of notices: big enough to pay for its statements, short enough to hold. */
@@ -39,7 +42,9 @@ const BATCH = 200;
 const CATCH_UP = 8;
 
 export async function runSweep(deps: SweepDeps, now: Date, maxLeads = 5_000): Promise<SweepResult> {
-  const result: SweepResult = { examined: 0, fired: {}, resurfaced: 0 };
+  const result: SweepResult = { examined: 0, fired: {}, resurfaced: 0, revisited: 0 };
+  // Held leads first, oldest first: a rep who is back gets the lead waiting longest.
+  result.revisited = await revisitHeldLeads(deps, now);
   const seen = new Set<string>();
   while (seen.size < maxLeads) {
     const due = await deps.db.prisma.$queryRawUnsafe<{ id: string }[]>(

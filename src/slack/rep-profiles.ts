@@ -4,6 +4,7 @@
 // `user_status_changed` events keep them current (src/slack/listeners/events).
 import type { WebClient } from "@slack/web-api";
 import type { Deps } from "#src/context.ts";
+import { revisitHeldLeads } from "#src/services/fallback.ts";
 import { type ProfileResult, recordSlackProfile, type SlackProfile } from "#src/services/people.ts";
 import { slackWords } from "#src/slack/text.ts";
 
@@ -49,7 +50,9 @@ export async function applyProfile(
         result.away ? "Slack status says the rep is out: away" : "the rep's out status cleared",
       );
     }
-    if (result?.movedOffers.length) deps.wakeOutbox?.();
+    // Back: leads held because nobody could take them are offered now, oldest first.
+    const offered = result?.away === false ? await revisitHeldLeads(deps, deps.clock.now()) : 0;
+    if (result?.movedOffers.length || offered) deps.wakeOutbox?.();
     return result;
   } catch (error) {
     logger.error({ err: error }, "could not record a rep's Slack profile");

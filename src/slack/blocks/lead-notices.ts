@@ -85,7 +85,7 @@ function slaNotice(
       return { text: user && user !== fact.owner ? `(<@${fact.owner}> is away) ${nudge}` : nudge };
     }
     default: {
-      const alert = ghostAlert(view, fact.ghost ?? "unclaimed");
+      const alert = ghostAlert(view, fact.ghost ?? "unclaimed", fact.why);
       return { ...alert, record: "ghost_alert" };
     }
   }

@@ -42,20 +42,30 @@ export function releasedBySla(lead: SlaLeadView, owner: string, stalled = false)
   return `:leftwards_arrow_with_hook: ${label(lead)} ${why}, so Baton released it back to ${safeText(lead.teamName, 100)}.`;
 }
 
-export type GhostReason = "unclaimed" | "untouched" | "stalled" | "nobody-left";
+export type GhostReason =
+  | "unclaimed"
+  | "untouched"
+  | "stalled"
+  | "nobody-left"
+  | "held"
+  | "held-admins";
 
 export function ghostAlert(
   lead: SlaLeadView,
   reason: GhostReason,
+  /** A held lead's explanation: each rep's skip reason and what comes next. */
+  heldWhy?: string | null,
 ): { text: string; blocks: KnownBlock[] } {
   const why =
-    reason === "untouched"
-      ? `claimed by <@${lead.ownerSlackId}> ${lead.age} ago, no touch logged`
-      : reason === "stalled"
-        ? `owned by <@${lead.ownerSlackId}>, ${lead.touchCount} touch${lead.touchCount === 1 ? "" : "es"} and none in ${lead.age}, though nudged`
-        : reason === "nobody-left"
-          ? `nobody in ${safeText(lead.teamName, 100)} took it in ${lead.age}, and there is no overflow team`
-          : `offered ${lead.age} ago${lead.offeredToSlackId ? ` to <@${lead.offeredToSlackId}>` : ""}, nobody has taken it`;
+    reason === "held" || reason === "held-admins"
+      ? `nobody in ${safeText(lead.teamName, 100)} can take it, so Baton is holding it (${lead.age} so far): ${safeText(heldWhy ?? "", 1500)}`
+      : reason === "untouched"
+        ? `claimed by <@${lead.ownerSlackId}> ${lead.age} ago, no touch logged`
+        : reason === "stalled"
+          ? `owned by <@${lead.ownerSlackId}>, ${lead.touchCount} touch${lead.touchCount === 1 ? "" : "es"} and none in ${lead.age}, though nudged`
+          : reason === "nobody-left"
+            ? `nobody in ${safeText(lead.teamName, 100)} took it in ${lead.age}, and there is no overflow team`
+            : `offered ${lead.age} ago${lead.offeredToSlackId ? ` to <@${lead.offeredToSlackId}>` : ""}, nobody has taken it`;
   const where = lead.channelId ? ` in <#${lead.channelId}>` : "";
   const text = `:ghost: Ghost alert: ${label(lead)}${where}: ${why}.`;
   return {

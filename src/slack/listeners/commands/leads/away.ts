@@ -1,6 +1,7 @@
 // `/leads away [until YYYY-MM-DD | off]`: a rep marks themselves away (round robin skips them,
 // their open offers move on at once) or back.
 import { AppError } from "#src/errors.ts";
+import { revisitHeldLeads } from "#src/services/fallback.ts";
 import { setAway } from "#src/services/people.ts";
 import type { Subcommand } from "#src/slack/listeners/commands/leads/subcommand.ts";
 import { safeText, slackWords } from "#src/slack/text.ts";
@@ -41,6 +42,8 @@ export const awaySubcommand: Subcommand = {
       until,
     });
     if (until === null) {
+      // Leads held because nobody could take them are offered now, oldest first.
+      if (await revisitHeldLeads(deps, now)) deps.wakeOutbox?.();
       await reply({
         text: ":wave: Welcome back: new leads come to you again, at your fair share (no flood of catch-up leads).",
       });
