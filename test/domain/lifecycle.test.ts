@@ -84,6 +84,8 @@ const SYSTEM_FROM: Record<string, State[]> = {
   timeOut: ["OFFERED", "OFFERED to one rep"],
   withdraw: ["OFFERED", "OFFERED to one rep"],
   overflow: ["OFFERED", "OFFERED to one rep"],
+  // A held lead (offered to nobody) is offered again when a rep becomes available.
+  revisit: ["OFFERED", "OFFERED to one rep"],
   expire: OWNED,
   unassign: OWNED,
   resurface: ["NURTURE"],
