@@ -140,7 +140,11 @@ describe("the fallback chain", () => {
     // What happens is what they said: held, in EMEA, offered to nobody; Klaus hears why.
     const first = await emeaLead();
     let a = await lead(first.id);
-    expect(a).toMatchObject({ status: "OFFERED", offeredToId: null, team: { key: "emea-enterprise" } });
+    expect(a).toMatchObject({
+      status: "OFFERED",
+      offeredToId: null,
+      team: { key: "emea-enterprise" },
+    });
     expect(a.events.find((e) => e.type === "offered")?.reason).toContain(
       "nobody available; skipped Ana away since 2026-11-20 08:00 UTC until they are back",
     );
@@ -153,13 +157,19 @@ describe("the fallback chain", () => {
     expect(alert.text).toContain("Jonas away since 2026-11-20 08:00 UTC");
     expect(JSON.stringify(alert.blocks)).toContain(`ghost:${first.id}`);
     // Shown to the manager's review as an open lead of the team.
-    expect(await command("review team emea-enterprise private", "U0MGRKLAUS")).toContain(`L-${first.number}`);
+    expect(await command("review team emea-enterprise private", "U0MGRKLAUS")).toContain(
+      `L-${first.number}`,
+    );
 
     // 30 minutes later: NA is tried, nobody there either: it stays held, and the trail says so.
     let swept = await sweepAt(new Date("2026-11-23T10:31:00Z"));
     expect(swept?.fired).toMatchObject({ "fallback.1": 1 });
     a = await lead(first.id);
-    expect(a).toMatchObject({ status: "OFFERED", offeredToId: null, team: { key: "emea-enterprise" } });
+    expect(a).toMatchObject({
+      status: "OFFERED",
+      offeredToId: null,
+      team: { key: "emea-enterprise" },
+    });
     expect(a.events.at(-1)?.reason).toMatch(
       /^overflow to na-midmarket tried: nobody there can take it either \(Mike away since 2026-11-20 08:00 UTC until they are back, Priya away/,
     );

@@ -23,7 +23,10 @@ function batcher() {
   return new IntakeCapture({
     db: database.current,
     context: () => ({ scoring, accountMatching: false }),
-    now: () => new Date((tick += 1000)),
+    now: () => {
+      tick += 1000;
+      return new Date(tick);
+    },
   });
 }
 
