@@ -79,6 +79,9 @@ export async function fairnessFigures(
     select: { id: true, slackUserId: true, name: true },
   });
   const entry = (user: string) => team.reps.find((r) => r.user === user)!;
+  // In the playbook's order, whatever order the database returns the rows in.
+  const order = (user: string) => team.reps.findIndex((r) => r.user === user);
+  reps.sort((a, b) => order(a.slackUserId) - order(b.slackUserId));
   const people = reps.map((r) => ({
     id: r.id,
     user: r.slackUserId,
