@@ -5,8 +5,11 @@ import type { Clock } from "#src/clock.ts";
 import { systemClock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
+import type { CrmProvider } from "#src/crm/crm-provider.ts";
+import { hubspotConversionPoller } from "#src/crm/hubspot/conversion-poll.ts";
 import { createHubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
 import { OwnerDirectory } from "#src/crm/hubspot/owner-directory.ts";
+import { hubspotOwnerLookup } from "#src/crm/hubspot/owner-lookup.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
 import { FatalError } from "#src/errors.ts";
@@ -14,6 +17,7 @@ import { type Readiness, registerHealthRoutes } from "#src/http/health-routes.ts
 import { registerHubSpotRoutes } from "#src/http/hubspot-routes.ts";
 import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
+import { CrmPollScheduler } from "#src/jobs/crm-poll-scheduler.ts";
 import { DigestScheduler } from "#src/jobs/digest-scheduler.ts";
 import { SlaScheduler } from "#src/jobs/sla-scheduler.ts";
 import { AckGate } from "#src/lib/ack-gate.ts";
@@ -22,6 +26,7 @@ import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { cardBurst, cardHandlers } from "#src/outbox/card-handlers.ts";
 import { digestHandlers } from "#src/outbox/digest-handlers.ts";
+import type { HubSpotConnection } from "#src/outbox/hubspot-calls.ts";
 import { hubspotBatch, hubspotHandlers } from "#src/outbox/hubspot-handlers.ts";
 import { leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { handlersFor } from "#src/outbox/messages.ts";
@@ -31,6 +36,7 @@ import { slackHandlers, slackSender } from "#src/outbox/slack-handlers.ts";
 import { webhookHandler } from "#src/outbox/webhooks.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
+import { CrmOwnerMatcher } from "#src/services/crm-owner-match.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import { refreshRepProfiles } from "#src/slack/rep-profiles.ts";
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from "#src/slack/slack-app.ts";
@@ -57,6 +63,8 @@ export interface Baton {
   outbox: OutboxWorker;
   digests: DigestScheduler;
   sla: SlaScheduler;
+  /** The conversion polls of the CRMs that have a poll schedule (HUBSPOT_POLL_CRON). */
+  crmPolls: CrmPollScheduler[];
   slack: SlackApp;
   http: HttpServer;
   /** The port the HTTP server listens on (useful with PORT=0). */
@@ -101,11 +109,15 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     registerHubSpotRoutes(http, deps, registerIntakeRoutes(http, deps));
     front.releaseIntake();
     const slack = createSlackApp(deps, slackStatus.identity);
-    const outbox = createOutbox(deps);
+    const delivery = deliveryClient(config, logger);
+    const hubspot = hubspotConnection(deps, delivery);
+    deps.crm = crmConnections(deps, delivery, hubspot);
+    const outbox = createOutbox(deps, delivery, hubspot);
     deps.wakeOutbox = () => outbox.wake();
     const digests = new DigestScheduler(deps, { onSent: () => outbox.wake() });
     const sla = new SlaScheduler(deps, { onFired: () => outbox.wake() });
-    const workers: Worker[] = [digests, sla, outbox];
+    const crmPolls = crmPollers(deps);
+    const workers: Worker[] = [digests, sla, outbox, ...crmPolls];
 
     await slack.start();
     front.attachSlack(slack.httpListener);
@@ -134,6 +146,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       outbox,
       digests,
       sla,
+      crmPolls,
       slack,
       http,
       port,
@@ -226,11 +239,13 @@ async function openStorage(
 }
 
 /** The outbox worker with every handler, delivering to Slack through one paced sender. */
-function createOutbox(deps: Deps): OutboxWorker {
+function createOutbox(
+  deps: Deps,
+  delivery: WebClient,
+  hubspot: HubSpotConnection | undefined,
+): OutboxWorker {
   const { config, logger, db } = deps;
-  const delivery = deliveryClient(config, logger);
   const sender = slackSender(db, delivery, new Pacer());
-  const hubspot = hubspotConnection(deps, delivery);
   return new OutboxWorker({
     db,
     logger: logger.child({ component: "outbox" }),
@@ -257,11 +272,14 @@ function logReady(config: Config, logger: Logger, port: number): void {
   );
 }
 
-/** What the outbox calls HubSpot with, when a token is configured. */
-function hubspotConnection(deps: Deps, slack: WebClient) {
-  const { accessToken, apiUrl } = deps.config.hubspot;
+/**
+ * What Baton calls HubSpot with, when a token is configured: one client and one rate limiter
+ * for every handler and job of this process.
+ */
+function hubspotConnection(deps: Deps, slack: WebClient): HubSpotConnection | undefined {
+  const { accessToken, apiUrl, rateLimit } = deps.config.hubspot;
   if (!accessToken) return undefined;
-  const api = createHubSpotApi({ accessToken, apiUrl });
+  const api = createHubSpotApi({ accessToken, apiUrl, rateLimit });
   const emailOf = async (user: string) => {
     const { user: found } = await slack.users.info({ user });
     return found?.profile?.email || undefined;
@@ -269,8 +287,65 @@ function hubspotConnection(deps: Deps, slack: WebClient) {
   return { api, owners: new OwnerDirectory(api, emailOf, () => deps.clock.now()) };
 }
 
+/** The connected CRMs as the core sees them, with an owner matcher each. */
+function crmConnections(deps: Deps, slack: WebClient, hubspot: HubSpotConnection | undefined) {
+  const providers: CrmProvider[] = hubspot
+    ? [
+        {
+          key: "hubspot",
+          crm: "HubSpot",
+          ownerLookup: hubspotOwnerLookup(hubspot.api),
+          conversions: hubspotConversionPoller(deps, hubspot.api),
+        },
+      ]
+    : [];
+  const slackUserByEmail = async (email: string) => {
+    try {
+      return (await slack.users.lookupByEmail({ email })).user?.id;
+    } catch (error) {
+      if ((error as { data?: { error?: string } }).data?.error === "users_not_found") {
+        return undefined;
+      }
+      throw error;
+    }
+  };
+  const ownerMatchers = new Map<string, CrmOwnerMatcher>();
+  for (const provider of providers) {
+    if (!provider.ownerLookup) continue;
+    ownerMatchers.set(
+      provider.key,
+      new CrmOwnerMatcher({
+        lookup: provider.ownerLookup,
+        slackUserByEmail,
+        logger: deps.logger.child({ component: "crm-owner" }),
+      }),
+    );
+  }
+  return { providers, ownerMatchers };
+}
+
+/** A conversion poll per CRM that can poll and has a schedule. */
+function crmPollers(deps: Deps): CrmPollScheduler[] {
+  const cron = deps.config.hubspot.pollCron;
+  return (deps.crm?.providers ?? []).flatMap((provider) =>
+    provider.key === "hubspot" && provider.conversions && cron
+      ? [new CrmPollScheduler(deps, { key: provider.key, poller: provider.conversions, cron })]
+      : [],
+  );
+}
+
 /** A playbook that syncs with HubSpot needs the token to do it with. */
 function checkCrmSetup(config: Config, playbook: PlaybookStore): void {
+  if (config.hubspot.pollCron && !config.hubspot.accessToken) {
+    throw new FatalError(
+      "HUBSPOT_POLL_CRON is set, but HUBSPOT_ACCESS_TOKEN is not: Baton cannot poll HubSpot without it. Set HUBSPOT_ACCESS_TOKEN to your HubSpot private app's access token, or leave HUBSPOT_POLL_CRON empty.",
+    );
+  }
+  if (playbook.current.crm.hubspot.ownerMatching && !config.hubspot.accessToken) {
+    throw new FatalError(
+      "The playbook turns on owner matching with HubSpot (crm.hubspot.ownerMatching: true), but HUBSPOT_ACCESS_TOKEN is not set. Set it to your HubSpot private app's access token (docs/integrations/hubspot.md), or set crm.hubspot.ownerMatching to false.",
+    );
+  }
   if (playbook.current.crm.hubspot.sync && !config.hubspot.accessToken) {
     throw new FatalError(
       "The playbook turns on the HubSpot sync (crm.hubspot.sync: true), but HUBSPOT_ACCESS_TOKEN is not set. Set it to your HubSpot private app's access token (docs/integrations/hubspot.md), or set crm.hubspot.sync to false.",

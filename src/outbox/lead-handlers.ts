@@ -6,6 +6,7 @@ import type { Handlers } from "#src/outbox/messages.ts";
 import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
 import { loadFeedLead } from "#src/read-models/feed-lead.ts";
 import { labelAtFact, loadLeadLabel } from "#src/read-models/lead-label.ts";
+import { ownerMatcherFor } from "#src/services/crm-owner-match.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { feedMessage } from "#src/slack/blocks/disposition-feed.ts";
 import { renderNotice, renderPeopleNotice } from "#src/slack/blocks/lead-notices.ts";
@@ -13,12 +14,14 @@ import { renderNotice, renderPeopleNotice } from "#src/slack/blocks/lead-notices
 export function leadHandlers(deps: Deps, sender: SlackSender): Handlers {
   return {
     "lead.handoff": async ({ leadId }) => {
+      const playbook = deps.playbook.current;
       const result = await handOffLead({
         db: deps.db,
-        playbook: deps.playbook.current,
+        playbook,
         webhooks: deps.config.webhooks,
         leadId,
         now: deps.clock.now(),
+        crmOwner: await crmOwnerOf(deps, leadId),
       });
       deps.logger.info({ leadId, ...result }, "lead handed off");
       return result;
@@ -57,4 +60,17 @@ export function leadHandlers(deps: Deps, sender: SlackSender): Handlers {
         return sent;
       }),
   };
+}
+
+/** Owner matching before routing: the lead's owner in the CRM, when the playbook asks for it. */
+async function crmOwnerOf(deps: Deps, leadId: string) {
+  const matcher = ownerMatcherFor(deps.crm, deps.playbook.current.crm);
+  if (!matcher) return undefined;
+  const lead = await deps.db.prisma.lead.findUnique({
+    where: { id: leadId },
+    select: { id: true, email: true, companyDomain: true, status: true },
+  });
+  // Only a lead about to be routed: a retried hand-off of a lead already offered asks nothing.
+  if (lead?.status !== "QUALIFIED") return undefined;
+  return matcher.match(deps.db, lead);
 }

@@ -50,6 +50,12 @@ const hubspot = z
      * owner when a lead is claimed, assigned or reassigned, hs_lead_status on its decisions.
      */
     sync: z.boolean().default(false),
+    /**
+     * Before the routing rules, offer a new lead to its owner in HubSpot (the contact's owner,
+     * else its company's) when they are a Baton rep, with the usual SLA (needs
+     * HUBSPOT_ACCESS_TOKEN). A HubSpot that is slow or fails leaves routing to the rules.
+     */
+    ownerMatching: z.boolean().default(false),
     /** Lead field → contact property, over the defaults: `title: jobtitle`. */
     fields: z
       .partialRecord(z.enum(HUBSPOT_LEAD_FIELDS, { message: leadFieldMessage() }), property)

@@ -4,6 +4,7 @@
 import type { Deps } from "#src/context.ts";
 import type { HubSpotContact } from "#src/crm/hubspot/contact-mapping.ts";
 import type { HubSpotApi, HubSpotDeal } from "#src/crm/hubspot/hubspot-api.ts";
+import { leadIdByCrmId } from "#src/crm/lead-by-crm-id.ts";
 import { emailSchema } from "#src/intake/schemas.ts";
 import { type CrmConversion, convertFromCrm } from "#src/services/convert-from-crm.ts";
 
@@ -32,7 +33,7 @@ export async function convertDeal(
 ): Promise<{ contact: string; outcome: CrmConversion | { converted: false; why: string } }[]> {
   const results = [];
   for (const contactId of deal.contactIds) {
-    let leadId = await leadOfContact(deps, contactId);
+    let leadId = await leadIdByCrmId(deps.db, "hubspot", contactId);
     if (!leadId) {
       const contact = await read("read_contact", () => api.getContact(contactId, ["email"]));
       leadId = contact && (await leadByEmail(deps, contact.properties.email));
@@ -48,7 +49,7 @@ export async function convertDeal(
   return results;
 }
 
-async function convert(
+export async function convert(
   deps: Deps,
   leadId: string,
   deal: { amount?: string; opportunityId?: string },
@@ -66,12 +67,15 @@ async function convert(
   return result;
 }
 
-async function leadOfContact(deps: Deps, contactId: string): Promise<string | undefined> {
-  const lead = await deps.db.prisma.lead.findFirst({
-    where: { externalIds: { path: ["hubspot"], equals: contactId } },
-    select: { id: true },
-  });
-  return lead?.id;
+/** The lead of a HubSpot contact: by its contact id, else (a lead from the API) by its email. */
+export async function leadOfContact(
+  deps: Deps,
+  contact: { id: string; properties: Record<string, string | null | undefined> },
+): Promise<string | undefined> {
+  return (
+    (await leadIdByCrmId(deps.db, "hubspot", contact.id)) ??
+    (await leadByEmail(deps, contact.properties.email))
+  );
 }
 
 async function leadByEmail(deps: Deps, email: string | null | undefined) {
