@@ -1,6 +1,8 @@
 // A fake HubSpot on 127.0.0.1 that the real @hubspot/api-client reaches through
 // HUBSPOT_API_URL. It speaks the documented CRM v3 shapes Baton uses (contacts GET, PATCH and
-// batch update; deals GET with associations; owners), HubSpot's error bodies
+// batch update; deals GET with associations; owners, one or by email; notes and calls created
+// with associations; companies GET; the search API on contacts, companies, deals, notes and
+// calls with EQ/GTE/IN filters, associations.contact, sorts and paging), HubSpot's error bodies
 // ({status: "error", message, correlationId, category}), 401 for a token it does not know,
 // and 429 with Retry-After: on demand, and past its rolling limit (private apps: 100 requests
 // per 10 seconds) when one is set. It can also sign requests the way HubSpot signs its calls
@@ -46,11 +48,23 @@ export interface FakeHubSpot {
   addContact(properties: Record<string, string>): string;
   contact(id: string): StoredObject | undefined;
   addDeal(properties: Record<string, string>, contactIds: string[]): string;
+  addCompany(properties: Record<string, string>): string;
+  /** Notes and calls created (by Baton), by id. */
+  engagements: Map<string, StoredObject & { type: "notes" | "calls" }>;
+  /** Sets a record's properties as a HubSpot user would (lastmodifieddate moves). */
+  edit(id: string, properties: Record<string, string>): void;
   owners: FakeOwner[];
   /** The next `count` requests get 429 with this Retry-After (seconds). */
   rateLimitNext(count: number, retryAfterSeconds?: number): void;
   /** Past `max` requests in `windowMs`, 429 (HubSpot's rolling limit). */
   limit?: { max: number; windowMs: number };
+  /**
+   * The next request to this path is carried out, but its answer is lost (the connection drops):
+   * what a timeout or a network failure after HubSpot acted looks like to the caller.
+   */
+  dropNextResponse(path: string): void;
+  /** Every request answers this status (HubSpot down: 502) until set to undefined. */
+  failAll?: number;
   /** Requests answered 429 so far. */
   rateLimited(): number;
   close(): Promise<void>;
@@ -59,9 +73,12 @@ export interface FakeHubSpot {
 export async function startFakeHubSpot(): Promise<FakeHubSpot> {
   const contacts = new Map<string, StoredObject>();
   const deals = new Map<string, StoredObject>();
+  const companies = new Map<string, StoredObject>();
+  const engagements = new Map<string, StoredObject & { type: "notes" | "calls" }>();
   let nextId = 1000;
   let forced: { count: number; retryAfter: number } = { count: 0, retryAfter: 1 };
   let refused = 0;
+  const drops = new Set<string>();
   const fake: FakeHubSpot = {
     url: "",
     requests: [],
@@ -78,9 +95,21 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
       deals.set(id, { ...stored(id, properties), associations: { contacts: contactIds } });
       return id;
     },
+    addCompany(properties) {
+      const id = String(++nextId);
+      companies.set(id, stored(id, properties));
+      return id;
+    },
+    engagements,
+    edit(id, properties) {
+      const object = contacts.get(id) ?? deals.get(id) ?? companies.get(id);
+      if (!object) throw new Error(`no record ${id}`);
+      update(object, properties);
+    },
     rateLimitNext(count, retryAfterSeconds = 1) {
       forced = { count, retryAfter: retryAfterSeconds };
     },
+    dropNextResponse: (path) => drops.add(path),
     rateLimited: () => refused,
     close: async () => {
       server.closeAllConnections();
@@ -120,7 +149,15 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
         { "retry-after": String(forced.count > 0 ? forced.retryAfter : 1) },
       );
     }
+    if (fake.failAll) {
+      return send(fake.failAll, error("Bad gateway", "INTERNAL_ERROR"));
+    }
     const [status, payload] = route(req.method ?? "", url, body);
+    if (drops.delete(url.pathname)) {
+      record(status);
+      req.socket.destroy();
+      return;
+    }
     send(status, payload);
   });
 
@@ -135,8 +172,24 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
     return recent >= fake.limit.max;
   }
 
+  const searchable: Record<string, () => Iterable<StoredObject>> = {
+    contacts: () => contacts.values(),
+    companies: () => companies.values(),
+    deals: () => deals.values(),
+    notes: () => [...engagements.values()].filter((e) => e.type === "notes"),
+    calls: () => [...engagements.values()].filter((e) => e.type === "calls"),
+  };
+
   function route(method: string, url: URL, body: unknown): [number, unknown] {
     const path = url.pathname.replace(/\/$/, "");
+    const searchMatch = /^\/crm\/v3\/objects\/(\w+)\/search$/.exec(path);
+    if (searchMatch && method === "POST" && searchable[searchMatch[1]!]) {
+      return search([...searchable[searchMatch[1]!]!()], body as SearchBody);
+    }
+    const created = /^\/crm\/v3\/objects\/(notes|calls)$/.exec(path);
+    if (created && method === "POST") {
+      return createEngagement(created[1] as "notes" | "calls", body as CreateBody);
+    }
     let match = /^\/crm\/v3\/objects\/contacts\/(\d+)$/.exec(path);
     if (match && method === "GET") {
       const contact = contacts.get(match[1]!);
@@ -186,6 +239,16 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
         },
       ];
     }
+    match = /^\/crm\/v3\/objects\/companies\/(\d+)$/.exec(path);
+    if (match && method === "GET") {
+      const company = companies.get(match[1]!);
+      return company ? [200, shape(company, list(url, "properties"))] : notFound(match[1]!);
+    }
+    match = /^\/crm\/v3\/owners\/(\d+)$/.exec(path);
+    if (match && method === "GET") {
+      const owner = fake.owners.find((o) => o.id === match![1]);
+      return owner ? [200, ownerShape(owner)] : notFound(match[1]!);
+    }
     if (path === "/crm/v3/owners" && method === "GET") {
       const email = url.searchParams.get("email")?.toLowerCase();
       const owners = fake.owners.filter((o) => !email || o.email.toLowerCase() === email);
@@ -194,9 +257,120 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
     return [404, error(`Unknown path ${method} ${path}`, "OBJECT_NOT_FOUND")];
   }
 
+  /** POST /crm/v3/objects/{notes,calls}: hs_timestamp required, associations checked. */
+  function createEngagement(type: "notes" | "calls", body: CreateBody): [number, unknown] {
+    const properties = body?.properties ?? {};
+    if (!properties.hs_timestamp) {
+      return [
+        400,
+        {
+          ...error("Property values were not valid", "VALIDATION_ERROR"),
+          errors: [{ message: "hs_timestamp is required", code: "REQUIRED_FIELD" }],
+        },
+      ];
+    }
+    const expected = type === "notes" ? 202 : 194;
+    const associations: Record<string, string[]> = { contacts: [] };
+    for (const a of body.associations ?? []) {
+      const typeId = a.types?.[0]?.associationTypeId;
+      if (typeId !== expected || !contacts.has(a.to?.id)) {
+        return [
+          400,
+          error(`Invalid association ${typeId} to ${a.to?.id} for ${type}`, "VALIDATION_ERROR"),
+        ];
+      }
+      associations.contacts!.push(a.to.id);
+    }
+    const id = String(++nextId);
+    const object = { ...stored(id, properties), associations, type };
+    engagements.set(id, object);
+    return [201, shape(object, Object.keys(properties))];
+  }
+
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
+}
+
+interface CreateBody {
+  properties?: Record<string, string>;
+  associations?: { to: { id: string }; types: { associationTypeId: number }[] }[];
+}
+
+interface SearchFilter {
+  propertyName: string;
+  operator: string;
+  value?: string;
+  values?: string[];
+}
+
+interface SearchBody {
+  filterGroups?: { filters: SearchFilter[] }[];
+  sorts?: (string | { propertyName: string; direction?: string })[];
+  properties?: string[];
+  limit?: number;
+  after?: string;
+}
+
+/** HubSpot's search: filter groups ORed, filters ANDed; dates compare as epoch milliseconds. */
+function search(objects: StoredObject[], body: SearchBody): [number, unknown] {
+  const limit = body.limit ?? 10;
+  if (limit > 200) {
+    return [400, error("limit must be less than or equal to 200", "VALIDATION_ERROR")];
+  }
+  const groups = body.filterGroups ?? [];
+  const matches = objects.filter(
+    (o) => groups.length === 0 || groups.some((g) => g.filters.every((f) => test(o, f))),
+  );
+  const [sort] = body.sorts ?? [];
+  if (sort) {
+    const name = typeof sort === "string" ? sort : sort.propertyName;
+    const descending = typeof sort !== "string" && sort.direction === "DESCENDING";
+    matches.sort((a, b) => {
+      const order = comparable(a.properties[name]) < comparable(b.properties[name]) ? -1 : 1;
+      return descending ? -order : order;
+    });
+  }
+  const offset = Number(body.after ?? 0);
+  const page = matches.slice(offset, offset + limit);
+  const next = offset + limit < matches.length ? String(offset + limit) : undefined;
+  return [
+    200,
+    {
+      total: matches.length,
+      results: page.map((o) => shape(o, body.properties ?? [])),
+      ...(next && { paging: { next: { after: next } } }),
+    },
+  ];
+}
+
+function test(object: StoredObject, filter: SearchFilter): boolean {
+  if (filter.propertyName === "associations.contact") {
+    return (object.associations.contacts ?? []).includes(String(filter.value));
+  }
+  const actual = object.properties[filter.propertyName];
+  if (actual === null || actual === undefined) return false;
+  switch (filter.operator) {
+    case "EQ":
+      return (
+        comparable(actual) === comparable(filter.value) ||
+        actual.toLowerCase() === String(filter.value).toLowerCase()
+      );
+    case "GTE":
+      return comparable(actual) >= comparable(filter.value);
+    case "IN":
+      return (filter.values ?? []).includes(actual);
+    default:
+      return false;
+  }
+}
+
+/** Dates (ISO or epoch milliseconds) as numbers; anything else as itself. */
+function comparable(value: string | null | undefined): string | number {
+  if (value === null || value === undefined) return "";
+  if (/^\d{12,}$/.test(value)) return Number(value);
+  const time = /^\d{4}-\d\d-\d\dT/.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(time) ? value : time;
 }
 
 function stored(id: string, properties: Record<string, string>): StoredObject {
