@@ -10,14 +10,31 @@ export async function readJson(
   req: IncomingMessage,
   maxBytes: number,
 ): Promise<{ value: unknown; raw: Buffer }> {
-  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/json" && !type.endsWith("+json")) {
+  if (!isJson(req)) {
     req.resume();
-    throw new AppError(
-      "unsupported_media_type",
-      "Send the body as JSON with Content-Type: application/json.",
-    );
+    throw notJson();
   }
+  return parseJson(await readBody(req, maxBytes));
+}
+
+/** Whether the request says its body is JSON. */
+export function isJson(req: IncomingMessage): boolean {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  return type === "application/json" || type.endsWith("+json");
+}
+
+export function notJson(): AppError {
+  return new AppError(
+    "unsupported_media_type",
+    "Send the body as JSON with Content-Type: application/json.",
+  );
+}
+
+/**
+ * The body's bytes, whatever its type, within the size limit: for a caller that must check a
+ * signature over the body before it says anything about the body's type.
+ */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
@@ -33,7 +50,11 @@ export async function readJson(
     }
     chunks.push(chunk as Buffer);
   }
-  const raw = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+/** The body parsed as JSON: 400 with the reason when it is not UTF-8, too deep or not JSON. */
+export function parseJson(raw: Buffer): { value: unknown; raw: Buffer } {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
