@@ -63,6 +63,8 @@ export interface FakeHubSpot {
    * what a timeout or a network failure after HubSpot acted looks like to the caller.
    */
   dropNextResponse(path: string): void;
+  /** Search pages hold at most this many results (HubSpot: the request's limit, up to 200). */
+  searchPageCap?: number;
   /** Every request answers this status (HubSpot down: 502) until set to undefined. */
   failAll?: number;
   /** Requests answered 429 so far. */
@@ -184,7 +186,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
     const path = url.pathname.replace(/\/$/, "");
     const searchMatch = /^\/crm\/v3\/objects\/(\w+)\/search$/.exec(path);
     if (searchMatch && method === "POST" && searchable[searchMatch[1]!]) {
-      return search([...searchable[searchMatch[1]!]!()], body as SearchBody);
+      return search([...searchable[searchMatch[1]!]!()], body as SearchBody, fake.searchPageCap);
     }
     const created = /^\/crm\/v3\/objects\/(notes|calls)$/.exec(path);
     if (created && method === "POST") {
@@ -313,15 +315,15 @@ interface SearchBody {
 }
 
 /** HubSpot's search: filter groups ORed, filters ANDed; dates compare as epoch milliseconds. */
-function search(objects: StoredObject[], body: SearchBody): [number, unknown] {
-  const limit = body.limit ?? 10;
-  if (limit > 200) {
+function search(objects: StoredObject[], body: SearchBody, cap?: number): [number, unknown] {
+  if ((body.limit ?? 10) > 200) {
     return [400, error("limit must be less than or equal to 200", "VALIDATION_ERROR")];
   }
   const groups = body.filterGroups ?? [];
   const matches = objects.filter(
     (o) => groups.length === 0 || groups.some((g) => g.filters.every((f) => test(o, f))),
   );
+  const limit = Math.min(body.limit ?? 10, cap ?? 200);
   const [sort] = body.sorts ?? [];
   if (sort) {
     const name = typeof sort === "string" ? sort : sort.propertyName;
