@@ -17,6 +17,8 @@ export interface CrmOwnerLookup {
    * when the CRM has neither or they have no owner. Throws when the CRM cannot answer.
    */
   ownerOf(lead: { email: string; companyDomain: string | null }): Promise<CrmOwner | undefined>;
+  /** Loads what the first call needs (a large client library), so no time limit counts it. */
+  warm?(): Promise<void>;
 }
 
 export interface ConversionPoll {

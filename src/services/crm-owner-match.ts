@@ -48,7 +48,9 @@ export class CrmOwnerMatcher {
     db: Database,
     lead: { id?: string; email: string; companyDomain: string | null },
   ): Promise<CrmOwnerMatch | undefined> {
-    const { logger, timeoutMs = DEFAULT_TIMEOUT_MS } = this.options;
+    const { logger, lookup, timeoutMs = DEFAULT_TIMEOUT_MS } = this.options;
+    // The time limit is for the CRM's answer, not for loading its client library once.
+    await lookup.warm?.();
     const started = this.now();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<"late">((resolve) => {

@@ -5,7 +5,11 @@
 // is logged without the lead's email. The poll (HUBSPOT_POLL_CRON): a contact that reached a
 // conversion stage and a deal created since the last poll convert their leads, once per run
 // across replicas, from a stored watermark.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runRoute } from "#src/cli/route-command.ts";
 import { CrmPollScheduler } from "#src/jobs/crm-poll-scheduler.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import { explainRoute } from "#src/services/explain-route.ts";
@@ -134,6 +138,21 @@ describe("owner matching before routing", () => {
     expect(logged.join("\n")).not.toMatch(/hubspot-down\.example|someone@/);
   });
 
+  it("does not wait for a slow HubSpot: past the time limit the rules route the lead", async () => {
+    hubspot.current.addContact({ email: "cfo@slow-hubspot.example", hubspot_owner_id: "7001" });
+    hubspot.current.delayMs = 3_000;
+    try {
+      const leadId = await postLead("cfo@slow-hubspot.example");
+      const lead = await offered(leadId);
+      expect(lead.offeredTo).toBeNull();
+    } finally {
+      hubspot.current.delayMs = undefined;
+    }
+    expect(logLines.some((l) => l.includes("did not say who owns the lead within 2000 ms"))).toBe(
+      true,
+    );
+  });
+
   it("explains the route the same way (`baton route`, /leads route)", async () => {
     hubspot.current.addContact({ email: "vp@explained.example", hubspot_owner_id: "7001" });
     const matcher = app.current.deps.crm!.ownerMatchers.get("hubspot")!;
@@ -145,6 +164,36 @@ describe("owner matching before routing", () => {
       crmOwner: (lead) => matcher.match(database.current, lead),
     });
     expect(explanation.decision.summary).toBe("account owner in HubSpot: Priya owns the contact");
+  });
+
+  it("`baton route` asks HubSpot too, with the configured token, and says so", async () => {
+    hubspot.current.addContact({ email: "cli@explained.example", hubspot_owner_id: "7001" });
+    const folder = mkdtempSync(join(tmpdir(), "baton-crm-route-"));
+    try {
+      const file = join(folder, "lead.json");
+      writeFileSync(file, JSON.stringify({ email: "cli@explained.example", country: "US" }));
+      let out = "";
+      let err = "";
+      const code = await runRoute(
+        [file],
+        {
+          stdout: { write: (t: string) => (out += t) },
+          stderr: { write: (t: string) => (err += t) },
+          env: {
+            HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
+            HUBSPOT_API_URL: hubspot.current.url,
+            SLACK_BOT_TOKEN: "xoxb-0000000000-0000000000000-aaaaaaaaaaaaaaaaaaaaaaaa",
+            SLACK_API_URL: fakeSlack.current.url,
+          },
+        },
+        { db: database.current, playbook: playbook.current, now: new Date() },
+      );
+      expect(err).toBe("");
+      expect(code).toBe(0);
+      expect(out).toContain("account owner in HubSpot: Priya owns the contact");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 

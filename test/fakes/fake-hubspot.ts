@@ -65,6 +65,8 @@ export interface FakeHubSpot {
   dropNextResponse(path: string): void;
   /** Search pages hold at most this many results (HubSpot: the request's limit, up to 200). */
   searchPageCap?: number;
+  /** Every request is answered this much later (a slow HubSpot). */
+  delayMs?: number;
   /** Every request answers this status (HubSpot down: 502) until set to undefined. */
   failAll?: number;
   /** Requests answered 429 so far. */
@@ -151,6 +153,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
         { "retry-after": String(forced.count > 0 ? forced.retryAfter : 1) },
       );
     }
+    if (fake.delayMs) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
     if (fake.failAll) {
       return send(fake.failAll, error("Bad gateway", "INTERNAL_ERROR"));
     }

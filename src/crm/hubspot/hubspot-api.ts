@@ -66,6 +66,8 @@ export interface Page<T> {
 }
 
 export interface HubSpotApi {
+  /** Loads the client library (on the first call otherwise). */
+  warm(): Promise<void>;
   getContact(id: string, properties: string[]): Promise<HubSpotContact | undefined>;
   getDeal(id: string): Promise<HubSpotDeal | undefined>;
   findOwnerByEmail(email: string): Promise<HubSpotOwner | undefined>;
@@ -143,7 +145,14 @@ export function createHubSpotApi(options: HubSpotApiOptions): HubSpotApi {
         }),
     ));
   const calls: Calls = { client, call, search };
-  return { ...recordCalls(calls), ...engagementCalls(calls), ...searchCalls(calls) };
+  return {
+    warm: async () => {
+      await client();
+    },
+    ...recordCalls(calls),
+    ...engagementCalls(calls),
+    ...searchCalls(calls),
+  };
 }
 
 function recordCalls({ client, call }: Calls) {

@@ -11,6 +11,7 @@ export function hubspotOwnerLookup(api: HubSpotApi): CrmOwnerLookup {
     ownerId ? (await api.getOwner(ownerId))?.email : undefined;
   return {
     crm: "HubSpot",
+    warm: () => api.warm(),
     async ownerOf({ email, companyDomain }): Promise<CrmOwner | undefined> {
       const contact = await api.findContactByEmail(email);
       const ofContact = await ownerEmail(contact?.ownerId);
