@@ -17,6 +17,7 @@ import { HUBSPOT_TOKEN, useFakeHubSpot } from "#test/fakes/fake-hubspot.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { INTAKE_TOKEN, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { eventually } from "#test/setup/eventually.ts";
 
 const fakeSlack = useFakeSlack();
 const hubspot = useFakeHubSpot();
@@ -47,19 +48,9 @@ const app = useTestApp(() => ({
   },
 }));
 
-async function until<T>(
-  read: () => T | null | undefined | Promise<T | null | undefined>,
-  ms = 30_000,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    app.current.outbox.wake();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = <T>(
+  read: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+) => eventually(read, { wake: () => app.current.outbox.wake() });
 
 /** A qualified lead from the intake API (a demo request), as a website form would send it. */
 async function postLead(email: string) {

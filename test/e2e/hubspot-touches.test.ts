@@ -19,6 +19,7 @@ import {
 } from "#test/fakes/slack-requests.ts";
 import { SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
+import { eventually } from "#test/setup/eventually.ts";
 
 const fakeSlack = useFakeSlack();
 const hubspot = useFakeHubSpot();
@@ -42,19 +43,9 @@ const app = useTestApp(() => ({
   },
 }));
 
-async function until<T>(
-  read: () => T | null | undefined | Promise<T | null | undefined>,
-  ms = 30_000,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    app.current.outbox.wake();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = <T>(
+  read: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+) => eventually(read, { wake: () => app.current.outbox.wake() });
 
 const slack = () =>
   createSlackRequester({ url: `${app.current.url}/slack/events`, signingSecret: SIGNING_SECRET });
