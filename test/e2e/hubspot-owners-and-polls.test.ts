@@ -15,7 +15,7 @@ import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import { explainRoute } from "#src/services/explain-route.ts";
 import { HUBSPOT_TOKEN, useFakeHubSpot } from "#test/fakes/fake-hubspot.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { INTAKE_TOKEN, useTestApp } from "#test/setup/app.ts";
+import { INTAKE_TOKEN, startTestApp, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 import { eventually } from "#test/setup/eventually.ts";
 
@@ -287,5 +287,20 @@ describe("the conversion poll", () => {
     });
     expect(lease.leaseUntil).toBeNull();
     expect(new Date(lease.lastPeriod!).getTime()).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe("starting with owner matching or the poll on", () => {
+  it("refuses without HUBSPOT_ACCESS_TOKEN, naming it and the fix", async () => {
+    await expect(
+      startTestApp({ db: database.current, slackApiUrl: fakeSlack.current.url, playbook }),
+    ).rejects.toThrow(/crm\.hubspot\.ownerMatching: true.*HUBSPOT_ACCESS_TOKEN is not set/);
+    await expect(
+      startTestApp({
+        db: database.current,
+        slackApiUrl: fakeSlack.current.url,
+        env: { HUBSPOT_POLL_CRON: "*/5 * * * *" },
+      }),
+    ).rejects.toThrow(/HUBSPOT_POLL_CRON is set, but HUBSPOT_ACCESS_TOKEN is not/);
   });
 });
