@@ -174,6 +174,24 @@ const baseSchema = z.object({
   HUBSPOT_API_URL: optionalUrl("e.g. https://api.hubapi.com").transform((value) =>
     (value ?? "https://api.hubapi.com").replace(/\/+$/, ""),
   ),
+  HUBSPOT_RATE_LIMIT: z
+    .string()
+    .trim()
+    .regex(
+      /^[1-9]\d*$/,
+      "must be the number of requests your HubSpot account allows per 10 seconds for this app, divided by the number of Baton replicas, e.g. 100 (Free and Starter), 190 (Professional, Enterprise)",
+    )
+    .transform(Number)
+    .default(100),
+  HUBSPOT_POLL_CRON: optionalString.pipe(
+    z
+      .string()
+      .refine((expression) => validCron(expression), {
+        message:
+          'must be a cron expression such as "*/5 * * * *" (every 5 minutes), or empty to rely on HubSpot\'s webhooks for conversions',
+      })
+      .optional(),
+  ),
   SALESFORCE_ORGANIZATION_ID: optionalString.pipe(
     z
       .string()
@@ -337,7 +355,15 @@ export interface Config {
   /** The address outside callers (HubSpot) use to reach Baton, when a proxy changes it. */
   publicUrl?: string;
   /** HubSpot in (workflow webhooks, Webhooks API) and out (owners, lead status). */
-  hubspot: { accessToken?: string; clientSecret?: string; apiUrl: string };
+  hubspot: {
+    accessToken?: string;
+    clientSecret?: string;
+    apiUrl: string;
+    /** Requests per 10 seconds this replica may make (HubSpot's burst limit per replica). */
+    rateLimit: number;
+    /** When to poll HubSpot for conversions (node-cron), where webhooks are not set up. */
+    pollCron?: string;
+  };
   /** Salesforce in (Outbound Messages from this org) and out (jsforce, when auth is set). */
   salesforce: {
     organizationId?: string;
@@ -435,6 +461,8 @@ export function loadConfig(
       accessToken: env.HUBSPOT_ACCESS_TOKEN,
       clientSecret: env.HUBSPOT_CLIENT_SECRET,
       apiUrl: env.HUBSPOT_API_URL,
+      rateLimit: env.HUBSPOT_RATE_LIMIT,
+      pollCron: env.HUBSPOT_POLL_CRON,
     },
     salesforce: {
       organizationId: env.SALESFORCE_ORGANIZATION_ID,

@@ -53,6 +53,12 @@ const hubspot = z
      * owner when a lead is claimed, assigned or reassigned, hs_lead_status on its decisions.
      */
     sync: z.boolean().default(false),
+    /**
+     * Before the routing rules, offer a new lead to its owner in HubSpot (the contact's owner,
+     * else its company's) when they are a Baton rep, with the usual SLA (needs
+     * HUBSPOT_ACCESS_TOKEN). A HubSpot that is slow or fails leaves routing to the rules.
+     */
+    ownerMatching: z.boolean().default(false),
     /** Lead field → contact property, over the defaults: `title: jobtitle`. */
     fields: z.partialRecord(leadField, property).default({}),
     /** Contact properties kept on the lead as attributes (shown on the card's details). */
@@ -124,6 +130,13 @@ const salesforce = z
      * its decisions, a Task for each touch a rep logs.
      */
     sync: z.boolean().default(false),
+    /**
+     * Before the routing rules, offer the lead to its owner in Salesforce (the owner of the
+     * Lead or Contact with its email, else of the Account with its email domain) when they are
+     * a Baton rep, with the usual SLA (needs the SALESFORCE_* credentials). A Salesforce that
+     * is slow or fails leaves routing to the rules.
+     */
+    ownerMatching: z.boolean().default(false),
     /** Lead field → Salesforce Lead field (API name), over the defaults: `title: Title`. */
     fields: z.partialRecord(leadField, sfField).default({}),
     /** Lead fields kept on Baton's lead as attributes (shown on the card's details). */
