@@ -106,6 +106,7 @@ function crmOwnerFor(
     slackUserByEmail: async (email) =>
       (await slack.users.lookupByEmail({ email }).catch(() => undefined))?.user?.id,
     logger: pino({ level: "silent" }),
+    timeoutMs: playbook.crm.hubspot.ownerMatchingWait,
   });
   return (lead) => matcher.match(db, lead);
 }

@@ -43,12 +43,16 @@ export class CrmOwnerMatcher {
     return this.options.lookup.crm;
   }
 
-  /** The CRM owner as a rep of this Baton, or undefined (none, not a rep, or no answer in time). */
+  /**
+   * The CRM owner as a rep of this Baton, or undefined (none, not a rep, or no answer within
+   * `timeoutMs`: the playbook's crm.<crm>.ownerMatchingWait, else the matcher's own limit).
+   */
   async match(
     db: Database,
     lead: { id?: string; email: string; companyDomain: string | null },
+    timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   ): Promise<CrmOwnerMatch | undefined> {
-    const { logger, lookup, timeoutMs = DEFAULT_TIMEOUT_MS } = this.options;
+    const { logger, lookup } = this.options;
     // The time limit is for the CRM's answer, not for loading its client library once.
     await lookup.warm?.();
     const started = this.now();
@@ -123,13 +127,23 @@ export class CrmOwnerMatcher {
   }
 }
 
-/** The matcher of the CRM whose playbook block turns owner matching on, if any. */
+type OwnerMatching = { ownerMatching?: boolean; ownerMatchingWait?: number } | undefined;
+
+/**
+ * The matcher of the CRM whose playbook block turns owner matching on, if any, with that
+ * block's time limit.
+ */
 export function ownerMatcherFor(
   crm: { ownerMatchers: Map<string, CrmOwnerMatcher> } | undefined,
-  settings: Record<string, { ownerMatching?: boolean } | undefined>,
-): CrmOwnerMatcher | undefined {
+  settings: Record<string, OwnerMatching>,
+): Pick<CrmOwnerMatcher, "crm" | "match"> | undefined {
   for (const [key, matcher] of crm?.ownerMatchers ?? []) {
-    if (settings[key]?.ownerMatching) return matcher;
+    const block = settings[key];
+    if (!block?.ownerMatching) continue;
+    return {
+      crm: matcher.crm,
+      match: (db, lead, timeoutMs = block.ownerMatchingWait) => matcher.match(db, lead, timeoutMs),
+    };
   }
   return undefined;
 }
