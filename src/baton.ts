@@ -10,6 +10,8 @@ import { hubspotConversionPoller } from "#src/crm/hubspot/conversion-poll.ts";
 import { createHubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
 import { hubspotOwnerLookup } from "#src/crm/hubspot/owner-lookup.ts";
 import { OwnerDirectory } from "#src/crm/owner-directory.ts";
+import { salesforceConversionPoller } from "#src/crm/salesforce/conversions.ts";
+import { salesforceOwnerLookup } from "#src/crm/salesforce/owner-lookup.ts";
 import { createSalesforceApi } from "#src/crm/salesforce/salesforce-api.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
@@ -34,11 +36,8 @@ import { feedLines, leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { handlersFor } from "#src/outbox/messages.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
-import {
-  type SalesforceConnection,
-  salesforceBatch,
-  salesforceHandlers,
-} from "#src/outbox/salesforce-handlers.ts";
+import type { SalesforceConnection } from "#src/outbox/salesforce-calls.ts";
+import { salesforceBatch, salesforceHandlers } from "#src/outbox/salesforce-handlers.ts";
 import { slackHandlers, slackSender } from "#src/outbox/slack-handlers.ts";
 import { webhookHandler } from "#src/outbox/webhooks.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
@@ -336,17 +335,26 @@ function connectCrms(deps: Deps, slack: WebClient): CrmConnections {
 }
 
 /** The connected CRMs as the core sees them, with an owner matcher each. */
-function crmProviders(deps: Deps, slack: WebClient, { hubspot }: CrmConnections) {
-  const providers: CrmProvider[] = hubspot
-    ? [
-        {
-          key: "hubspot",
-          crm: "HubSpot",
-          ownerLookup: hubspotOwnerLookup(hubspot.api),
-          conversions: hubspotConversionPoller(deps, hubspot.api),
-        },
-      ]
-    : [];
+function crmProviders(deps: Deps, slack: WebClient, { hubspot, salesforce }: CrmConnections) {
+  const providers: CrmProvider[] = [];
+  if (hubspot) {
+    providers.push({
+      key: "hubspot",
+      crm: "HubSpot",
+      ownerLookup: hubspotOwnerLookup(hubspot.api),
+      conversions: hubspotConversionPoller(deps, hubspot.api),
+      pollCron: deps.config.hubspot.pollCron,
+    });
+  }
+  if (salesforce) {
+    providers.push({
+      key: "salesforce",
+      crm: "Salesforce",
+      ownerLookup: salesforceOwnerLookup(salesforce.api),
+      conversions: salesforceConversionPoller(deps, salesforce.api),
+      pollCron: deps.config.salesforce.pollCron,
+    });
+  }
   const slackUserByEmail = async (email: string) => {
     try {
       return (await slack.users.lookupByEmail({ email })).user?.id;
@@ -374,10 +382,9 @@ function crmProviders(deps: Deps, slack: WebClient, { hubspot }: CrmConnections)
 
 /** A conversion poll per CRM that can poll and has a schedule. */
 function crmPollers(deps: Deps): CrmPollScheduler[] {
-  const cron = deps.config.hubspot.pollCron;
-  return (deps.crm?.providers ?? []).flatMap((provider) =>
-    provider.key === "hubspot" && provider.conversions && cron
-      ? [new CrmPollScheduler(deps, { key: provider.key, poller: provider.conversions, cron })]
+  return (deps.crm?.providers ?? []).flatMap(({ key, conversions, pollCron }) =>
+    conversions && pollCron
+      ? [new CrmPollScheduler(deps, { key, poller: conversions, cron: pollCron })]
       : [],
   );
 }
@@ -397,6 +404,16 @@ function checkCrmSetup(config: Config, playbook: PlaybookStore): void {
   if (playbook.current.crm.hubspot.sync && !config.hubspot.accessToken) {
     throw new FatalError(
       "The playbook turns on the HubSpot sync (crm.hubspot.sync: true), but HUBSPOT_ACCESS_TOKEN is not set. Set it to your HubSpot private app's access token (docs/integrations/hubspot.md), or set crm.hubspot.sync to false.",
+    );
+  }
+  if (config.salesforce.pollCron && !config.salesforce.auth) {
+    throw new FatalError(
+      "SALESFORCE_POLL_CRON is set, but SALESFORCE_CLIENT_ID is not: Baton cannot poll Salesforce without its connected app. Set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (docs/integrations/salesforce.md), or leave SALESFORCE_POLL_CRON empty.",
+    );
+  }
+  if (playbook.current.crm.salesforce.ownerMatching && !config.salesforce.auth) {
+    throw new FatalError(
+      "The playbook turns on owner matching with Salesforce (crm.salesforce.ownerMatching: true), but SALESFORCE_CLIENT_ID is not set. Set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET to your connected app's Consumer Key and Secret (docs/integrations/salesforce.md), or set crm.salesforce.ownerMatching to false.",
     );
   }
   if (playbook.current.crm.salesforce.sync && !config.salesforce.auth) {

@@ -219,6 +219,15 @@ const baseSchema = z.object({
     .trim()
     .regex(/^\d{2,3}\.0$/, "must be a Salesforce REST API version such as 62.0")
     .default("62.0"),
+  SALESFORCE_POLL_CRON: optionalString.pipe(
+    z
+      .string()
+      .refine((expression) => validCron(expression), {
+        message:
+          'must be a cron expression such as "*/15 * * * *" (every 15 minutes), or empty to rely on Outbound Messages for conversions',
+      })
+      .optional(),
+  ),
   SLA_SWEEP_CRON: z
     .string()
     .trim()
@@ -370,6 +379,8 @@ export interface Config {
     loginUrl: string;
     apiVersion: string;
     auth?: SalesforceAuth;
+    /** When to poll Salesforce for conversions (node-cron), besides Outbound Messages. */
+    pollCron?: string;
   };
   shutdownTimeoutMs: number;
   /** How often the SLA sweep runs (node-cron expression). */
@@ -469,6 +480,7 @@ export function loadConfig(
       loginUrl: env.SALESFORCE_LOGIN_URL,
       apiVersion: env.SALESFORCE_API_VERSION,
       auth: salesforceAuth(env),
+      pollCron: env.SALESFORCE_POLL_CRON,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     slaSweepCron: env.SLA_SWEEP_CRON,

@@ -7,8 +7,11 @@ import { WebClient } from "@slack/web-api";
 import pino from "pino";
 import type { CliIo } from "#src/cli/cli-io.ts";
 import { type Config, ConfigError, loadConfig } from "#src/config.ts";
+import type { CrmOwnerLookup } from "#src/crm/crm-provider.ts";
 import { createHubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
 import { hubspotOwnerLookup } from "#src/crm/hubspot/owner-lookup.ts";
+import { salesforceOwnerLookup } from "#src/crm/salesforce/owner-lookup.ts";
+import { createSalesforceApi } from "#src/crm/salesforce/salesforce-api.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { migrationStatus } from "#src/db/migrator.ts";
 import { type RouteExplanation, routeReport } from "#src/domain/routing.ts";
@@ -88,27 +91,44 @@ export async function runRoute(argv: string[], io: CliIo, deps: RouteDeps = {}):
 class RouteError extends Error {}
 
 /**
- * With crm.hubspot.ownerMatching on, the dry run asks HubSpot too, as the hand-off would: the
- * owner's email to a Slack user needs SLACK_BOT_TOKEN (users:read.email).
+ * With crm.hubspot.ownerMatching (or crm.salesforce.ownerMatching) on, the dry run asks the CRM
+ * too, as the hand-off would: the owner's email to a Slack user needs SLACK_BOT_TOKEN
+ * (users:read.email).
  */
 function crmOwnerFor(
   config: Config,
   playbook: Playbook,
   db: Database,
 ): ExplainRouteOptions["crmOwner"] {
-  const { accessToken, apiUrl, rateLimit } = config.hubspot;
-  if (!playbook.crm.hubspot.ownerMatching || !accessToken || !config.slack.botToken) {
-    return undefined;
-  }
+  const found = ownerLookupFor(config, playbook);
+  if (!found || !config.slack.botToken) return undefined;
   const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl });
   const matcher = new CrmOwnerMatcher({
-    lookup: hubspotOwnerLookup(createHubSpotApi({ accessToken, apiUrl, rateLimit })),
+    lookup: found.lookup,
     slackUserByEmail: async (email) =>
       (await slack.users.lookupByEmail({ email }).catch(() => undefined))?.user?.id,
     logger: pino({ level: "silent" }),
-    timeoutMs: playbook.crm.hubspot.ownerMatchingWait,
+    timeoutMs: found.waitMs,
   });
   return (lead) => matcher.match(db, lead);
+}
+
+function ownerLookupFor(
+  config: Config,
+  playbook: Playbook,
+): { lookup: CrmOwnerLookup; waitMs: number } | undefined {
+  const { hubspot, salesforce } = playbook.crm;
+  const { accessToken, apiUrl, rateLimit } = config.hubspot;
+  if (hubspot.ownerMatching && accessToken) {
+    const api = createHubSpotApi({ accessToken, apiUrl, rateLimit });
+    return { lookup: hubspotOwnerLookup(api), waitMs: hubspot.ownerMatchingWait };
+  }
+  const { auth, loginUrl, apiVersion } = config.salesforce;
+  if (salesforce.ownerMatching && auth) {
+    const api = createSalesforceApi({ auth, loginUrl, apiVersion });
+    return { lookup: salesforceOwnerLookup(api), waitMs: salesforce.ownerMatchingWait };
+  }
+  return undefined;
 }
 
 async function readLead(path: string): Promise<unknown> {

@@ -47,3 +47,14 @@ export async function leadByEmail(
   });
   return lead?.id;
 }
+
+/**
+ * Where a conversion poll that read everything starts next time: a minute before now (a CRM's
+ * search index, and its second-precise timestamps, trail its writes; seeing a change twice is
+ * harmless), never before where this one started.
+ */
+export function nextPollStart(since: Date, now: Date): Date {
+  return new Date(Math.max(since.getTime(), now.getTime() - POLL_OVERLAP_MS));
+}
+
+const POLL_OVERLAP_MS = 60_000;

@@ -1,12 +1,15 @@
-// What the core asks of a CRM, whichever it is (HubSpot today, Salesforce beside it): each CRM
+// What the core asks of a CRM, whichever it is (HubSpot, Salesforce): each CRM
 // folder implements these, and the core (routing's owner step, the conversion poll) calls them
 // only through this file, never a CRM's own module.
 
-/** Whose the lead is in the CRM: the owner of its contact (lead), or of its company (account). */
+/**
+ * Whose the lead is in the CRM: the owner of its contact, of its lead record (Salesforce), or
+ * of its company (account).
+ */
 export interface CrmOwner {
   /** The CRM user's email: Baton finds the Slack user, and so the rep, by it. */
   email: string;
-  of: "contact" | "company";
+  of: "contact" | "lead" | "company";
 }
 
 export interface CrmOwnerLookup {
@@ -45,4 +48,6 @@ export interface CrmProvider {
   readonly crm: string;
   readonly ownerLookup?: CrmOwnerLookup;
   readonly conversions?: CrmConversionPoller;
+  /** When to poll it for conversions (node-cron: HUBSPOT_POLL_CRON, SALESFORCE_POLL_CRON). */
+  readonly pollCron?: string;
 }

@@ -252,7 +252,7 @@ export interface RouteInput {
     teamKey: string | null;
     domain: string | null;
     /** The owner a CRM named before routing (crm.<crm>.ownerMatching), not Baton's accounts. */
-    crm?: { name: string; of: "contact" | "company" };
+    crm?: { name: string; of: "contact" | "lead" | "company" };
   };
   /** Reps who let this lead go (passed, timed out, released). */
   exclude?: string[];
@@ -318,7 +318,12 @@ export function decideRoute(input: RouteInput): RouteDecision {
   const owner = ownerOf(input);
   const ownerReason = owner && skipReason({ ...owner.candidate, capacity: null }, now, exclude);
   if (owner?.teamKey && !ownerReason) {
-    const owns = owner.crm?.of === "contact" ? "the contact" : owner.domain;
+    const owns =
+      owner.crm?.of === "contact"
+        ? "the contact"
+        : owner.crm?.of === "lead"
+          ? "the lead"
+          : owner.domain;
     const why = `${ownerLabel(owner)}: ${owner.candidate.name} owns ${owns}`;
     return {
       ...base,

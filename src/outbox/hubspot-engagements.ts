@@ -2,15 +2,12 @@
 // engagement, any other kind as a note, with the rep's note, owned by the rep's HubSpot owner,
 // at the time it was logged. In order with the lead's other HubSpot updates (its ordering key).
 //
-// HubSpot's create endpoints take no idempotency key, so Baton makes the delivery idempotent
-// itself: the id HubSpot returns is stored (CrmRecord) under the touch it stands for, and a
-// delivery that finds it creates nothing. A retry whose earlier attempt may have reached
-// HubSpot without Baton hearing back (a timeout, a crash) first searches the contact's
-// engagements for one at the touch's exact time, and adopts it.
+// Created once however often it is delivered (createOnce): a retry first searches the
+// contact's engagements for one at the touch's exact time, and adopts it.
 import type { Deps } from "#src/context.ts";
 import type { EngagementInput } from "#src/crm/hubspot/hubspot-api.ts";
 import { TOUCH_KINDS, type TouchKind } from "#src/domain/touch.ts";
-import { reportToAdminsOnce } from "#src/outbox/crm-calls.ts";
+import { createOnce, reportToAdminsOnce } from "#src/outbox/crm-calls.ts";
 import { counted, type HubSpotConnection } from "#src/outbox/hubspot-calls.ts";
 import type { Payload } from "#src/outbox/messages.ts";
 import type { OutboxRow } from "#src/outbox/outbox-store.ts";
@@ -25,11 +22,7 @@ export async function logEngagement(
   payload: Payload<"hubspot.engagement">,
   row: Pick<OutboxRow, "attempts">,
 ) {
-  const { prisma } = deps.db;
-  const key = `hubspot:touch:${payload.leadId}:${payload.touch}`;
-  const known = await prisma.crmRecord.findUnique({ where: { key } });
-  if (known) return { skipped: "already in HubSpot", engagement: known.objectId };
-  const lead = await prisma.lead.findUnique({
+  const lead = await deps.db.prisma.lead.findUnique({
     where: { id: payload.leadId },
     select: { externalIds: true },
   });
@@ -38,37 +31,34 @@ export async function logEngagement(
 
   const kind: EngagementInput["kind"] = payload.kind === "call" ? "call" : "note";
   const timestamp = new Date(payload.at);
-  let id =
-    row.attempts > 1
-      ? await counted(deps, "find_engagement", () =>
-          api.findEngagement({ kind, contactId, timestamp }),
-        )
-      : undefined;
-  const adopted = id !== undefined;
-  if (!id) {
-    const owner = await counted(deps, "find_owner", () => owners.ownerOf(payload.by));
-    if (!("ownerId" in owner)) {
-      await reportToAdminsOnce(
-        deps,
-        `hubspot:no-owner:${payload.by}`,
-        hubspotNoOwnerAlert(payload.by, owner.missing),
-      );
-    }
-    const input: EngagementInput = {
-      kind,
-      contactId,
-      ownerId: "ownerId" in owner ? owner.ownerId : undefined,
-      timestamp,
-      body: await bodyOf(deps, payload),
-      title: `${label(payload.kind)} logged in Slack`,
-    };
-    id = await counted(deps, `create_${kind}`, () => api.createEngagement(input));
-  }
-  await prisma.crmRecord.createMany({
-    data: [{ key, crm: "hubspot", objectId: id, createdAt: deps.clock.now() }],
-    skipDuplicates: true,
+  const created = await createOnce(deps, {
+    key: `hubspot:touch:${payload.leadId}:${payload.touch}`,
+    crm: "hubspot",
+    attempts: row.attempts,
+    find: () =>
+      counted(deps, "find_engagement", () => api.findEngagement({ kind, contactId, timestamp })),
+    create: async () => {
+      const owner = await counted(deps, "find_owner", () => owners.ownerOf(payload.by));
+      if (!("ownerId" in owner)) {
+        await reportToAdminsOnce(
+          deps,
+          `hubspot:no-owner:${payload.by}`,
+          hubspotNoOwnerAlert(payload.by, owner.missing),
+        );
+      }
+      const input: EngagementInput = {
+        kind,
+        contactId,
+        ownerId: "ownerId" in owner ? owner.ownerId : undefined,
+        timestamp,
+        body: await bodyOf(deps, payload),
+        title: `${label(payload.kind)} logged in Slack`,
+      };
+      return counted(deps, `create_${kind}`, () => api.createEngagement(input));
+    },
   });
-  return { engagement: id, kind, ...(adopted && { adopted: true }) };
+  if (created?.known) return { skipped: "already in HubSpot", engagement: created.id };
+  return { engagement: created!.id, kind, ...(created?.adopted && { adopted: true }) };
 }
 
 /** "Email logged in Slack by Priya Shah: left a voicemail", HTML-escaped (HubSpot renders it). */

@@ -4,7 +4,7 @@
 // webhook queues (the deal's contacts are converted with its amount). Paged through HubSpot's
 // search API, oldest change first, so a run cut short resumes where it stopped.
 import type { Deps } from "#src/context.ts";
-import { leadOfRecord } from "#src/crm/crm-conversions.ts";
+import { leadOfRecord, nextPollStart } from "#src/crm/crm-conversions.ts";
 import type { ConversionPoll, CrmConversionPoller } from "#src/crm/crm-provider.ts";
 import { convertIfStageReached } from "#src/crm/hubspot/conversions.ts";
 import type { HubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
@@ -14,16 +14,6 @@ import { enqueueAll, message } from "#src/outbox/messages.ts";
 
 /** HubSpot's search stops at 10,000 results a query: a run reads at most this many pages. */
 const MAX_PAGES = 50;
-/**
- * HubSpot's search index trails its writes by a few seconds: a complete run's next one starts
- * this long before it, so a change indexed late is still seen (seeing one twice is harmless).
- */
-const INDEX_LAG_MS = 60_000;
-
-/** Where the next run starts after one that read everything. */
-function caughtUp(since: Date, now: Date): Date {
-  return new Date(Math.max(since.getTime(), now.getTime() - INDEX_LAG_MS));
-}
 
 export function hubspotConversionPoller(deps: Deps, api: HubSpotApi): CrmConversionPoller {
   return {
@@ -62,7 +52,7 @@ async function pollContacts(
       if (contact.modifiedAt > watermark) watermark = contact.modifiedAt;
     }
     after = batch.after;
-    if (!after) return { found, watermark: caughtUp(since, now) };
+    if (!after) return { found, watermark: nextPollStart(since, now) };
   }
   return { found, watermark };
 }
@@ -93,5 +83,5 @@ async function pollDeals(deps: Deps, api: HubSpotApi, since: Date, now: Date) {
     if (!after) break;
   }
   if (found > 0) deps.wakeOutbox?.();
-  return { found, watermark: after ? watermark : caughtUp(since, now) };
+  return { found, watermark: after ? watermark : nextPollStart(since, now) };
 }
