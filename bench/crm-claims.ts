@@ -186,15 +186,20 @@ claiming = false;
 await watcher;
 await Promise.all(touches);
 
-await until(async () => (await pendingSlack()) === 0, "Slack caught up", 10 * 60_000);
-const slackCaughtUpS = (performance.now() - lastClaim) / 1000;
 const inSync = () =>
   leads.every(
     ({ id, contactId }) =>
       hubspot.contact(contactId)?.properties.hubspot_owner_id === ownerOf.get(claimedBy.get(id)!),
   ) && notesFor() === Math.ceil(CLAIMS / 5);
-await until(async () => inSync(), "HubSpot in sync", 10 * 60_000).catch(() => undefined);
-const hubspotInSyncS = (performance.now() - lastClaim) / 1000;
+// Both timed from the last claim, side by side: HubSpot's sync does not wait for Slack's.
+const secondsAfterLastClaim = async (done: () => Promise<boolean>, what: string) => {
+  await until(done, what, 10 * 60_000).catch(() => undefined);
+  return (performance.now() - lastClaim) / 1000;
+};
+const [slackCaughtUpS, hubspotInSyncS] = await Promise.all([
+  secondsAfterLastClaim(async () => (await pendingSlack()) === 0, "Slack caught up"),
+  secondsAfterLastClaim(async () => inSync(), "HubSpot in sync"),
+]);
 
 // What HubSpot saw.
 const claimed = await prisma.lead.count({ where: { status: { in: ["CLAIMED", "WORKING"] } } });
@@ -219,7 +224,7 @@ const met = {
   order: outOfOrder === 0,
   limit: rateLimited === 0 && busiestWindow <= HUBSPOT_LIMIT.max,
   acks: ack.p99 <= GOALS.ackP99Ms,
-  slack: slackCaughtUpS <= GOALS.slackCaughtUpS,
+  slack: (await pendingSlack()) === 0 && slackCaughtUpS <= GOALS.slackCaughtUpS,
   sync: inSync() && hubspotInSyncS <= GOALS.hubspotInSyncS,
 };
 const mark = (ok: boolean) => (ok ? "met" : "**missed**");

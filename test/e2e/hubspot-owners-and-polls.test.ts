@@ -15,9 +15,10 @@ import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import { explainRoute } from "#src/services/explain-route.ts";
 import { HUBSPOT_TOKEN, useFakeHubSpot } from "#test/fakes/fake-hubspot.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { INTAKE_TOKEN, startTestApp, useTestApp } from "#test/setup/app.ts";
+import { startTestApp, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 import { eventually } from "#test/setup/eventually.ts";
+import { offeredLead, postDemoRequest } from "#test/setup/leads.ts";
 
 /** Longer than any answer of the fake HubSpot, however loaded the machine. */
 const GENEROUS_WAIT_MS = 30_000;
@@ -58,36 +59,11 @@ const until = <T>(
   read: () => T | null | undefined | false | Promise<T | null | undefined | false>,
 ) => eventually(read, { wake: () => app.current.outbox.wake() });
 
-/** A qualified lead from the intake API (a demo request), as a website form would send it. */
-async function postLead(email: string) {
-  const response = await fetch(`${app.current.url}/api/v1/leads`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${INTAKE_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      email,
-      firstName: "Casey",
-      country: "US",
-      companySize: 300,
-      activities: [{ type: "demo_request", occurredAt: "2026-11-20T15:00:00Z" }],
-    }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { lead: { id: string } }).lead.id;
-}
-
-const offered = (leadId: string) =>
-  until(() =>
-    database.current.prisma.lead.findFirst({
-      where: { id: leadId, status: "OFFERED" },
-      include: { offeredTo: true, events: { where: { type: "offered" } } },
-    }),
-  );
-
 describe("owner matching before routing", () => {
   it("offers the lead to the rep who owns its contact in HubSpot, and says why", async () => {
     hubspot.current.addContact({ email: "cto@contact-owned.example", hubspot_owner_id: "7001" });
-    const leadId = await postLead("cto@contact-owned.example");
-    const lead = await offered(leadId);
+    const leadId = await postDemoRequest(app.current, "cto@contact-owned.example");
+    const lead = await offeredLead(app.current, leadId);
     expect(lead.offeredTo?.slackUserId).toBe("U0REPPRIYA");
     expect(lead.events[0]?.reason).toContain("account owner in HubSpot: Priya owns the contact");
     const dm = await until(() =>
@@ -104,8 +80,8 @@ describe("owner matching before routing", () => {
 
   it("offers it to the owner of its company, found by the email's domain", async () => {
     hubspot.current.addCompany({ domain: "company-owned.example", hubspot_owner_id: "7001" });
-    const leadId = await postLead("buyer@company-owned.example");
-    const lead = await offered(leadId);
+    const leadId = await postDemoRequest(app.current, "buyer@company-owned.example");
+    const lead = await offeredLead(app.current, leadId);
     expect(lead.offeredTo?.slackUserId).toBe("U0REPPRIYA");
     expect(lead.events[0]?.reason).toContain(
       "account owner in HubSpot: Priya owns company-owned.example",
@@ -114,8 +90,8 @@ describe("owner matching before routing", () => {
 
   it("routes by the rules when the HubSpot owner is not a Baton rep", async () => {
     hubspot.current.addContact({ email: "ops@not-a-rep.example", hubspot_owner_id: "7002" });
-    const leadId = await postLead("ops@not-a-rep.example");
-    const lead = await offered(leadId);
+    const leadId = await postDemoRequest(app.current, "ops@not-a-rep.example");
+    const lead = await offeredLead(app.current, leadId);
     expect(lead.offeredTo).toBeNull();
     expect(lead.events[0]?.reason).not.toContain("HubSpot");
   });
@@ -123,8 +99,8 @@ describe("owner matching before routing", () => {
   it("routes by the rules when HubSpot fails, and logs it without the lead's email", async () => {
     hubspot.current.failAll = 502;
     try {
-      const leadId = await postLead("someone@hubspot-down.example");
-      const lead = await offered(leadId);
+      const leadId = await postDemoRequest(app.current, "someone@hubspot-down.example");
+      const lead = await offeredLead(app.current, leadId);
       expect(lead.offeredTo).toBeNull();
       expect(lead.events[0]?.reason).not.toContain("HubSpot");
     } finally {
@@ -141,8 +117,8 @@ describe("owner matching before routing", () => {
     playbook.current.crm.hubspot.ownerMatchingWait = 1_000;
     hubspot.current.delayMs = 3_000;
     try {
-      const leadId = await postLead("cfo@slow-hubspot.example");
-      const lead = await offered(leadId);
+      const leadId = await postDemoRequest(app.current, "cfo@slow-hubspot.example");
+      const lead = await offeredLead(app.current, leadId);
       expect(lead.offeredTo).toBeNull();
     } finally {
       hubspot.current.delayMs = undefined;
@@ -209,8 +185,8 @@ describe("the conversion poll", () => {
 
   it("converts the lead of a contact whose lifecycle stage became opportunity", async () => {
     const contactId = hubspot.current.addContact({ email: "stage@polled.example" });
-    const leadId = await postLead("stage@polled.example");
-    await offered(leadId);
+    const leadId = await postDemoRequest(app.current, "stage@polled.example");
+    await offeredLead(app.current, leadId);
     hubspot.current.edit(contactId, { lifecyclestage: "opportunity" });
     const result = await poller().poll();
     expect(result?.found).toBeGreaterThanOrEqual(1);
@@ -236,8 +212,8 @@ describe("the conversion poll", () => {
 
   it("converts the leads of a deal created since the last poll, with its amount", async () => {
     const contactId = hubspot.current.addContact({ email: "deal@polled.example" });
-    const leadId = await postLead("deal@polled.example");
-    await offered(leadId);
+    const leadId = await postDemoRequest(app.current, "deal@polled.example");
+    await offeredLead(app.current, leadId);
     hubspot.current.addDeal({ amount: "12500", dealname: "Polled deal" }, [contactId]);
     await poller().poll();
     const lead = await until(() =>
@@ -251,7 +227,7 @@ describe("the conversion poll", () => {
     for (let i = 0; i < 3; i++) {
       const email = `paged${i}@polled.example`;
       const id = hubspot.current.addContact({ email });
-      leads.push(await postLead(email));
+      leads.push(await postDemoRequest(app.current, email));
       hubspot.current.edit(id, { lifecyclestage: "customer" });
     }
     hubspot.current.searchPageCap = 2;

@@ -4,7 +4,6 @@
 // malformed one gets a SOAP fault naming the field (400), and neither writes anything; a Lead
 // converted in Salesforce converts its lead with the opportunity's amount.
 import { describe, expect, it } from "vitest";
-import { createSalesforceApi } from "#src/crm/salesforce/salesforce-api.ts";
 import {
   outboundMessage,
   SALESFORCE_CLIENT_ID,

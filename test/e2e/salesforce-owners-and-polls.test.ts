@@ -19,9 +19,10 @@ import {
   useFakeSalesforce,
 } from "#test/fakes/fake-salesforce.ts";
 import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { INTAKE_TOKEN, startTestApp, useTestApp } from "#test/setup/app.ts";
+import { startTestApp, useTestApp } from "#test/setup/app.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 import { eventually } from "#test/setup/eventually.ts";
+import { offeredLead, postDemoRequest } from "#test/setup/leads.ts";
 
 /** Longer than any answer of the fake Salesforce, however loaded the machine. */
 const GENEROUS_WAIT_MS = 30_000;
@@ -64,42 +65,23 @@ const until = <T>(
   read: () => T | null | undefined | false | Promise<T | null | undefined | false>,
 ) => eventually(read, { wake: () => app.current.outbox.wake() });
 
-/** A qualified lead from the intake API (a demo request), as a website form would send it. */
-async function postLead(email: string) {
-  const response = await fetch(`${app.current.url}/api/v1/leads`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${INTAKE_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      email,
-      firstName: "Casey",
-      country: "US",
-      companySize: 300,
-      activities: [{ type: "demo_request", occurredAt: "2026-11-20T15:00:00Z" }],
-    }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { lead: { id: string } }).lead.id;
-}
-
-const offered = (leadId: string) =>
-  until(() =>
-    database.current.prisma.lead.findFirst({
-      where: { id: leadId, status: "OFFERED" },
-      include: { offeredTo: true, events: { where: { type: "offered" } } },
-    }),
-  );
-
 describe("owner matching before routing", () => {
   it("offers a lead to the owner of its Contact, also after its session expired", async () => {
     salesforce.current.addContact({ Email: "cto@contact-owned.example", OwnerId: PRIYA_USER });
-    const lead = await offered(await postLead("cto@contact-owned.example"));
+    const lead = await offeredLead(
+      app.current,
+      await postDemoRequest(app.current, "cto@contact-owned.example"),
+    );
     expect(lead.offeredTo?.slackUserId).toBe("U0REPPRIYA");
     expect(lead.events[0]?.reason).toContain("account owner in Salesforce: Priya owns the contact");
 
     // The session jsforce holds is refused (401 INVALID_SESSION_ID): it signs in again.
     salesforce.current.addContact({ Email: "cmo@contact-owned.example", OwnerId: PRIYA_USER });
     salesforce.current.expireSessions();
-    const again = await offered(await postLead("cmo@contact-owned.example"));
+    const again = await offeredLead(
+      app.current,
+      await postDemoRequest(app.current, "cmo@contact-owned.example"),
+    );
     expect(again.offeredTo?.slackUserId).toBe("U0REPPRIYA");
     expect(
       salesforce.current.requests.some(
@@ -114,8 +96,8 @@ describe("owner matching before routing", () => {
       Website: "https://www.account-owned.example/en",
       OwnerId: PRIYA_USER,
     });
-    const leadId = await postLead("buyer@account-owned.example");
-    const lead = await offered(leadId);
+    const leadId = await postDemoRequest(app.current, "buyer@account-owned.example");
+    const lead = await offeredLead(app.current, leadId);
     expect(lead.offeredTo?.slackUserId).toBe("U0REPPRIYA");
     expect(lead.events[0]?.reason).toContain(
       "account owner in Salesforce: Priya owns account-owned.example",
@@ -132,7 +114,10 @@ describe("owner matching before routing", () => {
       OwnerId: OLGA_USER,
       AccountId: account,
     });
-    const lead = await offered(await postLead("ops@contact-account.example"));
+    const lead = await offeredLead(
+      app.current,
+      await postDemoRequest(app.current, "ops@contact-account.example"),
+    );
     expect(lead.offeredTo?.slackUserId).toBe("U0REPPRIYA");
     expect(lead.events[0]?.reason).toContain(
       "account owner in Salesforce: Priya owns contact-account.example",
@@ -141,19 +126,28 @@ describe("owner matching before routing", () => {
 
   it("routes by the rules when the Salesforce owner is not a Baton rep", async () => {
     salesforce.current.addContact({ Email: "cio@olga-owned.example", OwnerId: OLGA_USER });
-    const lead = await offered(await postLead("cio@olga-owned.example"));
+    const lead = await offeredLead(
+      app.current,
+      await postDemoRequest(app.current, "cio@olga-owned.example"),
+    );
     expect(lead.offeredTo).toBeNull();
     expect(lead.events[0]?.reason).not.toContain("Salesforce");
   });
 
   it("offers it to a Lead's owner when a User owns it, and not when a queue does", async () => {
     salesforce.current.addLead({ Email: "vp@lead-owned.example", OwnerId: PRIYA_USER });
-    const owned = await offered(await postLead("vp@lead-owned.example"));
+    const owned = await offeredLead(
+      app.current,
+      await postDemoRequest(app.current, "vp@lead-owned.example"),
+    );
     expect(owned.offeredTo?.slackUserId).toBe("U0REPPRIYA");
     expect(owned.events[0]?.reason).toContain("account owner in Salesforce: Priya owns the lead");
 
     salesforce.current.addLead({ Email: "vp@queued.example", OwnerId: "00G5g000000QueueAAA" });
-    const queued = await offered(await postLead("vp@queued.example"));
+    const queued = await offeredLead(
+      app.current,
+      await postDemoRequest(app.current, "vp@queued.example"),
+    );
     expect(queued.offeredTo).toBeNull();
     expect(queued.events[0]?.reason).not.toContain("Salesforce");
   });
@@ -224,8 +218,8 @@ describe("the conversion poll", () => {
   });
 
   it("converts the lead of a Contact an opportunity was created for, and the stats count it", async () => {
-    const leadId = await postLead("champion@polled.example");
-    await offered(leadId);
+    const leadId = await postDemoRequest(app.current, "champion@polled.example");
+    await offeredLead(app.current, leadId);
     const before = await converted();
     const contact = salesforce.current.addContact({ Email: "champion@polled.example" });
     const opportunity = salesforce.current.addOpportunityFor(contact, 42_000);
@@ -296,7 +290,10 @@ describe("when Salesforce refuses Baton's credentials", () => {
     salesforce.current.refuseCredentials(true);
     salesforce.current.expireSessions();
     try {
-      const lead = await offered(await postLead("cfo@refused.example"));
+      const lead = await offeredLead(
+        app.current,
+        await postDemoRequest(app.current, "cfo@refused.example"),
+      );
       expect(lead.offeredTo).toBeNull();
       expect(lead.events[0]?.reason).not.toContain("Salesforce");
     } finally {

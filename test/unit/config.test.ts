@@ -102,6 +102,12 @@ describe("loadConfig", () => {
       loadConfig({ ...socket, HUBSPOT_RATE_LIMIT: "190", HUBSPOT_POLL_CRON: "*/5 * * * *" })
         .hubspot,
     ).toMatchObject({ rateLimit: 190, pollCron: "*/5 * * * *" });
+    expect(problems({ ...socket, SALESFORCE_POLL_CRON: "hourly" })[0]).toMatch(
+      /^SALESFORCE_POLL_CRON must be a cron expression such as "\*\/15 \* \* \* \*"/,
+    );
+    expect(
+      loadConfig({ ...socket, SALESFORCE_POLL_CRON: "*/15 * * * *" }).salesforce.pollCron,
+    ).toBe("*/15 * * * *");
     expect(
       loadConfig({
         ...socket,
