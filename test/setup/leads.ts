@@ -81,7 +81,11 @@ export async function capturedOverHttp(
 export async function postDemoRequest(app: Baton & { url: string }, email: string) {
   const response = await fetch(`${app.url}/api/v1/leads`, {
     method: "POST",
-    headers: { authorization: `Bearer ${INTAKE_TOKEN}`, "content-type": "application/json" },
+    headers: {
+      authorization: `Bearer ${INTAKE_TOKEN}`,
+      "content-type": "application/json",
+      connection: "close",
+    },
     body: JSON.stringify({
       email,
       firstName: "Casey",
