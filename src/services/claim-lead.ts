@@ -62,7 +62,7 @@ async function claimNow(options: ClaimLeadOptions): Promise<ClaimLeadResult> {
       event: { type: "claimed", actorType: "REP", actorId: userId },
       facts: [{ ...factBase(lead, now), type: "claimed", by: userId }],
     });
-    if (lead.companyDomain) {
+    if (lead.companyDomain && !(await ownerKeepsAccount(tx, leadId, lead.companyDomain))) {
       // The company is now this rep's account: its next leads come to them.
       await tx.account.upsert({
         where: { domain: lead.companyDomain },
@@ -111,4 +111,21 @@ async function checkClaimCap(
       `You are capped: ${over} (${timeZone}), so this lead stays open for your teammates. Your cap resets at your next local ${over.endsWith("today") ? "midnight" : "Monday"}.`,
     );
   }
+}
+
+/**
+ * Whether the company stays with its owner although someone else claims this lead: the lead
+ * came in as the owner's account lead, and the owner still sells here (active, in a team). A
+ * teammate who takes it while the owner is away or off shift works it now; the account does
+ * not change hands every night.
+ */
+async function ownerKeepsAccount(tx: Tx, leadId: string, domain: string): Promise<boolean> {
+  const [row] = await tx.$queryRaw<{ keeps: boolean }[]>`
+    SELECT true AS "keeps" FROM "Lead" l
+      JOIN "Account" a ON a."domain" = ${domain} AND a."ownerId" = l."accountOwnerId"
+      JOIN "Rep" r ON r."id" = a."ownerId" AND r."deactivatedAt" IS NULL
+     WHERE l."id" = ${leadId}::uuid
+       AND EXISTS (SELECT 1 FROM "TeamMember" tm JOIN "Team" t ON t."id" = tm."teamId"
+                    WHERE tm."repId" = r."id" AND tm."active" AND tm."role" = 'rep' AND t."active")`;
+  return row?.keeps === true;
 }
