@@ -161,13 +161,20 @@ export function describeSkipped(skipped: SkippedRep[]): string {
 
 /**
  * Fair share after time away: a rep who could not take leads for a while (away, capped, off
- * shift) is counted at most one lead per unit of weight behind the furthest ahead, so they come
- * back at their share instead of being flooded until they catch up.
+ * shift) is counted level with the team's round, so they come back at their share instead of
+ * being flooded until they catch up. The round's level is the highest share (assignments per
+ * unit of weight) at which any rep who can take leads now got their last one: each of them was
+ * the lowest when picked, so among reps who were all available nobody is below it and the
+ * floor changes nothing; a rep back from time away starts there and gets their first lead as
+ * the one who waited longest. (Flooring at one lead per unit of weight behind the rep furthest
+ * ahead, as before, gave a rep `weight` extra leads on each return: a part-timer back every
+ * morning took a third more than their due.)
  */
 export function fairCounts(eligible: Candidate[]): Map<string, number> {
-  const ahead = Math.max(...eligible.map((c) => c.assignedCount / c.weight));
+  const level = Math.max(...eligible.map((c) => (c.assignedCount - 1) / c.weight));
+  // (Less a rounding hair: 39/3 * 3 must stay 39, not become 40.)
   return new Map(
-    eligible.map((c) => [c.repId, Math.max(c.assignedCount, Math.ceil((ahead - 1) * c.weight))]),
+    eligible.map((c) => [c.repId, Math.max(c.assignedCount, Math.ceil(level * c.weight - 1e-9))]),
   );
 }
 

@@ -279,6 +279,15 @@ function checkFallback(
       });
     }
   });
+  const loop = fallbackLoop(playbook.teams, i);
+  if (loop) {
+    const j = t.fallback!.findIndex((step) => step.overflow === loop[1]);
+    ctx.addIssue({
+      code: "custom",
+      path: ["teams", i, "fallback", j, "overflow"],
+      message: `makes a loop of overflows (${loop.join(" → ")}): a held lead would be handed round it; end one of these chains with alert: admins instead`,
+    });
+  }
   if (t.fallback && t.mode !== "assign") {
     ctx.addIssue({
       code: "custom",
@@ -286,6 +295,41 @@ function checkFallback(
       message: "applies to assign mode only: a claim team's leads wait in its channel",
     });
   }
+}
+
+/**
+ * The loop of fallback overflows through team `i` ("a → b → a"), named once: from the team of
+ * the loop that comes first in the playbook; undefined when there is none.
+ */
+function fallbackLoop(
+  teams: { key: string; fallback?: FallbackStep[] }[],
+  i: number,
+): string[] | undefined {
+  const next = (key: string) =>
+    teams
+      .find((t) => t.key === key)
+      ?.fallback?.flatMap((step) => (step.overflow ? [step.overflow] : [])) ?? [];
+  const start = teams[i]!.key;
+  // Breadth first from the team's own overflows, remembering how each team was reached.
+  const cameFrom = new Map<string, string>();
+  const queue = [start];
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    for (const to of next(at)) {
+      if (to === start && at === start) continue; // "cannot be the team itself" says it
+      if (to === start) {
+        const path = [at];
+        while (path[0] !== start) path.unshift(cameFrom.get(path[0]!)!);
+        const first = Math.min(...path.map((key) => teams.findIndex((t) => t.key === key)));
+        return first === i ? [...path, start] : undefined;
+      }
+      if (!cameFrom.has(to) && to !== start) {
+        cameFrom.set(to, at);
+        queue.push(to);
+      }
+    }
+  }
+  return undefined;
 }
 
 const team = z

@@ -4,7 +4,7 @@
 import { periodStarts } from "#src/domain/business-hours.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 
-export type AssignmentKind = "round_robin" | "account_owner" | "manager";
+export type AssignmentKind = "round_robin" | "account_owner" | "manager" | "claim";
 
 export async function recordAssignment(
   tx: Tx,

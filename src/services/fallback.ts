@@ -4,7 +4,9 @@
 // or the admins with each rep's skip reason, offer it to an overflow team. Held leads are
 // revisited, oldest first, when a rep may be back: by the SLA sweep (hours start, an away date
 // or a Slack status expires, a cap resets) and by availability events (/leads back, a status
-// cleared). Every step goes through the lifecycle seam or the audit trail.
+// cleared). A revisit looks at the lead's own team first, then at the overflow teams its chain
+// has already tried, so a rep there who comes back can take it too. Every step goes through
+// the lifecycle seam or the audit trail.
 
 import type { Deps } from "#src/context.ts";
 import {
@@ -68,6 +70,55 @@ async function release(tx: Tx, options: FallbackOptions, why: string) {
   await handOff(tx, options);
 }
 
+/** The overflow teams a held lead's chain has tried in this offer cycle, in chain order. */
+export function overflowsTried(
+  playbook: FallbackOptions["playbook"],
+  teamKey: string | null,
+  doneStages: Iterable<string>,
+): string[] {
+  const done = new Set(doneStages);
+  const chain = playbook.teams.find((t) => t.key === teamKey)?.fallback ?? [];
+  return chain.flatMap((step, j) =>
+    step.overflow && done.has(`fallback.${j}`) ? [step.overflow] : [],
+  );
+}
+
+/**
+ * Places a held lead if someone can take it now: a rep of its own team (then it is offered
+ * there), else a rep of an overflow team its chain already tried (then it overflows there).
+ * Returns whether it moved; a lead still held is left as it was, with nothing recorded.
+ */
+async function placeHeld(
+  tx: Tx,
+  options: FallbackOptions,
+  lead: LockedLead,
+  /** The chain stage running now (its own step decides about its overflow team). */
+  running?: string,
+): Promise<{ moved: boolean; decision: RouteDecision }> {
+  const decision = await decideNow(tx, options);
+  if (decision.outcome.kind !== "held") {
+    await release(tx, options, decision.summary);
+    return { moved: true, decision };
+  }
+  const done = await tx.slaNotice.findMany({
+    where: { leadId: lead.id, cycle: lead.slaCycle, stage: { startsWith: "fallback." } },
+    select: { stage: true },
+  });
+  const tried = overflowsTried(
+    options.playbook,
+    lead.teamKey,
+    done.map((d) => d.stage).filter((stage) => stage !== running),
+  );
+  for (const teamKey of tried) {
+    const there = await overflowDecision(tx, options, teamKey);
+    if (there.takes) {
+      await overflowTo(tx, options, lead, teamKey, decision, "revisited");
+      return { moved: true, decision };
+    }
+  }
+  return { moved: false, decision };
+}
+
 /**
  * Runs the due stage of a held lead's chain ("fallback.N", "fallback.realert.K"): first
  * whether a rep can take it now (then it is offered, the chain ends); else the step.
@@ -80,11 +131,8 @@ export async function runFallbackStep(
 ): Promise<void> {
   const lead = await lockLead(tx, row.id);
   if (!lead || !isHeld(options.playbook, lead)) return;
-  const decision = await decideNow(tx, options);
-  if (decision.outcome.kind !== "held") {
-    await release(tx, options, decision.summary);
-    return;
-  }
+  const { moved, decision } = await placeHeld(tx, options, lead, stage);
+  if (moved) return;
   const team = options.playbook.teams.find((t) => t.key === lead.teamKey);
   const index = /^fallback\.(\d+)$/.exec(stage)?.[1];
   const step =
@@ -121,12 +169,7 @@ async function overflow(
   teamKey: string,
   held: RouteDecision,
 ) {
-  const there = await decideNow(tx, options, teamKey);
-  const claimTeam = options.playbook.teams.find((t) => t.key === there.teamKey)?.mode === "claim";
-  const takes =
-    there.outcome.kind === "rep" ||
-    there.outcome.kind === "owner" ||
-    (there.outcome.kind === "channel" && claimTeam);
+  const { there, takes } = await overflowDecision(tx, options, teamKey);
   if (!takes) {
     await recordLeadEvent(tx, {
       leadId: lead.id,
@@ -140,6 +183,30 @@ async function overflow(
     });
     return;
   }
+  await overflowTo(tx, options, lead, teamKey, held, "chain");
+}
+
+/** What the overflow team would do with the lead now, and whether that takes it off our hands. */
+async function overflowDecision(tx: Tx, options: FallbackOptions, teamKey: string) {
+  const there = await decideNow(tx, options, teamKey);
+  const claimTeam = options.playbook.teams.find((t) => t.key === there.teamKey)?.mode === "claim";
+  const takes =
+    there.outcome.kind === "rep" ||
+    there.outcome.kind === "owner" ||
+    (there.outcome.kind === "channel" && claimTeam);
+  return { there, takes };
+}
+
+/** Moves a held lead to the overflow team, which offers it at once. */
+async function overflowTo(
+  tx: Tx,
+  options: FallbackOptions,
+  lead: LockedLead,
+  teamKey: string,
+  held: RouteDecision,
+  by: "chain" | "revisited",
+) {
+  const when = by === "chain" ? "" : " (revisited: a rep there can take it now)";
   await applyChange(tx, options, lead, {
     to: "QUALIFIED",
     set: { offeredToId: null },
@@ -147,7 +214,7 @@ async function overflow(
       type: "reassigned",
       actorType: "SLA",
       actorId: "sla",
-      reason: `held, nobody in ${lead.teamKey} could take it (${held.why}): overflow to ${teamKey}`,
+      reason: `held, nobody in ${lead.teamKey} could take it (${held.why}): overflow to ${teamKey}${when}`,
       data: { fromTeam: lead.teamKey, toTeam: teamKey },
     },
     facts: [{ ...factBase(lead, options.now), type: "overflowed", toTeam: teamKey, waitedMs: 0 }],
@@ -171,14 +238,21 @@ export async function revisitHeldLeads(
     .filter((t) => t.mode === "assign" && t.fallback?.length)
     .map((t) => t.key);
   if (teams.length === 0) return 0;
-  const held = await deps.db.prisma.$queryRaw<{ id: string; teamKey: string }[]>`
-    SELECT l."id", t."key" AS "teamKey" FROM "Lead" l JOIN "Team" t ON t."id" = l."teamId"
+  const held = await deps.db.prisma.$queryRaw<{ id: string; teamKey: string; done: string[] }[]>`
+    SELECT l."id", t."key" AS "teamKey",
+           ARRAY(SELECT n."stage" FROM "SlaNotice" n
+                  WHERE n."leadId" = l."id" AND n."cycle" = l."slaCycle"
+                    AND n."stage" LIKE 'fallback.%') AS "done"
+      FROM "Lead" l JOIN "Team" t ON t."id" = l."teamId"
      WHERE l."status" = 'OFFERED' AND l."offeredToId" IS NULL AND t."key" = ANY(${teams}::text[])
      ORDER BY l."offeredAt", l."number" LIMIT ${limit}`;
+  // Leads with the same places to go (their team, the overflow teams their chain tried) are
+  // looked at oldest first; once one of them finds nobody, the younger ones would not either.
   const stuck = new Set<string>();
   let offered = 0;
-  for (const { id, teamKey } of held) {
-    if (stuck.has(teamKey)) continue;
+  for (const { id, teamKey, done } of held) {
+    const places = [teamKey, ...overflowsTried(playbook, teamKey, done)].join(" ");
+    if (stuck.has(places)) continue;
     const options = { db: deps.db, playbook, webhooks: deps.config.webhooks, now, leadId: id };
     const moved = await deps.db.prisma.$transaction(
       async (tx) => {
@@ -187,15 +261,12 @@ export async function revisitHeldLeads(
         if (!free) return false;
         const lead = await lockLead(tx, id);
         if (!lead || !isHeld(playbook, lead)) return false;
-        const decision = await decideNow(tx, options);
-        if (decision.outcome.kind === "held") return false;
-        await release(tx, options, decision.summary);
-        return true;
+        return (await placeHeld(tx, options, lead)).moved;
       },
       { timeout: 30_000 },
     );
     if (moved) offered += 1;
-    else stuck.add(teamKey);
+    else stuck.add(places);
   }
   return offered;
 }

@@ -59,9 +59,9 @@ export async function routeInput(tx: Tx, options: RouteLoadOptions): Promise<Loa
     team.mode === "ASSIGN" ? await candidatesFor(tx, team.id, options, calendarOf) : [];
   const { crmOwner } = options;
   const owner = crmOwner
-    ? await ownerOf(tx, crmOwner.repId, lead.companyDomain ?? null)
+    ? await ownerOf(tx, crmOwner.repId, lead.companyDomain ?? null, playbook, now)
     : playbook.routing.accountMatching && options.accountOwnerId
-      ? await ownerOf(tx, options.accountOwnerId, lead.companyDomain ?? null)
+      ? await ownerOf(tx, options.accountOwnerId, lead.companyDomain ?? null, playbook, now)
       : undefined;
   if (owner?.team) teams.set(owner.team.key, owner.team);
   const outsiders = options.withOutsiders ? await outsidersOf(tx, team.id) : undefined;
@@ -190,8 +190,18 @@ function offShiftUntil(
   return addBusinessTime(now, 0, hours, timeZone);
 }
 
-/** The account's owner as a candidate, with the first active team they sell in. */
-async function ownerOf(tx: Tx, repId: string, domain: string | null) {
+/**
+ * The account's owner as a candidate, with the first active team they sell in. They are
+ * available as any rep is (not away, inside their own hours in that team); caps and capacity
+ * do not hold back their own accounts' leads.
+ */
+async function ownerOf(
+  tx: Tx,
+  repId: string,
+  domain: string | null,
+  playbook: Playbook,
+  now: Date,
+) {
   const rep = await tx.rep.findUniqueOrThrow({ where: { id: repId } });
   const membership = await tx.teamMember.findFirst({
     where: { repId, active: true, role: "rep", team: { active: true } },
@@ -211,6 +221,12 @@ async function ownerOf(tx: Tx, repId: string, domain: string | null) {
     awaySince: rep.awaySince,
     deactivated: rep.deactivatedAt !== null,
     statusAway: statusOf(rep),
+    offShiftUntil: membership
+      ? offShiftUntil(now, {
+          timeZone: repTimeZone(playbook, membership.team.key, rep.slackUserId, rep.slackTimezone),
+          hours: repHours(playbook, membership.team.key, rep.slackUserId),
+        })
+      : null,
   };
   return { candidate, team: membership?.team, domain };
 }

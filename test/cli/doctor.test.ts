@@ -18,6 +18,12 @@ import { openPglite } from "#src/db/pglite.ts";
 import { createLogger } from "#src/logger.ts";
 import { HUBSPOT_TOKEN, useFakeHubSpot } from "#test/fakes/fake-hubspot.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "#test/fakes/fake-openai.ts";
+import {
+  SALESFORCE_CLIENT_ID,
+  SALESFORCE_CLIENT_SECRET,
+  SALESFORCE_ORG_ID,
+  useFakeSalesforce,
+} from "#test/fakes/fake-salesforce.ts";
 import { type FakeSlackChannel, type FakeSlackUser, useFakeSlack } from "#test/fakes/fake-slack.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
@@ -31,6 +37,7 @@ const template = JSON.parse(inject("dbTemplate")) as {
 };
 const slack = useFakeSlack();
 const hubspot = useFakeHubSpot();
+const salesforce = useFakeSalesforce();
 const database = useTestDatabase();
 let openai: FakeOpenAI;
 const dir = mkdtempSync(join(tmpdir(), "baton-doctor-test-"));
@@ -627,6 +634,100 @@ describe("baton doctor with HubSpot", () => {
     expect(code).toBe(1);
     expect(out).toContain("✗ HubSpot at HUBSPOT_API_URL 127.0.0.1:9 could not be reached\n");
     expect(fixOf(out, "could not be reached")).toContain("check HUBSPOT_API_URL");
+  });
+});
+
+describe("baton doctor with Salesforce", () => {
+  const withSalesforce = (overrides: Record<string, string | undefined> = {}) =>
+    doctor({
+      SALESFORCE_ORGANIZATION_ID: SALESFORCE_ORG_ID,
+      SALESFORCE_LOGIN_URL: salesforce.current.url,
+      SALESFORCE_CLIENT_ID,
+      SALESFORCE_CLIENT_SECRET,
+      ...overrides,
+    });
+  const host = () => new URL(salesforce.current.url).host;
+
+  beforeEach(() => {
+    salesforce.current.refuseCredentials(false);
+    salesforce.current.requests.length = 0;
+  });
+
+  it("skips Salesforce without a connected app, and passes one that signs in to the configured org", async () => {
+    const without = await doctor();
+    expect(without.out).toContain("– Salesforce: skipped (SALESFORCE_CLIENT_ID is not set)\n");
+    const inOnly = await doctor({ SALESFORCE_ORGANIZATION_ID: SALESFORCE_ORG_ID });
+    expect(inOnly.out).toContain(
+      `– Salesforce sign-in: skipped (SALESFORCE_CLIENT_ID is not set: Outbound Messages from org ${SALESFORCE_ORG_ID} come in, nothing is written back)\n`,
+    );
+    expect(salesforce.current.requests).toHaveLength(0);
+
+    // The 15-character form of the org id is the same org.
+    const { code, out, failed } = await withSalesforce({
+      SALESFORCE_ORGANIZATION_ID: SALESFORCE_ORG_ID.slice(0, 15),
+    });
+    expect(failed).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      `✓ The connected app signs in to Salesforce at SALESFORCE_LOGIN_URL ${host()} (client_credentials flow) and reads Users\n`,
+    );
+    expect(out).toContain(
+      `✓ The connected app's org is SALESFORCE_ORGANIZATION_ID (${SALESFORCE_ORG_ID.slice(0, 15)}), whose Outbound Messages Baton accepts\n`,
+    );
+    expect(out).not.toContain(SALESFORCE_CLIENT_SECRET);
+    // Reads only: a token and one query.
+    expect(
+      salesforce.current.requests.map((r) => [r.method, r.path.replace(/v\d+\.\d/, "v")]),
+    ).toEqual([
+      ["POST", "/services/oauth2/token"],
+      ["GET", "/services/data/v/query"],
+    ]);
+  });
+
+  it("fails credentials Salesforce refuses, with the fix for the flow", async () => {
+    salesforce.current.refuseCredentials(true);
+    const { code, out, failed } = await withSalesforce();
+    expect(code).toBe(1);
+    expect(failed).toEqual([
+      `✗ Salesforce at SALESFORCE_LOGIN_URL ${host()} refused the connected app's credentials (invalid_client, client_credentials flow)`,
+    ]);
+    expect(fixOf(out, "refused the connected app's credentials")).toContain(
+      "Manage Consumer Details",
+    );
+    expect(out).not.toContain(SALESFORCE_CLIENT_SECRET);
+  });
+
+  it("fails an org other than SALESFORCE_ORGANIZATION_ID, and a missing one", async () => {
+    const other = "00D000000000001AAA";
+    const wrong = await withSalesforce({ SALESFORCE_ORGANIZATION_ID: other });
+    expect(wrong.code).toBe(1);
+    expect(wrong.failed).toEqual([
+      `✗ The connected app signs in to org ${SALESFORCE_ORG_ID}, but SALESFORCE_ORGANIZATION_ID is ${other}: Baton would write to one org and refuse the other's Outbound Messages`,
+    ]);
+    expect(fixOf(wrong.out, "signs in to org")).toContain("set SALESFORCE_ORGANIZATION_ID");
+
+    const missing = await withSalesforce({ SALESFORCE_ORGANIZATION_ID: undefined });
+    expect(missing.failed).toEqual([
+      `✗ SALESFORCE_ORGANIZATION_ID is not set: Baton refuses every Outbound Message (the credentials sign in to org ${SALESFORCE_ORG_ID})`,
+    ]);
+    expect(fixOf(missing.out, "SALESFORCE_ORGANIZATION_ID is not set")).toContain(
+      `set SALESFORCE_ORGANIZATION_ID to ${SALESFORCE_ORG_ID}`,
+    );
+  });
+
+  it("says Salesforce cannot be reached, and fails a sync turned on without a connected app", async () => {
+    const nowhere = await withSalesforce({ SALESFORCE_LOGIN_URL: "http://127.0.0.1:9" });
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.failed).toEqual([
+      "✗ Salesforce at SALESFORCE_LOGIN_URL 127.0.0.1:9 could not be reached",
+    ]);
+    expect(fixOf(nowhere.out, "could not be reached")).toContain("check SALESFORCE_LOGIN_URL");
+
+    writeFileSync(join(dir, "playbook-sf.yml"), `${PLAYBOOK}crm:\n  salesforce:\n    sync: true\n`);
+    const sync = await doctor({ PLAYBOOK: "playbook-sf.yml" });
+    expect(sync.failed).toEqual([
+      "✗ Salesforce: playbook-sf.yml turns the sync on (crm.salesforce.sync: true), but SALESFORCE_CLIENT_ID is not set: Baton will not start",
+    ]);
   });
 });
 

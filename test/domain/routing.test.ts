@@ -159,6 +159,40 @@ describe("pickRep", () => {
     expect(picks.slice(0, 4).filter((p) => p === "ana").length).toBeLessThanOrEqual(3);
   });
 
+  it("gives a part-timer back every morning their due, not a bonus on each return", () => {
+    // Ines (weight 2) works 4 of the team's 8.5 hours; each lead is due to the reps who can
+    // take it in proportion to their weights. Twenty days of 25 leads.
+    const team = [
+      rep("Frida", { weight: 3 }),
+      rep("Gus"),
+      rep("Hana", { weight: 2 }),
+      rep("Ines", { weight: 2 }),
+    ];
+    const due = new Map(team.map((r) => [r.repId, 0]));
+    const got = new Map(team.map((r) => [r.repId, 0]));
+    let t = 0;
+    for (let day = 0; day < 20; day++) {
+      for (let i = 0; i < 25; i++) {
+        t += 1;
+        const hour = 8.5 + (8.5 * i) / 25;
+        const offShift = hour < 10 || hour >= 14;
+        const now_ = team.map((r) => ({ ...r, paused: r.repId === "ines" && offShift }));
+        const available = now_.filter((r) => !r.paused);
+        const weights = available.reduce((sum, r) => sum + r.weight, 0);
+        for (const r of available) due.set(r.repId, due.get(r.repId)! + r.weight / weights);
+        const choice = pickRep(now_, now);
+        const picked = team.find((r) => r.repId === choice.repId)!;
+        picked.assignedCount = choice.repId ? choice.countAfter : 0;
+        picked.lastAssignedAt = new Date(t);
+        got.set(picked.repId, got.get(picked.repId)! + 1);
+      }
+    }
+    for (const r of team) {
+      // (The floor at one lead per unit of weight behind the leader gave Ines +32%.)
+      expect(Math.abs(got.get(r.repId)! / due.get(r.repId)! - 1), r.name).toBeLessThan(0.05);
+    }
+  });
+
   it("treats a Slack status that says they are out as away, until it expires", () => {
     const since = new Date("2026-11-20T08:00:00Z");
     const out = rep("Ana", { statusAway: { text: ":palm_tree: Vacation", since, until: null } });

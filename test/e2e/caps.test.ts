@@ -1,67 +1,19 @@
 // Daily and weekly caps, end to end on a controllable clock: a capped rep gets no offers until
 // their next local day or week, the dry run says so, and the ledger keeps every assignment.
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { Clock } from "#src/clock.ts";
-import { loadPlaybook } from "#src/playbook/load-playbook.ts";
-import { PlaybookStore } from "#src/playbook/playbook-store.ts";
-import { explainRoute } from "#src/services/explain-route.ts";
-import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { INTAKE_TOKEN, useTestApp } from "#test/setup/app.ts";
-import { useTestDatabase } from "#test/setup/database.ts";
-import { capturedOverHttp } from "#test/setup/leads.ts";
+import { editTeam, useRoutingScene } from "#test/setup/routing-scene.ts";
 
-const base = await loadPlaybook(
-  fileURLToPath(new URL("../../manifests/playbook.yml", import.meta.url)),
-);
 // Ana (weight 2) may take one lead a day and two a week, counted in her time zone (Berlin, as
 // the playbook says; her Slack profile says New York).
-const playbook = {
-  ...base,
-  teams: base.teams.map((t) =>
-    t.key === "emea-enterprise"
-      ? {
-          ...t,
-          reps: t.reps.map((r) =>
-            r.user === "U0REPANA01"
-              ? { ...r, dailyCap: 1, weeklyCap: 2, timezone: "Europe/Berlin" }
-              : r,
-          ),
-        }
-      : t,
-  ),
-};
+const playbook = editTeam("emea-enterprise", {
+  reps: { U0REPANA01: { dailyCap: 1, weeklyCap: 2, timezone: "Europe/Berlin" } },
+});
+// Monday 10:00 in Berlin.
+const scene = useRoutingScene({ start: "2026-11-23T09:00:00Z", playbook, domain: "caps" });
+const { database } = scene;
 
-let now = new Date("2026-11-23T09:00:00Z"); // Monday 10:00 in Berlin
-const clock: Clock = { now: () => now };
-const fakeSlack = useFakeSlack();
-const database = useTestDatabase();
-const app = useTestApp(() => ({
-  db: database.current,
-  slackApiUrl: fakeSlack.current.url,
-  clock,
-  playbook: PlaybookStore.of(playbook),
-}));
-
-let n = 0;
-async function emeaLead() {
-  n += 1;
-  const lead = await capturedOverHttp(
-    app.current,
-    INTAKE_TOKEN,
-    { email: `buyer${n}@caps${n}.example`, region: "EMEA", companySize: 2000 },
-    now,
-  );
-  return lead.offeredTo?.slackUserId;
-}
-
-const dryRun = () =>
-  explainRoute({
-    db: database.current,
-    playbook,
-    now,
-    query: { kind: "fields", fields: { region: "EMEA", companySize: "2000" } },
-  });
+const emeaLead = async () => (await scene.emeaLead()).offeredTo?.slackUserId;
+const dryRun = () => scene.dryRun({ region: "EMEA", companySize: "2000" });
 
 describe("caps", () => {
   it("stop offers to a capped rep until her next local day, and her next week", async () => {
@@ -75,21 +27,21 @@ describe("caps", () => {
     expect(monday).not.toContain("U0REPANA01");
 
     // 23:30 in Berlin is still Monday there: still capped.
-    now = new Date("2026-11-23T22:30:00Z");
+    scene.now = new Date("2026-11-23T22:30:00Z");
     expect(await emeaLead()).not.toBe("U0REPANA01");
     // Tuesday 00:30 in Berlin (still Monday in UTC): a new day for Ana, and she is next.
-    now = new Date("2026-11-23T23:30:00Z");
+    scene.now = new Date("2026-11-23T23:30:00Z");
     expect(await emeaLead()).toBe("U0REPANA01");
 
     // Wednesday: her second lead this week was her last.
-    now = new Date("2026-11-25T09:00:00Z");
+    scene.now = new Date("2026-11-25T09:00:00Z");
     const week = (await dryRun()).decision.skipped.find((s) => s.name === "Ana");
     expect(week?.reason).toEqual({ kind: "capped", period: "this week", count: 2, cap: 2 });
     const offers = [await emeaLead(), await emeaLead(), await emeaLead()];
     expect(offers).not.toContain("U0REPANA01");
 
     // Next Monday she is back in turn, and the ledger holds every assignment with its reason.
-    now = new Date("2026-11-30T09:00:00Z");
+    scene.now = new Date("2026-11-30T09:00:00Z");
     expect(await emeaLead()).toBe("U0REPANA01");
     const ledger = await database.current.prisma.assignment.findMany({
       where: { rep: { slackUserId: "U0REPANA01" } },
@@ -103,6 +55,6 @@ describe("caps", () => {
     expect(ledger[0]).toMatchObject({ kind: "round_robin", creditedAt: null });
     expect(ledger[0]!.reason).toContain("round robin: Ana had the fewest weighted assignments");
     const all = await database.current.prisma.assignment.count();
-    expect(all).toBe(n);
+    expect(all).toBe(scene.sent);
   });
 });

@@ -3,120 +3,26 @@
 // at once; after 30 minutes the overflow team is tried (nobody there either: it stays held),
 // after 2 hours the admins hear. A rep coming back gets the oldest held lead first; a later
 // overflow that finds a rep gives the lead to them. The dry runs say the same beforehand.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import { runRoute } from "#src/cli/route-command.ts";
-import type { Clock } from "#src/clock.ts";
-import { loadPlaybook } from "#src/playbook/load-playbook.ts";
-import { PlaybookStore } from "#src/playbook/playbook-store.ts";
-import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { createSlackRequester } from "#test/fakes/slack-requests.ts";
-import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
-import { useTestDatabase } from "#test/setup/database.ts";
-import { capturedOverHttp } from "#test/setup/leads.ts";
+import { describe, expect, it } from "vitest";
+import { EMEA_REPS, NA_REPS, useRoutingScene, withEmeaChain } from "#test/setup/routing-scene.ts";
 
-const base = await loadPlaybook(
-  fileURLToPath(new URL("../../manifests/playbook.yml", import.meta.url)),
-);
-const minutes = (m: number) => m * 60_000;
-// EMEA holds, tells Klaus, tries NA (made an assign team here) after 30m, the admins after 2h.
+// EMEA holds, tells Klaus, tries NA (an assign team here) after 30m, the admins after 2h.
 // Ana takes one lead a day.
-const playbook = {
-  ...base,
-  teams: base.teams.map((t) =>
-    t.key === "emea-enterprise"
-      ? {
-          ...t,
-          reps: t.reps.map((r) => (r.user === "U0REPANA01" ? { ...r, dailyCap: 1 } : r)),
-          fallback: [
-            { afterMs: 0, alert: "managers" as const, overflow: undefined },
-            { afterMs: minutes(30), alert: undefined, overflow: "na-midmarket" },
-            { afterMs: minutes(120), alert: "admins" as const, overflow: undefined },
-          ],
-        }
-      : t.key === "na-midmarket"
-        ? { ...t, mode: "assign" as const }
-        : t,
-  ),
-};
+const playbook = withEmeaChain({ U0REPANA01: { dailyCap: 1 } });
 
-let now = new Date("2026-11-23T10:00:00Z"); // Monday 11:00 in Berlin
-const clock: Clock = { now: () => now };
-const fakeSlack = useFakeSlack();
-const database = useTestDatabase();
-const app = useTestApp(() => ({
-  db: database.current,
-  slackApiUrl: fakeSlack.current.url,
-  clock,
-  playbook: PlaybookStore.of(playbook),
-}));
-const folder = mkdtempSync(join(tmpdir(), "baton-fallback-"));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
-const slack = () =>
-  createSlackRequester({ url: `${app.current.url}/slack/events`, signingSecret: SIGNING_SECRET });
-
-async function command(text: string, userId: string) {
-  const responseUrl = fakeSlack.current.responseUrl();
-  const ack = await slack().slashCommand({ text, user_id: userId, response_url: responseUrl });
-  expect(ack.status).toBe(200);
-  const answer = await fakeSlack.current.waitFor(() =>
-    fakeSlack.current.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
-  );
-  return JSON.stringify(answer.body);
-}
-
-async function cli(lead: Record<string, unknown>) {
-  const file = join(folder, `lead-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(file, JSON.stringify(lead));
-  let out = "";
-  const code = await runRoute(
-    [file],
-    { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, env: {} },
-    { db: database.current, playbook: app.current.deps.playbook.current, now },
-  );
+// Monday 11:00 in Berlin.
+const scene = useRoutingScene({ start: "2026-11-23T10:00:00Z", playbook, domain: "held" });
+const { app, database, sweepAt, dmOf } = scene;
+const emeaLead = () => scene.emeaLead({ country: "DE" });
+const lead = scene.leadRow;
+const command = async (text: string, userId: string) => (await scene.command(text, userId)).all;
+const cli = async (fields: Record<string, unknown>) => {
+  const { code, out } = await scene.cli(fields);
   expect(code).toBe(0);
   return out;
-}
-
-let n = 0;
-const emeaLead = () => {
-  n += 1;
-  return capturedOverHttp(
-    app.current,
-    INTAKE_TOKEN,
-    { email: `buyer${n}@held${n}.example`, region: "EMEA", companySize: 2000, country: "DE" },
-    now,
-  );
 };
-
-const lead = (id: string) =>
-  database.current.prisma.lead.findUniqueOrThrow({
-    where: { id },
-    include: { offeredTo: true, team: true, events: { orderBy: { id: "asc" } } },
-  });
-
-/** Lets the outbox deliver (its deliveries lock leads, which a sweep skips), then sweeps. */
-async function sweepAt(at: Date) {
-  now = at;
-  await app.current.outbox.stop();
-  await app.current.outbox.drain();
-  app.current.outbox.start();
-  const result = await app.current.sla.sweep();
-  app.current.outbox.wake();
-  return result;
-}
-
-const dmOf = (user: string, text: string) =>
-  fakeSlack.current.waitFor(() =>
-    fakeSlack.current.visible(`D${user.slice(1)}`).find((m) => m.text?.includes(text)),
-  );
-
-const EMEA = ["U0REPANA01", "U0REPJONAS", "U0REPLEA01"];
-const NA = ["U0REPMIKE1", "U0REPPRIYA", "U0REPSAM01", "U0REPTOM01"];
+const EMEA = EMEA_REPS;
+const NA = NA_REPS;
 
 describe("the fallback chain", () => {
   it("holds a lead nobody can take, alerts the manager, tries the overflow team, then the admins; a rep back gets it", async () => {

@@ -2,37 +2,18 @@
 // as bad data) is credited back to the rep who had it, while an offer she let time out still
 // counts against her.
 import { describe, expect, it } from "vitest";
-import type { Clock } from "#src/clock.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { disposeLead } from "#src/services/dispose-lead.ts";
-import { explainRoute } from "#src/services/explain-route.ts";
-import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { createSlackRequester } from "#test/fakes/slack-requests.ts";
-import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
-import { useTestDatabase } from "#test/setup/database.ts";
-import { capturedOverHttp } from "#test/setup/leads.ts";
+import { useRoutingScene } from "#test/setup/routing-scene.ts";
 
-let now = new Date("2026-11-23T09:00:00Z"); // Monday 10:00 in Berlin
-const clock: Clock = { now: () => now };
-const fakeSlack = useFakeSlack();
-const database = useTestDatabase();
-const app = useTestApp(() => ({ db: database.current, slackApiUrl: fakeSlack.current.url, clock }));
-
-let n = 0;
-const emeaLead = () => {
-  n += 1;
-  return capturedOverHttp(
-    app.current,
-    INTAKE_TOKEN,
-    { email: `buyer${n}@ledger${n}.example`, region: "EMEA", companySize: 2000 },
-    now,
-  );
-};
+// Monday 10:00 in Berlin.
+const scene = useRoutingScene({ start: "2026-11-23T09:00:00Z", domain: "ledger" });
+const { app, database, emeaLead } = scene;
 const use = () => ({
   db: database.current,
   playbook: app.current.deps.playbook.current,
   webhooks: app.current.deps.config.webhooks,
-  now,
+  now: scene.now,
 });
 const anaCount = async () =>
   (
@@ -48,7 +29,7 @@ describe("the assignment ledger", () => {
     expect(junk.offeredTo?.slackUserId).toBe("U0REPANA01");
     expect(await anaCount()).toBe(1);
 
-    now = new Date("2026-11-23T09:05:00Z");
+    scene.now = new Date("2026-11-23T09:05:00Z");
     await claimLead({ ...use(), leadId: junk.id, userId: "U0REPANA01" });
     await disposeLead({
       ...use(),
@@ -66,10 +47,7 @@ describe("the assignment ledger", () => {
       creditReason: "junk: Fake or wrong contact data",
     });
     expect(await anaCount()).toBe(0);
-    const { decision } = await explainRoute({
-      ...use(),
-      query: { kind: "fields", fields: { region: "EMEA", companySize: "900" } },
-    });
+    const { decision } = await scene.dryRun({ region: "EMEA", companySize: "900" });
     expect(decision.why).toBe("round robin: Jonas had the fewest weighted assignments (0/1)");
     expect(decision.summary).not.toContain("Ana capped");
 
@@ -94,7 +72,7 @@ describe("the assignment ledger", () => {
     // Ana lets her offer time out (the enterprise policy gives her 2 business hours): her own
     // neglect, so it still counts against her, and the lead moves on.
     expect(leaLead.offeredTo?.slackUserId).toBe("U0REPLEA01");
-    now = new Date("2026-11-23T12:00:00Z");
+    scene.now = new Date("2026-11-23T12:00:00Z");
     await app.current.sla.sweep();
     const moved = await database.current.prisma.lead.findUniqueOrThrow({
       where: { id: anaLead.id },
@@ -112,20 +90,8 @@ describe("the assignment ledger", () => {
   });
 
   it("shows managers each rep's share against weight and who is next up", async () => {
-    const responseUrl = fakeSlack.current.responseUrl();
-    const ack = await createSlackRequester({
-      url: `${app.current.url}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-    }).slashCommand({ text: "stats 30d by rep", user_id: "U0MGRKLAUS", response_url: responseUrl });
-    expect(ack.status).toBe(200);
-    const answer = await fakeSlack.current.waitFor(() =>
-      fakeSlack.current.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
-    );
-    const text = JSON.stringify(answer.body);
-    const { decision } = await explainRoute({
-      ...use(),
-      query: { kind: "fields", fields: { region: "EMEA", companySize: "900" } },
-    });
+    const text = (await scene.command("stats 30d by rep", "U0MGRKLAUS")).all;
+    const { decision } = await scene.dryRun({ region: "EMEA", companySize: "900" });
     const next = decision.outcome.kind === "rep" ? decision.outcome.repId : "";
     const nextName = (await database.current.prisma.rep.findUniqueOrThrow({ where: { id: next } }))
       .name;
@@ -145,17 +111,7 @@ describe("the assignment ledger", () => {
   });
 
   it("shows a manager of an assign team the same round robin in their App Home", async () => {
-    const from = fakeSlack.current.calls.length;
-    await createSlackRequester({
-      url: `${app.current.url}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-    }).event({ type: "app_home_opened", user: "U0MGRKLAUS", tab: "home", channel: "D0MGRKLAUS" });
-    const published = await fakeSlack.current.waitFor(() =>
-      fakeSlack.current.calls
-        .slice(from)
-        .find((c) => c.method === "views.publish" && c.args.user_id === "U0MGRKLAUS"),
-    );
-    const view = JSON.stringify(published.args.view);
+    const view = await scene.openHome("U0MGRKLAUS");
     expect(view).toContain("Round robin, last 30 days");
     expect(view).toMatch(/\*Round robin · EMEA Enterprise\* · next up: \*\S+\*/);
     expect(view).toMatch(/Ana +50%/);

@@ -1,67 +1,20 @@
 // Per-rep working hours and time zones, end to end on a controllable clock: assign-mode offers
 // go only to reps inside their own hours (their Slack profile's time zone unless the playbook
 // says otherwise), and the SLA clock of a lead offered to a rep runs in that rep's hours.
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { Clock } from "#src/clock.ts";
-import { loadPlaybook } from "#src/playbook/load-playbook.ts";
-import { PlaybookStore } from "#src/playbook/playbook-store.ts";
-import { explainRoute } from "#src/services/explain-route.ts";
-import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { INTAKE_TOKEN, useTestApp } from "#test/setup/app.ts";
-import { useTestDatabase } from "#test/setup/database.ts";
-import { capturedOverHttp } from "#test/setup/leads.ts";
+import { editTeam, nineToFive, useRoutingScene } from "#test/setup/routing-scene.ts";
 
-const base = await loadPlaybook(
-  fileURLToPath(new URL("../../manifests/playbook.yml", import.meta.url)),
-);
-const nineToFive = {
-  days: ["mon", "tue", "wed", "thu", "fri"] as ("mon" | "tue" | "wed" | "thu" | "fri")[],
-  start: "09:00",
-  end: "17:00",
-  holidays: [],
-};
 // Jonas works 9 to 5 in his Slack profile's zone (the fake Slack says New York); Léa 9 to 5 in
 // Tokyo, as the playbook says; Ana has no hours of her own (she is away in this test).
-const playbook = {
-  ...base,
-  teams: base.teams.map((t) =>
-    t.key === "emea-enterprise"
-      ? {
-          ...t,
-          reps: t.reps.map((r) =>
-            r.user === "U0REPJONAS"
-              ? { ...r, hours: nineToFive }
-              : r.user === "U0REPLEA01"
-                ? { ...r, hours: nineToFive, timezone: "Asia/Tokyo" }
-                : r,
-          ),
-        }
-      : t,
-  ),
-};
-
-let now = new Date("2026-11-23T15:00:00Z"); // Monday: 10:00 in New York, midnight in Tokyo
-const clock: Clock = { now: () => now };
-const fakeSlack = useFakeSlack();
-const database = useTestDatabase();
-const app = useTestApp(() => ({
-  db: database.current,
-  slackApiUrl: fakeSlack.current.url,
-  clock,
-  playbook: PlaybookStore.of(playbook),
-}));
-
-let n = 0;
-const emeaLead = () => {
-  n += 1;
-  return capturedOverHttp(
-    app.current,
-    INTAKE_TOKEN,
-    { email: `buyer${n}@hours${n}.example`, region: "EMEA", companySize: 2000 },
-    now,
-  );
-};
+const playbook = editTeam("emea-enterprise", {
+  reps: {
+    U0REPJONAS: { hours: nineToFive },
+    U0REPLEA01: { hours: nineToFive, timezone: "Asia/Tokyo" },
+  },
+});
+// Monday: 10:00 in New York, midnight in Tokyo.
+const scene = useRoutingScene({ start: "2026-11-23T15:00:00Z", playbook, domain: "hours" });
+const { app, database, fakeSlack, emeaLead } = scene;
 
 describe("rep working hours", () => {
   it("offer leads only inside a rep's hours, in their zone, and run their SLA clock in them", async () => {
@@ -79,12 +32,7 @@ describe("rep working hours", () => {
     });
 
     expect((await emeaLead()).offeredTo?.slackUserId).toBe("U0REPJONAS");
-    const { decision } = await explainRoute({
-      db: database.current,
-      playbook,
-      now,
-      query: { kind: "fields", fields: { region: "EMEA", companySize: "900" } },
-    });
+    const { decision } = await scene.dryRun({ region: "EMEA", companySize: "900" });
     expect(decision.skipped.find((s) => s.name === "Léa")?.reason).toEqual({
       kind: "off_hours",
       until: new Date("2026-11-24T00:00:00Z"),
@@ -92,14 +40,14 @@ describe("rep working hours", () => {
 
     // 16:45 in New York: Jonas's day ends in 15 minutes. The 30-minute reminder is due 15
     // minutes into his Tuesday (09:15 New York), not in the team's Berlin hours.
-    now = new Date("2026-11-23T21:45:00Z");
+    scene.now = new Date("2026-11-23T21:45:00Z");
     const late = await emeaLead();
     expect(late.offeredTo?.slackUserId).toBe("U0REPJONAS");
     expect(late.slaStage).toBe("offered.remind");
     expect(late.slaDueAt?.toISOString()).toBe("2026-11-24T14:15:00.000Z");
 
     // 18:30 in New York, 08:30 in Tokyo: nobody is at work, so nobody is offered it one to one.
-    now = new Date("2026-11-23T23:30:00Z");
+    scene.now = new Date("2026-11-23T23:30:00Z");
     const night = await emeaLead();
     expect(night.offeredTo).toBeNull();
     const event = await database.current.prisma.leadEvent.findFirstOrThrow({
@@ -109,7 +57,7 @@ describe("rep working hours", () => {
     expect(event.reason).toContain("Léa outside their hours (back 2026-11-24 00:00 UTC)");
 
     // 09:30 in Tokyo: Léa's day has begun.
-    now = new Date("2026-11-24T00:30:00Z");
+    scene.now = new Date("2026-11-24T00:30:00Z");
     expect((await emeaLead()).offeredTo?.slackUserId).toBe("U0REPLEA01");
   });
 });

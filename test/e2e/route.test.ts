@@ -1,58 +1,12 @@
 // The routing dry runs (`baton route <lead.json>`, `/leads route ...`) against the running app:
 // what they say is what then happens to the same lead, and they write nothing.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { runRoute } from "#src/cli/route-command.ts";
-import type { Clock } from "#src/clock.ts";
-import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { createSlackRequester } from "#test/fakes/slack-requests.ts";
-import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
-import { useTestDatabase } from "#test/setup/database.ts";
-import { capturedOverHttp } from "#test/setup/leads.ts";
+import { describe, expect, it } from "vitest";
+import { useRoutingScene } from "#test/setup/routing-scene.ts";
 
-const now = new Date("2026-11-23T10:00:00Z"); // a Monday, inside Berlin business hours
-const clock: Clock = { now: () => now };
-const fakeSlack = useFakeSlack();
-const database = useTestDatabase();
-const app = useTestApp(() => ({ db: database.current, slackApiUrl: fakeSlack.current.url, clock }));
-const folder = mkdtempSync(join(tmpdir(), "baton-route-"));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
-async function command(text: string, userId: string) {
-  const responseUrl = fakeSlack.current.responseUrl();
-  const ack = await createSlackRequester({
-    url: `${app.current.url}/slack/events`,
-    signingSecret: SIGNING_SECRET,
-  }).slashCommand({ text, user_id: userId, response_url: responseUrl });
-  expect(ack.status).toBe(200);
-  const answer = await fakeSlack.current.waitFor(() =>
-    fakeSlack.current.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
-  );
-  const body = answer.body as { response_type?: string; text?: string; blocks?: unknown[] };
-  return { ...body, all: JSON.stringify(body) };
-}
-
-async function cli(lead: Record<string, unknown>) {
-  const file = join(folder, `lead-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(file, JSON.stringify(lead));
-  let out = "";
-  let err = "";
-  const code = await runRoute(
-    [file],
-    {
-      stdout: { write: (t: string) => (out += t) },
-      stderr: { write: (t: string) => (err += t) },
-      env: {},
-    },
-    { db: database.current, playbook: app.current.deps.playbook.current, now },
-  );
-  return { code, out, err };
-}
-
-const capture = (lead: Record<string, unknown> & { email: string }) =>
-  capturedOverHttp(app.current, INTAKE_TOKEN, lead, now);
+// A Monday, inside Berlin business hours.
+const scene = useRoutingScene({ start: "2026-11-23T10:00:00Z", domain: "route" });
+const { app, database, command, cli } = scene;
+const capture = scene.lead;
 
 /** Every table's row count and the round-robin counters: what a dry run must leave alone. */
 async function snapshot() {

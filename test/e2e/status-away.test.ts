@@ -2,31 +2,11 @@
 // holiday status stops getting offers (the one she had moves on), the dry run says why, and
 // when the status expires she comes back at her fair share, not to a flood of catch-up leads.
 import { describe, expect, it } from "vitest";
-import type { Clock } from "#src/clock.ts";
-import { explainRoute } from "#src/services/explain-route.ts";
-import { useFakeSlack } from "#test/fakes/fake-slack.ts";
-import { createSlackRequester } from "#test/fakes/slack-requests.ts";
-import { INTAKE_TOKEN, SIGNING_SECRET, useTestApp } from "#test/setup/app.ts";
-import { useTestDatabase } from "#test/setup/database.ts";
-import { capturedOverHttp } from "#test/setup/leads.ts";
+import { useRoutingScene } from "#test/setup/routing-scene.ts";
 
-let now = new Date("2026-11-23T10:00:00Z"); // Monday
-const clock: Clock = { now: () => now };
-const fakeSlack = useFakeSlack();
-const database = useTestDatabase();
-const app = useTestApp(() => ({ db: database.current, slackApiUrl: fakeSlack.current.url, clock }));
-
-let n = 0;
-async function emeaLead() {
-  n += 1;
-  const lead = await capturedOverHttp(
-    app.current,
-    INTAKE_TOKEN,
-    { email: `buyer${n}@status${n}.example`, region: "EMEA", companySize: 2000 },
-    now,
-  );
-  return lead;
-}
+// Monday.
+const scene = useRoutingScene({ start: "2026-11-23T10:00:00Z", domain: "status" });
+const { app, database, emeaLead } = scene;
 
 async function until<T>(read: () => Promise<T | undefined | null | false>): Promise<T> {
   for (let i = 0; i < 400; i++) {
@@ -49,10 +29,7 @@ describe("a Slack status that says the rep is out", () => {
 
     // Ana goes on holiday until Friday: a status with an expiration.
     const expiration = Math.floor(new Date("2026-11-27T00:00:00Z").getTime() / 1000);
-    const ack = await createSlackRequester({
-      url: `${app.current.url}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-    }).event({
+    const ack = await scene.slack().event({
       type: "user_status_changed",
       user: {
         id: "U0REPANA01",
@@ -78,16 +55,11 @@ describe("a Slack status that says the rep is out", () => {
 
     const away: string[] = [];
     for (const day of ["2026-11-23T14:00:00Z", "2026-11-24T10:00:00Z", "2026-11-26T10:00:00Z"]) {
-      now = new Date(day);
+      scene.now = new Date(day);
       for (let i = 0; i < 4; i++) away.push((await emeaLead()).offeredTo!.slackUserId);
     }
     expect(away).not.toContain("U0REPANA01");
-    const { decision } = await explainRoute({
-      db: database.current,
-      playbook: app.current.deps.playbook.current,
-      now,
-      query: { kind: "fields", fields: { region: "EMEA", companySize: "900" } },
-    });
+    const { decision } = await scene.dryRun({ region: "EMEA", companySize: "900" });
     expect(decision.skipped.find((s) => s.name === "Ana")?.reason).toEqual({
       kind: "away",
       since: new Date("2026-11-23T10:00:00Z"),
@@ -95,41 +67,19 @@ describe("a Slack status that says the rep is out", () => {
       status: ":palm_tree: Vacation <!channel>",
     });
     // The /leads route answer shows the status escaped.
-    const responseUrl = fakeSlack.current.responseUrl();
-    await createSlackRequester({
-      url: `${app.current.url}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-    }).slashCommand({
-      text: "route region=EMEA companySize=900",
-      user_id: "U0MGRKLAUS",
-      response_url: responseUrl,
-    });
-    const answer = await fakeSlack.current.waitFor(() =>
-      fakeSlack.current.responses.find((r) => responseUrl.endsWith(`/${r.id}`)),
-    );
-    const text = JSON.stringify(answer.body);
+    const text = (await scene.command("route region=EMEA companySize=900", "U0MGRKLAUS")).all;
     // (User text in mrkdwn: its `_` shows as a look-alike, so it formats nothing.)
     expect(text).toMatch(/\(Slack status: :palm.tree: Vacation &lt;!channel&gt;\)/);
     expect(text).not.toContain("<!channel>");
 
     // Her App Home says why she gets no leads.
-    const from = fakeSlack.current.calls.length;
-    await createSlackRequester({
-      url: `${app.current.url}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-    }).event({ type: "app_home_opened", user: "U0REPANA01", tab: "home", channel: "D0REPANA01" });
-    const home = await fakeSlack.current.waitFor(() =>
-      fakeSlack.current.calls
-        .slice(from)
-        .find((c) => c.method === "views.publish" && c.args.user_id === "U0REPANA01"),
-    );
-    expect(JSON.stringify(home.args.view)).toMatch(
+    expect(await scene.openHome("U0REPANA01")).toMatch(
       /Your Slack status \(:palm.tree: Vacation &lt;!channel&gt;\) says you are out/,
     );
 
     // Friday: the status expired (no event needed). Ana (weight 2) takes her half from now on,
     // not every lead until her count catches up with the 13 the others took meanwhile.
-    now = new Date("2026-11-27T09:00:00Z");
+    scene.now = new Date("2026-11-27T09:00:00Z");
     const back: string[] = [];
     for (let i = 0; i < 8; i++) back.push((await emeaLead()).offeredTo!.slackUserId);
     const hers = back.filter((u) => u === "U0REPANA01").length;

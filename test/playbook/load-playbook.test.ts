@@ -51,6 +51,12 @@ describe("the playbook", () => {
       "inbound-sales",
     ]);
     expect(playbook.teams[0]?.mode).toBe("assign");
+    // Its fallback chain: managers at once, the overflow team after 30m, the admins after 2h.
+    expect(playbook.teams[0]?.fallback).toEqual([
+      { afterMs: 0, alert: "managers", overflow: undefined },
+      { afterMs: 30 * 60_000, alert: undefined, overflow: "inbound-sales" },
+      { afterMs: 2 * 3_600_000, alert: "admins", overflow: undefined },
+    ]);
     expect(playbook.sla.policies.standard?.offered.remind).toBe(15 * 60_000);
     expect(playbook.scoring.behavior.halfLife).toBe(30 * 86_400_000);
   });
@@ -167,6 +173,99 @@ describe("the playbook", () => {
         ),
       ),
     ).toEqual([]);
+  });
+
+  describe("a team's fallback chain", () => {
+    // Two assign teams: inbound (the default) and outbound.
+    const twoTeams = minimal
+      .replace("    channel: C0INB00001\n", "    channel: C0INB00001\n    mode: assign\n")
+      .replace(
+        "routing:\n",
+        `  - key: outbound
+    name: Outbound
+    channel: C0OUT00001
+    mode: assign
+    managers: [U0MGR00001]
+    reps:
+      - user: U0REP00002
+routing:
+`,
+      )
+      .replace("version: 1\n", "version: 1\nadmins: [U0ADM00001]\n");
+    const withChains = (inbound: string, outbound = "") =>
+      twoTeams
+        .replace("    mode: assign\n    managers", `    mode: assign\n${inbound}    managers`)
+        .replace("      - user: U0REP00002\n", `      - user: U0REP00002\n${outbound}`);
+
+    it("takes managers, an overflow team and the admins, in order", () => {
+      const playbook = parsePlaybook(
+        withChains(
+          "    fallback:\n      - alert: managers\n      - { after: 30m, overflow: outbound }\n      - { after: 2h, alert: admins }\n",
+        ),
+      );
+      expect(playbook.teams[0]?.fallback).toEqual([
+        { afterMs: 0, alert: "managers", overflow: undefined },
+        { afterMs: 30 * 60_000, alert: undefined, overflow: "outbound" },
+        { afterMs: 7_200_000, alert: "admins", overflow: undefined },
+      ]);
+    });
+
+    it("refuses an unknown team, with its line and field", () => {
+      expect(
+        problemsOf(withChains("    fallback:\n      - { after: 30m, overflow: nowhere }\n")),
+      ).toEqual([
+        'line 11: teams[0].fallback[0].overflow names team "nowhere", which is not in teams (inbound, outbound)',
+      ]);
+    });
+
+    it("refuses an empty chain and a step that says nothing or too much", () => {
+      expect(problemsOf(withChains("    fallback: []\n"))).toEqual([
+        "line 10: teams[0].fallback needs at least one step, or leave fallback out",
+      ]);
+      expect(
+        problemsOf(
+          withChains(
+            "    fallback:\n      - { after: 30m }\n      - { alert: admins, overflow: outbound }\n",
+          ),
+        ),
+      ).toEqual([
+        expect.stringMatching(
+          /^line 11: teams\[0\]\.fallback\[0\] each step needs exactly one of alert \(managers or admins\) or overflow \(a team key\)/,
+        ),
+        expect.stringMatching(/^line 12: teams\[0\]\.fallback\[1\] each step needs exactly one of/),
+      ]);
+    });
+
+    it("refuses overflows that loop back, naming the loop once", () => {
+      const problems = problemsOf(
+        withChains(
+          "    fallback:\n      - { after: 30m, overflow: outbound }\n",
+          "    fallback:\n      - { after: 1h, overflow: inbound }\n",
+        ),
+      );
+      expect(problems).toEqual([
+        "line 11: teams[0].fallback[0].overflow makes a loop of overflows (inbound → outbound → inbound): a held lead would be handed round it; end one of these chains with alert: admins instead",
+      ]);
+      expect(
+        problemsOf(withChains("    fallback:\n      - { after: 30m, overflow: inbound }\n")),
+      ).toEqual([
+        expect.stringMatching(
+          /^line 11: teams\[0\]\.fallback\[0\]\.overflow cannot be the team itself/,
+        ),
+      ]);
+    });
+
+    it("refuses a chain on a claim team, and admins alerted when there are none", () => {
+      const claim = withChains("    fallback:\n      - alert: admins\n")
+        .replace("    mode: assign\n    fallback", "    mode: claim\n    fallback")
+        .replace("admins: [U0ADM00001]\n", "");
+      expect(problemsOf(claim)).toEqual([
+        expect.stringMatching(
+          /^line 10: teams\[0\]\.fallback\[0\]\.alert alerts the admins, but the playbook lists no admins/,
+        ),
+        expect.stringMatching(/^line 10: teams\[0\]\.fallback applies to assign mode only/),
+      ]);
+    });
   });
 
   it("reports YAML syntax errors with their line", () => {

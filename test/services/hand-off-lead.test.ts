@@ -5,6 +5,7 @@ import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 import { loadCardView } from "#src/read-models/lead-card.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
+import { claimLead } from "#src/services/claim-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import { buildLeadCard } from "#src/slack/blocks/lead-card.ts";
@@ -154,6 +155,47 @@ describe("handOffLead", () => {
       repSlackId: "U0REPPRIYA",
       reason: "account owner: Priya owns globex.example",
     });
+  });
+
+  it("passes an account owner outside their hours to the team, and the account stays theirs", async () => {
+    // Priya (owner of globex.example, above) works 9 to 5 in New York.
+    const hours = {
+      days: ["mon", "tue", "wed", "thu", "fri"] as ("mon" | "tue" | "wed" | "thu" | "fri")[],
+      start: "09:00",
+      end: "17:00",
+      holidays: [],
+    };
+    const withHours: Playbook = {
+      ...playbook,
+      teams: playbook.teams.map((t) => ({
+        ...t,
+        reps: t.reps.map((r) =>
+          r.user === "U0REPPRIYA" ? { ...r, hours, timezone: "America/New_York" } : r,
+        ),
+      })),
+    };
+    const friday = new Date("2026-11-21T03:00:00Z"); // Friday 22:00 in New York
+    const use = { db: database.current, playbook: withHours, webhooks };
+    const night = await qualifiedLead({ email: "cto@globex.example", country: "DE" });
+    expect(await handOffLead({ ...use, leadId: night, now: friday })).toEqual({
+      outcome: "posted",
+      teamKey: "inbound-sales",
+      channel: "C0INBOUND1",
+      reason:
+        "no rule matched: default team; account owner Priya outside their hours (back 2026-11-23 14:00 UTC)",
+    });
+    // Kim works it tonight; globex.example stays Priya's account.
+    await claimLead({ ...use, leadId: night, userId: "U0REPKIM01", now: friday });
+    const account = await database.current.prisma.account.findUniqueOrThrow({
+      where: { domain: "globex.example" },
+      include: { owner: true },
+    });
+    expect(account.owner?.slackUserId).toBe("U0REPPRIYA");
+    // Monday 09:30 in New York: the next globex lead is hers.
+    const monday = await qualifiedLead({ email: "cio@globex.example", country: "DE" });
+    expect(
+      await handOffLead({ ...use, leadId: monday, now: new Date("2026-11-23T14:30:00Z") }),
+    ).toMatchObject({ outcome: "offered", repSlackId: "U0REPPRIYA" });
   });
 
   it("does nothing for a lead that is no longer waiting", async () => {

@@ -5,6 +5,7 @@
 // whose variables loaded, with the playbook when it is valid.
 import type { Check } from "#src/cli/doctor/checklist.ts";
 import { checkHubSpot } from "#src/cli/doctor/hubspot-check.ts";
+import { checkSalesforce } from "#src/cli/doctor/salesforce-check.ts";
 import type { Config } from "#src/config.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 
@@ -22,5 +23,20 @@ export const CRM_CHECKS: CrmCheck[] = [
     label: "HubSpot",
     needs: ["HUBSPOT_ACCESS_TOKEN", "HUBSPOT_API_URL"],
     run: (config, loaded) => checkHubSpot(config.hubspot, loaded),
+  },
+  {
+    label: "Salesforce",
+    needs: [
+      "SALESFORCE_ORGANIZATION_ID",
+      "SALESFORCE_LOGIN_URL",
+      "SALESFORCE_AUTH_FLOW",
+      "SALESFORCE_CLIENT_ID",
+      "SALESFORCE_CLIENT_SECRET",
+      "SALESFORCE_REFRESH_TOKEN",
+      "SALESFORCE_USERNAME",
+      "SALESFORCE_PASSWORD",
+      "SALESFORCE_API_VERSION",
+    ],
+    run: (config, loaded) => checkSalesforce(config.salesforce, loaded),
   },
 ];

@@ -50,7 +50,8 @@ deactivated) and that each team has a manager and the playbook marketers and adm
 channel (exists, not archived, Baton can post); the database (reachable, migrated); the
 OpenAI key, if set; the intake tokens (strong); the webhook hosts (resolve); HubSpot, when
 HUBSPOT_ACCESS_TOKEN is set (the token works, its scopes, the contact properties the playbook
-maps).`;
+maps); Salesforce, when SALESFORCE_CLIENT_ID is set (the connected app signs in and reads,
+its org is SALESFORCE_ORGANIZATION_ID).`;
 
 export interface DoctorDeps {
   /** An open database (tests); otherwise the one the configuration names. */

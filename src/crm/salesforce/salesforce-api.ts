@@ -366,6 +366,39 @@ async function connect(options: SalesforceOptions): Promise<Connection> {
 interface TokenAnswer {
   access_token: string;
   instance_url: string;
+  /** The identity URL: https://login.salesforce.com/id/<org id>/<user id>. */
+  id?: string;
+}
+
+/**
+ * Signs in as Baton does and reads one User, for `baton doctor`: the org and the user the
+ * session belongs to (from the token answer's identity URL). Throws a SalesforceError naming
+ * the step that failed.
+ */
+export async function probeSalesforce(
+  options: SalesforceOptions,
+): Promise<{ organizationId: string; userId: string }> {
+  const { Connection } = await import("@jsforce/jsforce-node");
+  const { auth } = options;
+  const conn = new Connection({
+    loginUrl: options.loginUrl,
+    version: options.apiVersion,
+    oauth2: {
+      loginUrl: options.loginUrl,
+      clientId: auth.clientId,
+      clientSecret: auth.clientSecret,
+    },
+  });
+  const token = await timed(`signing in (${auth.flow})`, () => requestToken(conn, auth));
+  conn.instanceUrl = token.instance_url;
+  conn.accessToken = token.access_token;
+  await timed(
+    "reading users",
+    async () =>
+      await conn.query("SELECT Id FROM User WHERE Email = 'baton-doctor@example.invalid' LIMIT 1"),
+  );
+  const [, organizationId = "", userId = ""] = /\/id\/(\w+)\/(\w+)\/?$/.exec(token.id ?? "") ?? [];
+  return { organizationId, userId };
 }
 
 function requestToken(conn: Connection, auth: SalesforceAuth): Promise<TokenAnswer> {
