@@ -26,7 +26,7 @@ COPY . .
 # --ignore-scripts: the client is generated already. npm 11 prunes: npm 10 keeps the Prisma CLI,
 # an optional peer of @prisma/client, once installed.
 RUN npm run build \
- && for entry in dist/main.js dist/cli/baton.js dist/cli/db-migrate.js; do \
+ && for entry in dist/main.js dist/cli/baton.js dist/cli/db-migrate.js dist/import-reader.js; do \
       test -f "$entry" || { echo "npm run build did not produce $entry" >&2; exit 1; }; \
     done \
  && npm pkg delete dependencies.prisma dependencies.tsx "dependencies.@prisma/schema-engine-wasm" \
