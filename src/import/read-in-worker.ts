@@ -2,9 +2,11 @@
 // records, read and validated, in file order, while its own thread writes to the database.
 // Errors come back as they would from reading in this thread: a FatalError says what to fix in
 // the file (missing, no email column, a quote never closed), after the records read before it.
+import { createHash } from "node:crypto";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { threadId, Worker } from "node:worker_threads";
 import { FatalError } from "#src/errors.ts";
 import type { ReadOptions } from "#src/import/open-import.ts";
 import type {
@@ -48,10 +50,10 @@ export async function readInWorker(
     read: { ...options, now: (options.now ?? (() => new Date()))() },
     ...limits,
   };
-  const entry = readerEntry();
-  const worker = new Worker(entry.url, {
+  const worker = new Worker(await readerEntry(), {
     workerData: setup,
-    execArgv: entry.execArgv,
+    // Not the parent's `--import tsx`: the reader is JavaScript and needs no loader.
+    execArgv: [],
     resourceLimits: RESOURCE_LIMITS,
   });
   const inbox = messages(worker);
@@ -118,12 +120,44 @@ function readerError(message: Extract<FromReader, { type: "failed" }>): Error {
 }
 
 /**
- * The reader thread's script: from the TypeScript sources, a bootstrap that loads tsx first;
- * from the compiled build (scripts/build.mjs), dist/import-reader.js.
+ * The reader thread's script: dist/import-reader.js in the compiled build (scripts/build.mjs).
+ * From the TypeScript sources (tests, `npm run import`, the benchmarks) the same entry is
+ * bundled here, once per process, with the build's options: a worker thread starts without its
+ * parent's module loader, and loading tsx's in the thread instead cost ~30 MB more (its own
+ * loader thread) than the compiled reader.
  */
-function readerEntry(): { url: URL; execArgv?: string[] } {
-  if (import.meta.url.endsWith(".ts")) {
-    return { url: new URL("./read-worker-source.mjs", import.meta.url), execArgv: [] };
+async function readerEntry(): Promise<URL> {
+  if (!import.meta.url.endsWith(".ts")) {
+    return pathToFileURL(join(PACKAGE_ROOT, "dist", "import-reader.js"));
   }
-  return { url: pathToFileURL(join(PACKAGE_ROOT, "dist", "import-reader.js")) };
+  sourceEntry ??= bundleFromSource();
+  return sourceEntry;
+}
+
+let sourceEntry: Promise<URL> | undefined;
+
+async function bundleFromSource(): Promise<URL> {
+  const { build } = await import("esbuild");
+  const result = await build({
+    absWorkingDir: PACKAGE_ROOT,
+    entryPoints: [fileURLToPath(new URL("./read-worker.ts", import.meta.url))],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    target: "node20.19",
+    packages: "external",
+    logLevel: "warning",
+  });
+  const code = result.outputFiles[0]!.contents;
+  // Beside node_modules' packages, so that the bundle's imports of them resolve. Named by its
+  // content and renamed into place: test processes running side by side share it safely.
+  const dir = join(PACKAGE_ROOT, "node_modules", ".cache", "baton");
+  const hash = createHash("sha256").update(code).digest("hex").slice(0, 16);
+  const file = join(dir, `import-reader-${hash}.mjs`);
+  await mkdir(dir, { recursive: true });
+  const partial = `${file}.${process.pid}.${threadId}`;
+  await writeFile(partial, code);
+  await rename(partial, file);
+  return pathToFileURL(file);
 }
