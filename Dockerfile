@@ -45,6 +45,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# `node bin/baton.mjs import ...` starts the CSV import with the V8 flags that keep its memory flat.
+COPY --from=build /app/bin ./bin
 COPY --from=build /app/prisma/migrations ./prisma/migrations
 COPY --from=build /app/manifests/playbook.yml ./manifests/playbook.yml
 # The embedded database lives on a volume; unused when DATABASE_URL points at PostgreSQL.

@@ -13,7 +13,14 @@
 //   npm run bench:import -- [--rows 50000] [--write-csv list.csv (only write the list)]
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +34,7 @@ import { openPglite } from "#src/db/pglite.ts";
 import { createLogger } from "#src/logger.ts";
 import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import { type ImportSummary, importLeads } from "#src/services/import-leads.ts";
+import { IMPORT_NODE_FLAGS } from "../bin/node-flags.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -56,6 +64,8 @@ const silent = createLogger({ level: "silent" });
 interface WorkerResult {
   summary: ImportSummary;
   peakRssMb: number;
+  /** CPU seconds of the import's main thread (where PGlite runs) and of the whole process. */
+  cpu: { main: number; process: number };
   /** RSS when 10%, 20%, ... of the rows were read. */
   rssMb: number[];
 }
@@ -76,6 +86,8 @@ function runWorker<T = WorkerResult>(mode: string, target: string, file = ""): T
   const child = spawnSync(
     process.execPath,
     [
+      // The import runs with the V8 flags `baton import` starts it with (bin/baton.mjs).
+      ...(mode === "import" ? IMPORT_NODE_FLAGS : []),
       "--import",
       "tsx",
       fileURLToPath(import.meta.url),
@@ -288,8 +300,22 @@ function report(m: Measured) {
     `${m.name.padEnd(11)} ${fmt(s.rowsPerSecond)} rows/s (${(s.durationMs / 1000).toFixed(1)} s): ${s.created} new, ${s.merged} merged, ${s.rejected} rejected, ${s.qualified} qualified; peak RSS ${fmt(m.baton.peakRssMb)} MB, RSS by tenths ${m.baton.rssMb.map((v) => v.toFixed(0)).join(" ")} MB`,
   );
   console.log(
+    `${"".padEnd(11)} CPU: ${m.baton.cpu.main.toFixed(1)} s in the import's main thread (the database's, on PGlite), ${m.baton.cpu.process.toFixed(1)} s in all its threads`,
+  );
+  console.log(
     `${"".padEnd(11)} raw load of the same rows ${fmt(rawRowsPerSecond(m))} rows/s (${m.raw.seconds.toFixed(1)} s); Baton / raw ${(ratio(m) * 100).toFixed(0)}%`,
   );
+}
+
+/** CPU time of this process's main thread (Linux: /proc) and of the whole process. */
+function cpuSeconds(): { main: number; process: number } {
+  const usage = process.cpuUsage();
+  const total = (usage.user + usage.system) / 1e6;
+  const stat = `/proc/self/task/${process.pid}/stat`;
+  if (!existsSync(stat)) return { main: Number.NaN, process: total };
+  // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+  const fields = readFileSync(stat, "utf8").split(") ")[1]!.split(" ");
+  return { main: (Number(fields[11]) + Number(fields[12])) / 100, process: total };
 }
 
 function fmt(n: number): string {
@@ -373,7 +399,7 @@ if (args.worker === "prepare") {
       },
     });
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    const result: WorkerResult = { summary, peakRssMb, rssMb };
+    const result: WorkerResult = { summary, peakRssMb, rssMb, cpu: cpuSeconds() };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await db.close();

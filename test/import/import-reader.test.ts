@@ -221,4 +221,24 @@ describe("the import's reader thread", () => {
     const report = readFileSync(join(dir, "compiled.rejects.csv"), "utf8");
     expect(report).toContain(`\r\n${list.lineOf[77]},Email (email): must be an email address`);
   });
+
+  it("starts every import the same way: the launcher, npm run import and the image pass the heap flags", async () => {
+    const { IMPORT_NODE_FLAGS } = await import("../../bin/node-flags.mjs");
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+    const npmFlags = (pkg.scripts.import as string)
+      .split(/\s+/)
+      .filter((w) => w.startsWith("--max"));
+    expect(npmFlags).toEqual(IMPORT_NODE_FLAGS);
+    const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/COPY --from=build \/app\/bin \.\/bin/);
+    expect(dockerfile).toMatch(/for entry in [^;]*dist\/import-reader\.js/);
+    // The launcher runs the import in a child process started with the flags.
+    const list = listing("launcher.csv", "launcher.example", 20, { bad: [4] });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, "bin/baton.mjs"), "import", list.path, "--source", "X", "--dry-run"],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } },
+    );
+    expect(stdout).toMatch(/would import\s+19\n/);
+  });
 });
