@@ -330,6 +330,7 @@ const ALL_SCOPES = [
   "crm.objects.contacts.write",
   "crm.objects.owners.read",
   "crm.objects.deals.read",
+  "crm.objects.companies.read",
 ];
 
 /** A few of a portal's standard contact properties: every one Baton maps by default. */
@@ -372,6 +373,8 @@ function scopeFor(method: string, path: string): string | undefined {
   if (path.startsWith("/oauth/")) return undefined;
   if (path.startsWith("/crm/v3/owners")) return "crm.objects.owners.read";
   if (path.startsWith("/crm/v3/objects/deals")) return "crm.objects.deals.read";
+  // Reading companies, by id or by search (a POST that only reads).
+  if (path.startsWith("/crm/v3/objects/companies")) return "crm.objects.companies.read";
   if (
     path.startsWith("/crm/v3/objects/contacts") ||
     path.startsWith("/crm/v3/properties/contacts")
