@@ -78,16 +78,7 @@ export async function checkHubSpot(
     outcome(read("reading deals", (c) => c.crm.deals.basicApi.getPage(1, undefined, ["amount"]))),
     outcome(read("reading contact properties", (c) => c.crm.properties.coreApi.getAll("contacts"))),
     settings?.ownerMatching
-      ? outcome(
-          read("searching companies", (c) =>
-            c.crm.companies.searchApi.doSearch({
-              filterGroups: [],
-              properties: ["domain"],
-              sorts: [],
-              limit: 1,
-            }),
-          ),
-        )
+      ? outcome(read("searching companies", oneCompany))
       : Promise.resolve({ error: undefined }),
   ]);
   const refused: Partial<Record<Scope, HubSpotError | undefined>> = {
@@ -102,23 +93,7 @@ export async function checkHubSpot(
   const missing = needed.filter(
     (scope) => refused[scope] !== undefined || (granted && !granted.includes(scope)),
   );
-  const checks: Check[] = [];
-  if (missing.length > 0) {
-    checks.push(
-      fail(
-        `HUBSPOT_ACCESS_TOKEN works, but ${endpoint} refuses it scopes Baton needs: ${missing.join(", ")}`,
-        SCOPES_FIX,
-      ),
-    );
-  } else {
-    const how = granted
-      ? ""
-      : " (contacts write is checked by the first sync: HubSpot gives no token information for this token)";
-    const readable = settings?.ownerMatching
-      ? "owners, contacts, deals and companies (owner matching)"
-      : "owners, contacts and deals";
-    checks.push(pass(`HUBSPOT_ACCESS_TOKEN works with ${endpoint}: ${readable} readable${how}`));
-  }
+  const checks = [scopesCheck(missing, granted !== undefined, settings?.ownerMatching, endpoint)];
 
   // The playbook's mapping against the portal's contact properties.
   if (!loaded || !settings) {
@@ -133,6 +108,36 @@ export async function checkHubSpot(
     checks.push(checkProperties(properties.value?.results ?? [], settings, loaded.file));
   }
   return checks;
+}
+
+/** One company, the cheapest read owner matching's scope allows (a search: a POST that reads). */
+const oneCompany = (c: Client) =>
+  c.crm.companies.searchApi.doSearch({
+    filterGroups: [],
+    properties: ["domain"],
+    sorts: [],
+    limit: 1,
+  });
+
+function scopesCheck(
+  missing: Scope[],
+  listed: boolean,
+  ownerMatching: boolean | undefined,
+  endpoint: string,
+): Check {
+  if (missing.length > 0) {
+    return fail(
+      `HUBSPOT_ACCESS_TOKEN works, but ${endpoint} refuses it scopes Baton needs: ${missing.join(", ")}`,
+      SCOPES_FIX,
+    );
+  }
+  const how = listed
+    ? ""
+    : " (contacts write is checked by the first sync: HubSpot gives no token information for this token)";
+  const readable = ownerMatching
+    ? "owners, contacts, deals and companies (owner matching)"
+    : "owners, contacts and deals";
+  return pass(`HUBSPOT_ACCESS_TOKEN works with ${endpoint}: ${readable} readable${how}`);
 }
 
 type Settings = Playbook["crm"]["hubspot"];
