@@ -315,6 +315,52 @@ describe("outbox worker", () => {
     }
   });
 
+  it("in the background, Slack messages waiting on Slack's pace never hold up routing a new lead", async () => {
+    // Found by bench:claim (#13): rounds of claims redrew their cards in one channel at
+    // Slack's pace; the redraws filled Slack's room, which new leads' hand-offs shared, and
+    // the next round's leads were not offered to anyone for over 30 s.
+    let release!: () => void;
+    const slackPaced = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const delivered: string[] = [];
+    const w = new OutboxWorker({
+      db: database.current,
+      logger,
+      clock: { now: () => new Date() },
+      batchSize: 5,
+      handlers: {
+        "lead.card.update": async () => {
+          await slackPaced;
+          delivered.push("card");
+        },
+        "lead.handoff": async () => {
+          delivered.push("handoff");
+        },
+        "lead.brief": async () => {
+          delivered.push("brief");
+        },
+      },
+    });
+    const due = new Date(Date.now() - 1000);
+    for (let n = 0; n < 12; n += 1) {
+      await enqueue("lead.card.update", { n }, { orderingKey: `lead-${n}`, target: "C1" }, due);
+    }
+    const handoff = await enqueue("lead.handoff", {}, { orderingKey: "lead-new" }, due);
+    const brief = await enqueue("lead.brief", {}, {}, due);
+    w.start();
+    try {
+      await expect.poll(async () => (await row(handoff.id)).status, { timeout: 5000 }).toBe("DONE");
+      await expect.poll(async () => (await row(brief.id)).status, { timeout: 5000 }).toBe("DONE");
+      expect(delivered.filter((d) => d === "card")).toEqual([]);
+      release();
+      await expect.poll(() => delivered.length, { timeout: 10_000 }).toBe(14);
+    } finally {
+      release();
+      await w.stop();
+    }
+  });
+
   it("keeps the lease of a message it is still delivering, so no other worker posts it too", async () => {
     // Found by bench:burst (#13): a burst's parts, paced at one a second, outlived the lease,
     // and the same leads were leased again and listed on a second summary.
