@@ -500,10 +500,11 @@ export class OutboxWorker implements Worker {
 }
 
 /**
- * Which outside service a kind of message goes to (or "routing", Baton's own work). The
- * background loop gives each its own room: a channel's card redraws paced at Slack's one a second for minutes (a claim storm)
- * never hold up the lead's CRM updates or webhooks, nor a slow CRM Slack's messages (#15,
- * bench:crm: with one shared room HubSpot kept pace with the redraws, 8 minutes for 500).
+ * Which outside service a kind of message goes to ("routing": Baton's own work, "ai": OpenAI).
+ * The background loop gives each its own room: a channel's card redraws paced at Slack's one
+ * a second for minutes (a claim storm) never hold up the lead's CRM updates, webhooks or
+ * hand-off, nor a slow CRM Slack's messages (#15, bench:crm: with one shared room HubSpot
+ * kept pace with the redraws, 8 minutes for 500).
  */
 export type Lane = "routing" | "ai" | "slack" | "hubspot" | "salesforce" | "webhook";
 

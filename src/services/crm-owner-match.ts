@@ -132,8 +132,8 @@ type OwnerMatching = { ownerMatching?: boolean; ownerMatchingWait?: number } | u
 /**
  * Owner matching across every CRM whose playbook block turns it on, each with its block's
  * time limit. With both HubSpot and Salesforce on, both are asked side by side (so the wait is
- * the longer limit, not the sum), and the first in the playbook's order whose owner is a rep
- * of this Baton wins; a CRM with no owner, no rep for its owner, or no answer in time defers
+ * the longer limit, not the sum), and the first whose owner is a rep of this Baton wins,
+ * HubSpot's before Salesforce's (the order of the playbook's crm block); a CRM with no owner, no rep for its owner, or no answer in time defers
  * to the next.
  */
 export function ownerMatcherFor(
