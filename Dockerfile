@@ -26,7 +26,7 @@ COPY . .
 # --ignore-scripts: the client is generated already. npm 11 prunes: npm 10 keeps the Prisma CLI,
 # an optional peer of @prisma/client, once installed.
 RUN npm run build \
- && for entry in dist/main.js dist/cli/baton.js dist/cli/db-migrate.js; do \
+ && for entry in dist/main.js dist/cli/baton.js dist/cli/db-migrate.js dist/import-reader.js; do \
       test -f "$entry" || { echo "npm run build did not produce $entry" >&2; exit 1; }; \
     done \
  && npm pkg delete dependencies.prisma dependencies.tsx "dependencies.@prisma/schema-engine-wasm" \
@@ -45,6 +45,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# `node bin/baton.mjs import ...` starts the CSV import with the V8 flags that keep its memory flat.
+COPY --from=build /app/bin ./bin
 COPY --from=build /app/prisma/migrations ./prisma/migrations
 COPY --from=build /app/manifests/playbook.yml ./manifests/playbook.yml
 # The embedded database lives on a volume; unused when DATABASE_URL points at PostgreSQL.

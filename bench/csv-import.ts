@@ -13,7 +13,14 @@
 //   npm run bench:import -- [--rows 50000] [--write-csv list.csv (only write the list)]
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +34,7 @@ import { openPglite } from "#src/db/pglite.ts";
 import { createLogger } from "#src/logger.ts";
 import { loadPlaybook } from "#src/playbook/load-playbook.ts";
 import { type ImportSummary, importLeads } from "#src/services/import-leads.ts";
+import { IMPORT_NODE_FLAGS } from "../bin/node-flags.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -56,6 +64,8 @@ const silent = createLogger({ level: "silent" });
 interface WorkerResult {
   summary: ImportSummary;
   peakRssMb: number;
+  /** CPU seconds of the import's main thread (where PGlite runs) and of the whole process. */
+  cpu: { main: number; process: number };
   /** RSS when 10%, 20%, ... of the rows were read. */
   rssMb: number[];
 }
@@ -76,6 +86,8 @@ function runWorker<T = WorkerResult>(mode: string, target: string, file = ""): T
   const child = spawnSync(
     process.execPath,
     [
+      // The import runs with the V8 flags `baton import` starts it with (bin/baton.mjs).
+      ...(mode === "import" ? IMPORT_NODE_FLAGS : []),
       "--import",
       "tsx",
       fileURLToPath(import.meta.url),
@@ -270,7 +282,7 @@ function record(measured: Measured[], mb: number) {
     "csv-import",
     `## CSV import (\`npm run bench:import\`)
 
-A generated trade-show list of ${ROWS.toLocaleString("en-US")} rows (${mb.toFixed(1)} MB: email, name, company, title, size, industry, country, phone, booth message, colleague, a note that is multi-line and quoted in 20% of rows, scan time, badge type; about 2% bad rows and 1% repeated people) imported with \`importLeads\` (what \`baton import\` runs) into an empty, migrated database: validation, dedupe, scoring, a badge-scan activity per row, the audit trail and handoff rows for the leads that qualify. Each import runs in its own process; peak RSS is that process's \`maxRSS\`, and "RSS growth" is the rise from 10% of the rows to the end (goal ≤ ${RSS_GROWTH_GOAL_MB} MB: the file is streamed, memory stays flat whatever its size).
+A generated trade-show list of ${ROWS.toLocaleString("en-US")} rows (${mb.toFixed(1)} MB: email, name, company, title, size, industry, country, phone, booth message, colleague, a note that is multi-line and quoted in 20% of rows, scan time, badge type; about 2% bad rows and 1% repeated people) imported with \`importLeads\` (what \`baton import\` runs) into an empty, migrated database: validation, dedupe, scoring, a badge-scan activity per row, the audit trail and handoff rows for the leads that qualify. Each import runs in its own process, started with the V8 flags \`baton import\` uses (${IMPORT_NODE_FLAGS.join(" ")}), reading the file in its reader thread; peak RSS is that process's \`maxRSS\` (both threads), and "RSS growth" is the rise from 10% of the rows to the end (goal ≤ ${RSS_GROWTH_GOAL_MB} MB: the file is streamed, memory stays flat whatever its size).
 
 Raw limit: the rows Baton wrote (${TABLES.map((t) => `${rows[t]?.toLocaleString("en-US")} ${t}`).join(", ")}) loaded into another fresh, migrated database (same tables, indexes and foreign keys) in the same run, in its own process: with \`COPY ... FROM '/dev/blob'\` on PGlite, and on PostgreSQL with \`INSERT ... SELECT * FROM json_populate_recordset(...)\` of ${RAW_CHUNK.toLocaleString("en-US")} rows a statement (the bench has no COPY client: pg-copy-streams is not a dependency). Raw rows/s counts the list's rows over the load's time.
 
@@ -288,8 +300,22 @@ function report(m: Measured) {
     `${m.name.padEnd(11)} ${fmt(s.rowsPerSecond)} rows/s (${(s.durationMs / 1000).toFixed(1)} s): ${s.created} new, ${s.merged} merged, ${s.rejected} rejected, ${s.qualified} qualified; peak RSS ${fmt(m.baton.peakRssMb)} MB, RSS by tenths ${m.baton.rssMb.map((v) => v.toFixed(0)).join(" ")} MB`,
   );
   console.log(
+    `${"".padEnd(11)} CPU: ${m.baton.cpu.main.toFixed(1)} s in the import's main thread (the database's, on PGlite), ${m.baton.cpu.process.toFixed(1)} s in all its threads`,
+  );
+  console.log(
     `${"".padEnd(11)} raw load of the same rows ${fmt(rawRowsPerSecond(m))} rows/s (${m.raw.seconds.toFixed(1)} s); Baton / raw ${(ratio(m) * 100).toFixed(0)}%`,
   );
+}
+
+/** CPU time of this process's main thread (Linux: /proc) and of the whole process. */
+function cpuSeconds(): { main: number; process: number } {
+  const usage = process.cpuUsage();
+  const total = (usage.user + usage.system) / 1e6;
+  const stat = `/proc/self/task/${process.pid}/stat`;
+  if (!existsSync(stat)) return { main: Number.NaN, process: total };
+  // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+  const fields = readFileSync(stat, "utf8").split(") ")[1]!.split(" ");
+  return { main: (Number(fields[11]) + Number(fields[12])) / 100, process: total };
 }
 
 function fmt(n: number): string {
@@ -373,7 +399,7 @@ if (args.worker === "prepare") {
       },
     });
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    const result: WorkerResult = { summary, peakRssMb, rssMb };
+    const result: WorkerResult = { summary, peakRssMb, rssMb, cpu: cpuSeconds() };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await db.close();

@@ -28,6 +28,7 @@ const SECTIONS: Record<string, { script: string; paths?: string[] }> = {
   "burst-pglite": { script: "bench:burst -- --pglite", paths: ["src/slack/blocks"] },
   simulate: { script: "bench:simulate", paths: ["src/domain", "bench/simulation"] },
   "claim-race": { script: "bench:claim-race", paths: ["src/slack"] },
+  "crm-claims": { script: "bench:crm", paths: ["src/crm", "src/http", "src/slack"] },
   crash: { script: "bench:crash", paths: ["src/http", "src/db"] },
   "slack-faults": { script: "bench:slack-faults", paths: ["src/slack"] },
   "db-restart": { script: "bench:db-restart", paths: ["src/http", "src/db"] },

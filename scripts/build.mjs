@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Compiles Baton for production: `npm run build` bundles src/main.ts into dist/main.js and the
-// command lines (src/cli/baton.ts, src/cli/db-migrate.ts) into dist/cli/, as ES modules for
-// Node. `npm start` runs dist/main.js with plain `node`: no TypeScript loader in the process,
-// which cost start time and memory on every start (docs/benchmarks.md, "Footprint").
+// Compiles Baton for production: `npm run build` bundles src/main.ts into dist/main.js, the
+// command lines (src/cli/baton.ts, src/cli/db-migrate.ts) into dist/cli/ and the CSV import's
+// reader thread into dist/import-reader.js, as ES modules for Node. `npm start` runs
+// dist/main.js with plain `node`: no TypeScript loader in the process, which cost start time
+// and memory on every start (docs/benchmarks.md, "Footprint").
 // Packages stay external: node_modules load as usual (PGlite, Prisma's wasm and pino find their
 // files where npm installed them). Only our own code, reached through the package.json
 // `imports` (#src/*), is bundled; what is imported with `import()` becomes a chunk of its own,
@@ -34,7 +35,14 @@ const template = pgliteTemplatePath();
 
 if (process.argv.includes("--if-stale") && !stale()) process.exit(0);
 
-for (const output of ["main.js", "main.js.map", "cli", "chunks"]) {
+for (const output of [
+  "main.js",
+  "main.js.map",
+  "import-reader.js",
+  "import-reader.js.map",
+  "cli",
+  "chunks",
+]) {
   rmSync(join(outdir, output), { recursive: true, force: true });
 }
 const started = Date.now();
@@ -44,6 +52,8 @@ await build({
     main: "src/main.ts",
     "cli/baton": "src/cli/baton.ts",
     "cli/db-migrate": "src/cli/db-migrate.ts",
+    // The import's reader thread (src/import/read-in-worker.ts starts it from here).
+    "import-reader": "src/import/read-worker.ts",
   },
   outdir,
   bundle: true,
@@ -56,7 +66,9 @@ await build({
   sourcemap: true,
   logLevel: "warning",
 });
-process.stdout.write(`built dist/main.js and dist/cli/ in ${Date.now() - started} ms\n`);
+process.stdout.write(
+  `built dist/main.js, dist/cli/ and dist/import-reader.js in ${Date.now() - started} ms\n`,
+);
 if (!existsSync(template)) await makePgliteTemplate();
 
 /** The name src/db/pglite-template.ts looks for: the installed PGlite's version. */

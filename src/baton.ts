@@ -5,8 +5,13 @@ import type { Clock } from "#src/clock.ts";
 import { systemClock } from "#src/clock.ts";
 import type { Config } from "#src/config.ts";
 import type { Deps } from "#src/context.ts";
+import type { CrmProvider } from "#src/crm/crm-provider.ts";
+import { hubspotConversionPoller } from "#src/crm/hubspot/conversion-poll.ts";
 import { createHubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
+import { hubspotOwnerLookup } from "#src/crm/hubspot/owner-lookup.ts";
 import { OwnerDirectory } from "#src/crm/owner-directory.ts";
+import { salesforceConversionPoller } from "#src/crm/salesforce/conversions.ts";
+import { salesforceOwnerLookup } from "#src/crm/salesforce/owner-lookup.ts";
 import { createSalesforceApi } from "#src/crm/salesforce/salesforce-api.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { applyMigrations, migrationStatus } from "#src/db/migrator.ts";
@@ -16,6 +21,7 @@ import { registerHubSpotRoutes } from "#src/http/hubspot-routes.ts";
 import { registerIntakeRoutes } from "#src/http/intake-routes.ts";
 import { registerSalesforceRoutes } from "#src/http/salesforce-routes.ts";
 import { createHttpServer, type HttpServer, sendJson } from "#src/http/server.ts";
+import { CrmPollScheduler } from "#src/jobs/crm-poll-scheduler.ts";
 import { DigestScheduler } from "#src/jobs/digest-scheduler.ts";
 import { SlaScheduler } from "#src/jobs/sla-scheduler.ts";
 import { AckGate } from "#src/lib/ack-gate.ts";
@@ -24,16 +30,19 @@ import { boltLogger, type Logger } from "#src/logger.ts";
 import { createMetrics, type Metrics } from "#src/metrics.ts";
 import { cardBurst, cardHandlers } from "#src/outbox/card-handlers.ts";
 import { digestHandlers } from "#src/outbox/digest-handlers.ts";
+import type { HubSpotConnection } from "#src/outbox/hubspot-calls.ts";
 import { hubspotBatch, hubspotHandlers } from "#src/outbox/hubspot-handlers.ts";
 import { feedLines, leadHandlers } from "#src/outbox/lead-handlers.ts";
 import { handlersFor } from "#src/outbox/messages.ts";
 import { OutboxWorker } from "#src/outbox/outbox-worker.ts";
 import { Pacer } from "#src/outbox/pacer.ts";
+import type { SalesforceConnection } from "#src/outbox/salesforce-calls.ts";
 import { salesforceBatch, salesforceHandlers } from "#src/outbox/salesforce-handlers.ts";
 import { slackHandlers, slackSender } from "#src/outbox/slack-handlers.ts";
 import { webhookHandler } from "#src/outbox/webhooks.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
+import { CrmOwnerMatcher } from "#src/services/crm-owner-match.ts";
 import { syncPlaybook } from "#src/services/sync-playbook.ts";
 import { refreshRepProfiles } from "#src/slack/rep-profiles.ts";
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from "#src/slack/slack-app.ts";
@@ -60,6 +69,8 @@ export interface Baton {
   outbox: OutboxWorker;
   digests: DigestScheduler;
   sla: SlaScheduler;
+  /** The conversion polls of the CRMs that have a poll schedule (HUBSPOT_POLL_CRON). */
+  crmPolls: CrmPollScheduler[];
   slack: SlackApp;
   http: HttpServer;
   /** The port the HTTP server listens on (useful with PORT=0). */
@@ -106,11 +117,13 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
     registerSalesforceRoutes(http, deps, intake);
     front.releaseIntake();
     const slack = createSlackApp(deps, slackStatus.identity);
-    const outbox = createOutbox(deps);
+    const delivery = deliveryClient(config, logger);
+    const outbox = createOutbox(deps, delivery, connectCrms(deps, delivery));
     deps.wakeOutbox = () => outbox.wake();
     const digests = new DigestScheduler(deps, { onSent: () => outbox.wake() });
     const sla = new SlaScheduler(deps, { onFired: () => outbox.wake() });
-    const workers: Worker[] = [digests, sla, outbox];
+    const crmPolls = crmPollers(deps);
+    const workers: Worker[] = [digests, sla, outbox, ...crmPolls];
 
     await slack.start();
     front.attachSlack(slack.httpListener);
@@ -139,6 +152,7 @@ export async function startBaton(options: BatonOptions): Promise<Baton> {
       outbox,
       digests,
       sla,
+      crmPolls,
       slack,
       http,
       port,
@@ -231,13 +245,13 @@ async function openStorage(
 }
 
 /** The outbox worker with every handler, delivering to Slack through one paced sender. */
-function createOutbox(deps: Deps): OutboxWorker {
+function createOutbox(
+  deps: Deps,
+  delivery: WebClient,
+  { hubspot, salesforce }: CrmConnections,
+): OutboxWorker {
   const { config, logger, db } = deps;
-  const delivery = deliveryClient(config, logger);
   const sender = slackSender(db, delivery, new Pacer());
-  const emailOf = slackEmails(delivery);
-  const hubspot = hubspotConnection(deps, emailOf);
-  const salesforce = salesforceConnection(deps, emailOf);
   return new OutboxWorker({
     db,
     logger: logger.child({ component: "outbox" }),
@@ -261,6 +275,11 @@ function createOutbox(deps: Deps): OutboxWorker {
   });
 }
 
+interface CrmConnections {
+  hubspot: HubSpotConnection | undefined;
+  salesforce: SalesforceConnection | undefined;
+}
+
 function logReady(config: Config, logger: Logger, port: number): void {
   logger.info(
     { port, host: config.http.host, slackMode: config.slack.mode },
@@ -280,17 +299,20 @@ function slackEmails(slack: WebClient) {
 
 type EmailOf = ReturnType<typeof slackEmails>;
 
-/** What the outbox calls HubSpot with, when a token is configured. */
-function hubspotConnection(deps: Deps, emailOf: EmailOf) {
-  const { accessToken, apiUrl } = deps.config.hubspot;
+/**
+ * What Baton calls HubSpot with, when a token is configured: one client and one rate limiter
+ * for every handler and job of this process.
+ */
+function hubspotConnection(deps: Deps, emailOf: EmailOf): HubSpotConnection | undefined {
+  const { accessToken, apiUrl, rateLimit } = deps.config.hubspot;
   if (!accessToken) return undefined;
-  const api = createHubSpotApi({ accessToken, apiUrl });
+  const api = createHubSpotApi({ accessToken, apiUrl, rateLimit });
   const find = (email: string) => api.findOwnerByEmail(email);
   return { api, owners: new OwnerDirectory(find, emailOf, () => deps.clock.now()) };
 }
 
 /** What the outbox calls Salesforce with, when a connected app is configured. */
-function salesforceConnection(deps: Deps, emailOf: EmailOf) {
+function salesforceConnection(deps: Deps, emailOf: EmailOf): SalesforceConnection | undefined {
   const { auth, loginUrl, apiVersion } = deps.config.salesforce;
   if (!auth) return undefined;
   const api = createSalesforceApi({ auth, loginUrl, apiVersion });
@@ -298,11 +320,100 @@ function salesforceConnection(deps: Deps, emailOf: EmailOf) {
   return { api, users: new OwnerDirectory(find, emailOf, () => deps.clock.now()) };
 }
 
+/**
+ * This process's connections to the CRMs (one client, rate limiter and owner directory each),
+ * and the core's view of them (deps.crm: owner matching, conversion polls).
+ */
+function connectCrms(deps: Deps, slack: WebClient): CrmConnections {
+  const emailOf = slackEmails(slack);
+  const connections = {
+    hubspot: hubspotConnection(deps, emailOf),
+    salesforce: salesforceConnection(deps, emailOf),
+  };
+  deps.crm = crmProviders(deps, slack, connections);
+  return connections;
+}
+
+/** The connected CRMs as the core sees them, with an owner matcher each. */
+function crmProviders(deps: Deps, slack: WebClient, { hubspot, salesforce }: CrmConnections) {
+  const providers: CrmProvider[] = [];
+  if (hubspot) {
+    providers.push({
+      key: "hubspot",
+      crm: "HubSpot",
+      ownerLookup: hubspotOwnerLookup(hubspot.api),
+      conversions: hubspotConversionPoller(deps, hubspot.api),
+      pollCron: deps.config.hubspot.pollCron,
+    });
+  }
+  if (salesforce) {
+    providers.push({
+      key: "salesforce",
+      crm: "Salesforce",
+      ownerLookup: salesforceOwnerLookup(salesforce.api),
+      conversions: salesforceConversionPoller(deps, salesforce.api),
+      pollCron: deps.config.salesforce.pollCron,
+    });
+  }
+  const slackUserByEmail = async (email: string) => {
+    try {
+      return (await slack.users.lookupByEmail({ email })).user?.id;
+    } catch (error) {
+      if ((error as { data?: { error?: string } }).data?.error === "users_not_found") {
+        return undefined;
+      }
+      throw error;
+    }
+  };
+  const ownerMatchers = new Map<string, CrmOwnerMatcher>();
+  for (const provider of providers) {
+    if (!provider.ownerLookup) continue;
+    ownerMatchers.set(
+      provider.key,
+      new CrmOwnerMatcher({
+        lookup: provider.ownerLookup,
+        slackUserByEmail,
+        logger: deps.logger.child({ component: "crm-owner" }),
+      }),
+    );
+  }
+  return { providers, ownerMatchers };
+}
+
+/** A conversion poll per CRM that can poll and has a schedule. */
+function crmPollers(deps: Deps): CrmPollScheduler[] {
+  return (deps.crm?.providers ?? []).flatMap(({ key, conversions, pollCron }) =>
+    conversions && pollCron
+      ? [new CrmPollScheduler(deps, { key, poller: conversions, cron: pollCron })]
+      : [],
+  );
+}
+
 /** A playbook that syncs with a CRM needs the credentials to do it with. */
 function checkCrmSetup(config: Config, playbook: PlaybookStore): void {
+  if (config.hubspot.pollCron && !config.hubspot.accessToken) {
+    throw new FatalError(
+      "HUBSPOT_POLL_CRON is set, but HUBSPOT_ACCESS_TOKEN is not: Baton cannot poll HubSpot without it. Set HUBSPOT_ACCESS_TOKEN to your HubSpot private app's access token, or leave HUBSPOT_POLL_CRON empty.",
+    );
+  }
+  if (playbook.current.crm.hubspot.ownerMatching && !config.hubspot.accessToken) {
+    throw new FatalError(
+      "The playbook turns on owner matching with HubSpot (crm.hubspot.ownerMatching: true), but HUBSPOT_ACCESS_TOKEN is not set. Set it to your HubSpot private app's access token (docs/integrations/hubspot.md), or set crm.hubspot.ownerMatching to false.",
+    );
+  }
   if (playbook.current.crm.hubspot.sync && !config.hubspot.accessToken) {
     throw new FatalError(
       "The playbook turns on the HubSpot sync (crm.hubspot.sync: true), but HUBSPOT_ACCESS_TOKEN is not set. Set it to your HubSpot private app's access token (docs/integrations/hubspot.md), or set crm.hubspot.sync to false.",
+    );
+  }
+  if (config.salesforce.pollCron && !config.salesforce.auth) {
+    throw new FatalError(
+      "SALESFORCE_POLL_CRON is set, but SALESFORCE_CLIENT_ID is not: Baton cannot poll Salesforce without its connected app. Set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (docs/integrations/salesforce.md), or leave SALESFORCE_POLL_CRON empty.",
+    );
+  }
+  if (playbook.current.crm.salesforce.ownerMatching && !config.salesforce.auth) {
+    throw new FatalError(
+      "The playbook turns on owner matching with Salesforce (crm.salesforce.ownerMatching: true), but SALESFORCE_CLIENT_ID is not set. Set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET to your connected app's Consumer Key and Secret (docs/integrations/salesforce.md), or set crm.salesforce.ownerMatching to false.",
     );
   }
   if (playbook.current.crm.salesforce.sync && !config.salesforce.auth) {

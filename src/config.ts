@@ -174,6 +174,24 @@ const baseSchema = z.object({
   HUBSPOT_API_URL: optionalUrl("e.g. https://api.hubapi.com").transform((value) =>
     (value ?? "https://api.hubapi.com").replace(/\/+$/, ""),
   ),
+  HUBSPOT_RATE_LIMIT: z
+    .string()
+    .trim()
+    .regex(
+      /^[1-9]\d*$/,
+      "must be the number of requests your HubSpot account allows per 10 seconds for this app, divided by the number of Baton replicas, e.g. 100 (Free and Starter), 190 (Professional, Enterprise)",
+    )
+    .transform(Number)
+    .default(100),
+  HUBSPOT_POLL_CRON: optionalString.pipe(
+    z
+      .string()
+      .refine((expression) => validCron(expression), {
+        message:
+          'must be a cron expression such as "*/5 * * * *" (every 5 minutes), or empty to rely on HubSpot\'s webhooks for conversions',
+      })
+      .optional(),
+  ),
   SALESFORCE_ORGANIZATION_ID: optionalString.pipe(
     z
       .string()
@@ -201,6 +219,15 @@ const baseSchema = z.object({
     .trim()
     .regex(/^\d{2,3}\.0$/, "must be a Salesforce REST API version such as 62.0")
     .default("62.0"),
+  SALESFORCE_POLL_CRON: optionalString.pipe(
+    z
+      .string()
+      .refine((expression) => validCron(expression), {
+        message:
+          'must be a cron expression such as "*/15 * * * *" (every 15 minutes), or empty to rely on Outbound Messages for conversions',
+      })
+      .optional(),
+  ),
   SLA_SWEEP_CRON: z
     .string()
     .trim()
@@ -337,13 +364,23 @@ export interface Config {
   /** The address outside callers (HubSpot) use to reach Baton, when a proxy changes it. */
   publicUrl?: string;
   /** HubSpot in (workflow webhooks, Webhooks API) and out (owners, lead status). */
-  hubspot: { accessToken?: string; clientSecret?: string; apiUrl: string };
+  hubspot: {
+    accessToken?: string;
+    clientSecret?: string;
+    apiUrl: string;
+    /** Requests per 10 seconds this replica may make (HubSpot's burst limit per replica). */
+    rateLimit: number;
+    /** When to poll HubSpot for conversions (node-cron), where webhooks are not set up. */
+    pollCron?: string;
+  };
   /** Salesforce in (Outbound Messages from this org) and out (jsforce, when auth is set). */
   salesforce: {
     organizationId?: string;
     loginUrl: string;
     apiVersion: string;
     auth?: SalesforceAuth;
+    /** When to poll Salesforce for conversions (node-cron), besides Outbound Messages. */
+    pollCron?: string;
   };
   shutdownTimeoutMs: number;
   /** How often the SLA sweep runs (node-cron expression). */
@@ -435,12 +472,15 @@ export function loadConfig(
       accessToken: env.HUBSPOT_ACCESS_TOKEN,
       clientSecret: env.HUBSPOT_CLIENT_SECRET,
       apiUrl: env.HUBSPOT_API_URL,
+      rateLimit: env.HUBSPOT_RATE_LIMIT,
+      pollCron: env.HUBSPOT_POLL_CRON,
     },
     salesforce: {
       organizationId: env.SALESFORCE_ORGANIZATION_ID,
       loginUrl: env.SALESFORCE_LOGIN_URL,
       apiVersion: env.SALESFORCE_API_VERSION,
       auth: salesforceAuth(env),
+      pollCron: env.SALESFORCE_POLL_CRON,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     slaSweepCron: env.SLA_SWEEP_CRON,

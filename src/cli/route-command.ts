@@ -3,9 +3,15 @@
 // it next and why each other rep was skipped. Reads the database (read-only) and the playbook;
 // writes nothing, and never migrates: a database with pending migrations is refused.
 import { readFile } from "node:fs/promises";
+import { WebClient } from "@slack/web-api";
 import pino from "pino";
 import type { CliIo } from "#src/cli/cli-io.ts";
-import { ConfigError, loadConfig } from "#src/config.ts";
+import { type Config, ConfigError, loadConfig } from "#src/config.ts";
+import type { CrmOwnerLookup } from "#src/crm/crm-provider.ts";
+import { createHubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
+import { hubspotOwnerLookup } from "#src/crm/hubspot/owner-lookup.ts";
+import { salesforceOwnerLookup } from "#src/crm/salesforce/owner-lookup.ts";
+import { createSalesforceApi } from "#src/crm/salesforce/salesforce-api.ts";
 import { type Database, openDatabase } from "#src/db/database.ts";
 import { migrationStatus } from "#src/db/migrator.ts";
 import { type RouteExplanation, routeReport } from "#src/domain/routing.ts";
@@ -14,7 +20,8 @@ import { createLogger } from "#src/logger.ts";
 import { PlaybookError } from "#src/playbook/load-playbook.ts";
 import { PlaybookStore } from "#src/playbook/playbook-store.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
-import { explainRoute } from "#src/services/explain-route.ts";
+import { CrmOwnerMatcher } from "#src/services/crm-owner-match.ts";
+import { type ExplainRouteOptions, explainRoute } from "#src/services/explain-route.ts";
 
 export const ROUTE_USAGE = `Usage: baton route <lead.json>
 
@@ -30,6 +37,8 @@ Reads the playbook (PLAYBOOK) and the database (DATABASE_URL or DATA_DIR) from t
 or a .env file. Exit 0 with the answer, 1 when the lead or the setup is wrong.`;
 
 export interface RouteDeps {
+  /** Owner matching before routing (tests); otherwise from the configuration and playbook. */
+  crmOwner?: ExplainRouteOptions["crmOwner"];
   db?: Database;
   playbook?: Playbook;
   now?: Date;
@@ -56,7 +65,13 @@ export async function runRoute(argv: string[], io: CliIo, deps: RouteDeps = {}):
       close = () => opened.close();
     }
     const now = deps.now ?? new Date();
-    const explanation = await explainRoute({ db, playbook, now, query: { kind: "new", lead } });
+    const explanation = await explainRoute({
+      db,
+      playbook,
+      now,
+      query: { kind: "new", lead },
+      crmOwner: deps.crmOwner ?? crmOwnerFor(config, playbook, db),
+    });
     io.stdout.write(`${formatRoute(explanation).join("\n")}\n`);
     return 0;
   } catch (error) {
@@ -74,6 +89,47 @@ export async function runRoute(argv: string[], io: CliIo, deps: RouteDeps = {}):
 }
 
 class RouteError extends Error {}
+
+/**
+ * With crm.hubspot.ownerMatching (or crm.salesforce.ownerMatching) on, the dry run asks the CRM
+ * too, as the hand-off would: the owner's email to a Slack user needs SLACK_BOT_TOKEN
+ * (users:read.email).
+ */
+function crmOwnerFor(
+  config: Config,
+  playbook: Playbook,
+  db: Database,
+): ExplainRouteOptions["crmOwner"] {
+  const found = ownerLookupFor(config, playbook);
+  if (!found || !config.slack.botToken) return undefined;
+  const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl });
+  const matcher = new CrmOwnerMatcher({
+    lookup: found.lookup,
+    slackUserByEmail: async (email) =>
+      (await slack.users.lookupByEmail({ email }).catch(() => undefined))?.user?.id,
+    logger: pino({ level: "silent" }),
+    timeoutMs: found.waitMs,
+  });
+  return (lead) => matcher.match(db, lead);
+}
+
+function ownerLookupFor(
+  config: Config,
+  playbook: Playbook,
+): { lookup: CrmOwnerLookup; waitMs: number } | undefined {
+  const { hubspot, salesforce } = playbook.crm;
+  const { accessToken, apiUrl, rateLimit } = config.hubspot;
+  if (hubspot.ownerMatching && accessToken) {
+    const api = createHubSpotApi({ accessToken, apiUrl, rateLimit });
+    return { lookup: hubspotOwnerLookup(api), waitMs: hubspot.ownerMatchingWait };
+  }
+  const { auth, loginUrl, apiVersion } = config.salesforce;
+  if (salesforce.ownerMatching && auth) {
+    const api = createSalesforceApi({ auth, loginUrl, apiVersion });
+    return { lookup: salesforceOwnerLookup(api), waitMs: salesforce.ownerMatchingWait };
+  }
+  return undefined;
+}
 
 async function readLead(path: string): Promise<unknown> {
   let text: string;

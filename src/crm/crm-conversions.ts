@@ -1,6 +1,7 @@
 // A conversion a CRM recorded (a HubSpot deal, a Salesforce Lead converted), applied to Baton's
 // lead through the lifecycle seam (convertFromCrm), for every CRM connector.
 import type { Deps } from "#src/context.ts";
+import { leadIdByCrmId } from "#src/crm/lead-by-crm-id.ts";
 import { emailSchema } from "#src/intake/schemas.ts";
 import { type CrmConversion, convertFromCrm } from "#src/services/convert-from-crm.ts";
 
@@ -31,12 +32,7 @@ export async function leadOfRecord(
   recordId: string,
   email?: string | null,
 ): Promise<string | undefined> {
-  const byId = await deps.db.prisma.lead.findFirst({
-    where: { externalIds: { path: [crm], equals: recordId } },
-    select: { id: true },
-  });
-  if (byId) return byId.id;
-  return leadByEmail(deps, email);
+  return (await leadIdByCrmId(deps.db, crm, recordId)) ?? leadByEmail(deps, email);
 }
 
 export async function leadByEmail(
@@ -51,3 +47,14 @@ export async function leadByEmail(
   });
   return lead?.id;
 }
+
+/**
+ * Where a conversion poll that read everything starts next time: a minute before now (a CRM's
+ * search index, and its second-precise timestamps, trail its writes; seeing a change twice is
+ * harmless), never before where this one started.
+ */
+export function nextPollStart(since: Date, now: Date): Date {
+  return new Date(Math.max(since.getTime(), now.getTime() - POLL_OVERLAP_MS));
+}
+
+const POLL_OVERLAP_MS = 60_000;

@@ -277,7 +277,13 @@ export interface RouteInput {
   /** The team the lead goes to: the chosen one, or the default when the chosen one is gone. */
   team: TeamRoster;
   /** The account's owner and the team they sell in, when account matching may apply. */
-  owner?: { candidate: Candidate; teamKey: string | null; domain: string | null };
+  owner?: {
+    candidate: Candidate;
+    teamKey: string | null;
+    domain: string | null;
+    /** The owner a CRM named before routing (crm.<crm>.ownerMatching), not Baton's accounts. */
+    crm?: { name: string; of: "contact" | "lead" | "company" };
+  };
   /** Reps who let this lead go (passed, timed out, released). */
   exclude?: string[];
   /** Reps of other teams, listed as "not in team" by the dry runs. */
@@ -313,11 +319,22 @@ export interface RouteDecision {
 
 /** "; account owner Ana away since ...": why the account's owner did not get it. */
 function ownerNote(input: RouteInput, now: Date, exclude: string[]): string {
-  const owner = input.routing.accountMatching ? input.owner : undefined;
+  const owner = ownerOf(input);
   if (!owner) return "";
+  const who = `${ownerLabel(owner)} ${owner.candidate.name}`;
   const reason = skipReason({ ...owner.candidate, capacity: null }, now, exclude);
-  if (reason) return `; account owner ${owner.candidate.name} ${describeSkip(reason)}`;
-  return owner.teamKey ? "" : `; account owner ${owner.candidate.name} is in no team`;
+  if (reason) return `; ${who} ${describeSkip(reason)}`;
+  return owner.teamKey ? "" : `; ${who} is in no team`;
+}
+
+/** The owner routing offers the lead to first: the CRM's (its own switch), or the account's. */
+function ownerOf(input: RouteInput): RouteInput["owner"] {
+  return input.owner?.crm || input.routing.accountMatching ? input.owner : undefined;
+}
+
+/** "account owner", or "account owner in HubSpot" when the CRM named them. */
+function ownerLabel(owner: NonNullable<RouteInput["owner"]>): string {
+  return owner.crm ? `account owner in ${owner.crm.name}` : "account owner";
 }
 
 /** Where a lead goes and why: account owner, next rep in turn, or the team channel. */
@@ -335,10 +352,16 @@ export function decideRoute(input: RouteInput): RouteDecision {
     reason: { kind: "not_in_team", team: team.key },
   }));
 
-  const owner = routing.accountMatching ? input.owner : undefined;
+  const owner = ownerOf(input);
   const ownerReason = owner && skipReason({ ...owner.candidate, capacity: null }, now, exclude);
   if (owner?.teamKey && !ownerReason) {
-    const why = `account owner: ${owner.candidate.name} owns ${owner.domain}`;
+    const owns =
+      owner.crm?.of === "contact"
+        ? "the contact"
+        : owner.crm?.of === "lead"
+          ? "the lead"
+          : owner.domain;
+    const why = `${ownerLabel(owner)}: ${owner.candidate.name} owns ${owns}`;
     return {
       ...base,
       teamKey: owner.teamKey,

@@ -16,17 +16,29 @@ import { queueWebhookEvents } from "#src/crm/hubspot/queue-events.ts";
 import { checkHubSpotSignature } from "#src/crm/hubspot/signature.ts";
 import { AppError } from "#src/errors.ts";
 import { type IntakeSeam, leadAnswer, parse, sendError } from "#src/http/intake-routes.ts";
-import { readJson } from "#src/http/read-json.ts";
+import { checkType, JSON_BODY, parseJson, readBytes } from "#src/http/read-json.ts";
 import { type HttpServer, sendJson } from "#src/http/server.ts";
 
 export const HUBSPOT_WORKFLOW_PATH = "/api/v1/crm/hubspot/workflow";
 export const HUBSPOT_WEBHOOKS_PATH = "/api/v1/crm/hubspot/webhooks";
 
 export function registerHubSpotRoutes(http: HttpServer, deps: Deps, seam: IntakeSeam): void {
+  // Who is calling is settled before anything about the body: an unauthenticated caller gets
+  // 401 whatever it sent, and learns nothing of what Baton accepts.
   const read = async (req: IncomingMessage) => {
-    const { value, raw } = await readJson(req, deps.config.intake.maxBodyBytes);
-    authenticate(req, raw, deps, seam);
-    return { value, raw };
+    const signed = header(req, "x-hubspot-signature-v3") !== undefined;
+    if (!signed) {
+      try {
+        seam.authenticate(req);
+      } catch (error) {
+        req.resume();
+        throw error;
+      }
+    }
+    const raw = await readBytes(req, deps.config.intake.maxBodyBytes);
+    if (signed) checkSignature(req, raw, deps);
+    checkType(req, JSON_BODY);
+    return parseJson(raw);
   };
   const handle =
     (fn: (req: IncomingMessage, res: ServerResponse) => Promise<void>) =>
@@ -80,13 +92,9 @@ export function registerHubSpotRoutes(http: HttpServer, deps: Deps, seam: Intake
   );
 }
 
-/** HubSpot's v3 signature when the request carries one, else an intake token. */
-function authenticate(req: IncomingMessage, raw: Buffer, deps: Deps, seam: IntakeSeam): void {
-  const signature = header(req, "x-hubspot-signature-v3");
-  if (signature === undefined) {
-    seam.authenticate(req);
-    return;
-  }
+/** HubSpot's v3 signature over the request's URI, body and timestamp. */
+function checkSignature(req: IncomingMessage, raw: Buffer, deps: Deps): void {
+  const signature = header(req, "x-hubspot-signature-v3")!;
   const secret = deps.config.hubspot.clientSecret;
   if (!secret) {
     throw new AppError(

@@ -6,14 +6,28 @@ import { AppError } from "#src/errors.ts";
 /** Nesting deeper than this is refused before it reaches a validator. */
 const MAX_DEPTH = 32;
 
+/** What a route takes: which Content-Types, and what to tell a caller who sent another. */
+export interface BodyType {
+  accepts: (type: string) => boolean;
+  expected: string;
+}
+
+export const JSON_BODY: BodyType = {
+  accepts: (type) => type === "application/json" || type.endsWith("+json"),
+  expected: "Send the body as JSON with Content-Type: application/json.",
+};
+
 export async function readJson(
   req: IncomingMessage,
   maxBytes: number,
 ): Promise<{ value: unknown; raw: Buffer }> {
-  const { text, raw } = await readBody(req, maxBytes, {
-    accepts: (type) => type === "application/json" || type.endsWith("+json"),
-    expected: "Send the body as JSON with Content-Type: application/json.",
-  });
+  const { raw } = await readBody(req, maxBytes, JSON_BODY);
+  return parseJson(raw);
+}
+
+/** The body parsed as JSON: 400 with the reason when it is not UTF-8, too deep or not JSON. */
+export function parseJson(raw: Buffer): { value: unknown; raw: Buffer } {
+  const text = utf8(raw);
   if (depthExceeds(text, MAX_DEPTH)) {
     throw new AppError("bad_request", `The JSON is nested more than ${MAX_DEPTH} levels deep.`);
   }
@@ -42,17 +56,33 @@ function depthExceeds(text: string, max: number): boolean {
   return false;
 }
 
-/** The body as UTF-8 text, when its Content-Type is one `accepts` takes. */
+/** 415 unless the request's Content-Type is one `content` takes. */
+export function checkType(req: IncomingMessage, content: BodyType): void {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!content.accepts(type)) throw new AppError("unsupported_media_type", content.expected);
+}
+
+/** The body as UTF-8 text, when its Content-Type is one `content` takes. */
 export async function readBody(
   req: IncomingMessage,
   maxBytes: number,
-  content: { accepts: (type: string) => boolean; expected: string },
+  content: BodyType,
 ): Promise<{ text: string; raw: Buffer }> {
-  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  if (!content.accepts(type)) {
+  try {
+    checkType(req, content);
+  } catch (error) {
     req.resume();
-    throw new AppError("unsupported_media_type", content.expected);
+    throw error;
   }
+  const raw = await readBytes(req, maxBytes);
+  return { text: utf8(raw), raw };
+}
+
+/**
+ * The body's bytes, whatever its type, within the size limit: for a caller that must check a
+ * signature over the body before it says anything about the body's type.
+ */
+export async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
@@ -68,9 +98,12 @@ export async function readBody(
     }
     chunks.push(chunk as Buffer);
   }
-  const raw = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+function utf8(raw: Buffer): string {
   try {
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(raw), raw };
+    return new TextDecoder("utf-8", { fatal: true }).decode(raw);
   } catch {
     throw new AppError("bad_request", "The body is not valid UTF-8.");
   }

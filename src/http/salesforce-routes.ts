@@ -8,6 +8,7 @@
 // sometimes more than once.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Deps } from "#src/context.ts";
+import { leadIdByCrmId } from "#src/crm/lead-by-crm-id.ts";
 import type { FieldIssue } from "#src/crm/record-mapping.ts";
 import {
   conversionOf,
@@ -155,10 +156,10 @@ async function captureOnce(
 async function newerKnown(deps: Deps, salesforceId: string, notification: OutboundNotification) {
   const modified = salesforceDate(notification.fields.LastModifiedDate);
   if (!modified) return false;
-  const lead = await deps.db.prisma.lead.findFirst({
-    where: { externalIds: { path: ["salesforce"], equals: salesforceId } },
-    select: { attributes: true },
-  });
+  const leadId = await leadIdByCrmId(deps.db, "salesforce", salesforceId);
+  const lead = leadId
+    ? await deps.db.prisma.lead.findUnique({ where: { id: leadId }, select: { attributes: true } })
+    : undefined;
   const known = (lead?.attributes as Record<string, unknown> | undefined)?.salesforceModifiedAt;
   return typeof known === "string" && known > modified.toISOString();
 }

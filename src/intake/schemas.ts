@@ -35,15 +35,28 @@ const text = (max: number) =>
     .nullable()
     .transform((value) => value ?? undefined);
 
+/**
+ * Senders that fill a template (Marketo's webhooks, Zapier) send an empty field as "" and a
+ * number as a string: "" is an absent field, "250" is 250.
+ */
+const blankAsAbsent = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+const numericText = (value: unknown) =>
+  typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : blankAsAbsent(value);
+
 const url = z
-  .string()
-  .trim()
-  .max(2048, "must be at most 2048 characters")
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
-    message: "must be an http(s) URL",
-  })
-  .optional()
-  .nullable()
+  .preprocess(blankAsAbsent, z.string().optional().nullable())
+  .pipe(
+    z
+      .string()
+      .trim()
+      .max(2048, "must be at most 2048 characters")
+      .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+        message: "must be an http(s) URL",
+      })
+      .optional()
+      .nullable(),
+  )
   .transform((value) => value ?? undefined);
 
 export const emailSchema = z
@@ -54,23 +67,27 @@ export const emailSchema = z
   .pipe(z.email({ message: "must be an email address like ana@example.com" }));
 
 const domain = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .transform((value) =>
-    value
-      .replace(/^https?:\/\//, "")
-      .replace(/^www\./, "")
-      .replace(/\/.*$/, ""),
-  )
+  .preprocess(blankAsAbsent, z.string().optional().nullable())
   .pipe(
     z
       .string()
-      .max(253)
-      .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a domain like acme.com"),
+      .trim()
+      .toLowerCase()
+      .transform((value) =>
+        value
+          .replace(/^https?:\/\//, "")
+          .replace(/^www\./, "")
+          .replace(/\/.*$/, ""),
+      )
+      .pipe(
+        z
+          .string()
+          .max(253)
+          .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a domain like acme.com"),
+      )
+      .optional()
+      .nullable(),
   )
-  .optional()
-  .nullable()
   .transform((value) => value ?? undefined);
 
 const dateTime = z.iso
@@ -89,7 +106,10 @@ const scalarRecord = (what: string) =>
 export const activitySchema = z
   .object({
     type: z.enum(ACTIVITY_TYPES, { message: `must be one of ${ACTIVITY_TYPES.join(", ")}` }),
-    occurredAt: dateTime,
+    /** When it happened; absent (or "") when it is happening now: the time Baton receives it. */
+    occurredAt: z
+      .preprocess(blankAsAbsent, dateTime.optional())
+      .transform((value) => value ?? new Date()),
     url,
     title: text(500),
     /** Event or webinar name. */
@@ -119,12 +139,16 @@ export const leadFieldsSchema = z
     company: text(200),
     companyDomain: domain,
     companySize: z
-      .number({ message: "must be a whole number of employees" })
-      .int("must be a whole number of employees")
-      .min(0)
-      .max(10_000_000)
-      .optional()
-      .nullable()
+      .preprocess(
+        numericText,
+        z
+          .number({ message: "must be a whole number of employees" })
+          .int("must be a whole number of employees")
+          .min(0)
+          .max(10_000_000)
+          .optional()
+          .nullable(),
+      )
       .transform((value) => value ?? undefined),
     industry: text(100),
     country: text(100).transform((value) =>

@@ -141,3 +141,39 @@ export function groupedUpdates<K extends MessageKind, W>(
 function isSkipped(plan: unknown): plan is { skipped: string } {
   return typeof plan === "object" && plan !== null && "skipped" in plan;
 }
+
+/** How to create one CRM record that stands for one of Baton's (a touch), and find it again. */
+export interface RecordOnce {
+  /** What the record stands for: "hubspot:touch:<leadId>:<touch number>". */
+  key: string;
+  crm: string;
+  /** The outbox row's attempts: a retry first looks for what an earlier attempt created. */
+  attempts: number;
+  /** The record an earlier attempt created, if the CRM has it. */
+  find: () => Promise<string | undefined>;
+  /** Creates it; undefined when the CRM has nothing to attach it to any more. */
+  create: () => Promise<string | undefined>;
+}
+
+/**
+ * Creates the record at most once, though the CRM's create endpoints take no idempotency key:
+ * the id the CRM returns is stored (CrmRecord) under what it stands for, and a delivery that
+ * finds it creates nothing. A retry whose earlier attempt may have reached the CRM without Baton
+ * hearing back (a timeout, a crash) first looks for it in the CRM, and adopts it.
+ */
+export async function createOnce(
+  deps: Deps,
+  record: RecordOnce,
+): Promise<{ id: string; known?: true; adopted?: true } | undefined> {
+  const { prisma } = deps.db;
+  const known = await prisma.crmRecord.findUnique({ where: { key: record.key } });
+  if (known) return { id: known.objectId, known: true };
+  const found = record.attempts > 1 ? await record.find() : undefined;
+  const id = found ?? (await record.create());
+  if (!id) return undefined;
+  await prisma.crmRecord.createMany({
+    data: [{ key: record.key, crm: record.crm, objectId: id, createdAt: deps.clock.now() }],
+    skipDuplicates: true,
+  });
+  return { id, ...(found && { adopted: true as const }) };
+}

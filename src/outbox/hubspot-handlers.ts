@@ -6,33 +6,28 @@ import type { Deps } from "#src/context.ts";
 import { captureHubSpotContact } from "#src/crm/hubspot/capture-contact.ts";
 import { propertiesToRead } from "#src/crm/hubspot/contact-mapping.ts";
 import { convertDeal, convertIfStageReached } from "#src/crm/hubspot/conversions.ts";
-import { type HubSpotApi, HubSpotError } from "#src/crm/hubspot/hubspot-api.ts";
-import type { OwnerDirectory } from "#src/crm/owner-directory.ts";
+import type { HubSpotApi } from "#src/crm/hubspot/hubspot-api.ts";
 import {
-  type CrmCalls,
-  countedCall,
   deliverUpdate,
   groupedUpdates,
   type RecordUpdates,
   reportToAdminsOnce,
 } from "#src/outbox/crm-calls.ts";
+import { counted, type HubSpotConnection } from "#src/outbox/hubspot-calls.ts";
+import { logEngagement } from "#src/outbox/hubspot-engagements.ts";
 import type { Handlers, Payload } from "#src/outbox/messages.ts";
 import { type GroupDelivery, RetryLater } from "#src/outbox/outbox-worker.ts";
-import { hubspotNoOwnerAlert, hubspotUnauthorizedAlert } from "#src/slack/blocks/crm-alerts.ts";
-
-export interface HubSpotConnection {
-  api: HubSpotApi;
-  owners: OwnerDirectory;
-}
-
-/** When HubSpot sends a 429 without Retry-After: its rolling window is ten seconds. */
-const RATE_LIMIT_WAIT_MS = 10_000;
+import { hubspotNoOwnerAlert } from "#src/slack/blocks/crm-alerts.ts";
 
 export function hubspotHandlers(deps: Deps, connection: HubSpotConnection | undefined): Handlers {
   return {
     "hubspot.update": async (payload) => {
       if (!connection) return { skipped: "HUBSPOT_ACCESS_TOKEN is not set" };
       return updateContact(deps, connection, payload);
+    },
+    "hubspot.engagement": async (payload, row) => {
+      if (!connection) return { skipped: "HUBSPOT_ACCESS_TOKEN is not set" };
+      return logEngagement(deps, connection, payload, row);
     },
     "hubspot.fetch": async ({ object, objectId }) => {
       const hubspot = required(connection?.api);
@@ -149,29 +144,4 @@ async function writeUpdates(deps: Deps, { api }: HubSpotConnection, updates: Con
 function required(api: HubSpotApi | undefined): HubSpotApi {
   if (!api) throw new RetryLater("HUBSPOT_ACCESS_TOKEN is not set: Baton cannot call HubSpot");
   return api;
-}
-
-const HUBSPOT_CALLS: CrmCalls = {
-  crm: "hubspot",
-  classify(error) {
-    if (!(error instanceof HubSpotError)) return undefined;
-    if (error.status === 429) {
-      return { outcome: "rate_limited", waitMs: error.retryAfterMs ?? RATE_LIMIT_WAIT_MS };
-    }
-    if (error.unauthorized) {
-      return {
-        outcome: "unauthorized",
-        unauthorized: {
-          log: "HubSpot refused Baton's access token: check HUBSPOT_ACCESS_TOKEN (private app → Auth) and the app's scopes; HubSpot work is kept and retried",
-          alert: hubspotUnauthorizedAlert(error.status),
-        },
-      };
-    }
-    return { outcome: error.retryable ? "unavailable" : "refused" };
-  },
-};
-
-/** Runs one HubSpot call, counts it, and turns its failure into the outbox's terms. */
-export function counted<T>(deps: Deps, operation: string, call: () => Promise<T>): Promise<T> {
-  return countedCall(deps, HUBSPOT_CALLS, operation, call);
 }

@@ -8,6 +8,7 @@ import type { GroupDelivery } from "#src/outbox/outbox-worker.ts";
 import { classifySlackErrors, type SlackSender } from "#src/outbox/slack-handlers.ts";
 import { loadFeedLead } from "#src/read-models/feed-lead.ts";
 import { labelAtFact, loadLeadLabel } from "#src/read-models/lead-label.ts";
+import { ownerMatcherFor } from "#src/services/crm-owner-match.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
 import {
   FEED_LINES_PER_MESSAGE,
@@ -19,12 +20,14 @@ import { renderNotice, renderPeopleNotice } from "#src/slack/blocks/lead-notices
 export function leadHandlers(deps: Deps, sender: SlackSender): Handlers {
   return {
     "lead.handoff": async ({ leadId }) => {
+      const playbook = deps.playbook.current;
       const result = await handOffLead({
         db: deps.db,
-        playbook: deps.playbook.current,
+        playbook,
         webhooks: deps.config.webhooks,
         leadId,
         now: deps.clock.now(),
+        crmOwner: await crmOwnerOf(deps, leadId),
       });
       deps.logger.info({ leadId, ...result }, "lead handed off");
       return result;
@@ -98,4 +101,17 @@ async function postFeedLines(deps: Deps, sender: SlackSender, rows: OutboxRow[])
     );
     return { ...sent, lines: lines.length };
   });
+}
+
+/** Owner matching before routing: the lead's owner in the CRM, when the playbook asks for it. */
+async function crmOwnerOf(deps: Deps, leadId: string) {
+  const matcher = ownerMatcherFor(deps.crm, deps.playbook.current.crm);
+  if (!matcher) return undefined;
+  const lead = await deps.db.prisma.lead.findUnique({
+    where: { id: leadId },
+    select: { id: true, email: true, companyDomain: true, status: true },
+  });
+  // Only a lead about to be routed: a retried hand-off of a lead already offered asks nothing.
+  if (lead?.status !== "QUALIFIED") return undefined;
+  return matcher.match(deps.db, lead);
 }

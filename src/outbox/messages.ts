@@ -131,6 +131,17 @@ export const MESSAGES = {
     leadId: id,
     opportunityId: id.optional(),
   }),
+  /** Log a rep's touch on the lead's HubSpot contact: a note, or a call (crm.hubspot.sync). */
+  "hubspot.engagement": z.object({
+    leadId: id,
+    /** The touch's number on the lead: with the lead, what the engagement stands for. */
+    touch: z.number().int().positive(),
+    /** The rep who logged it (Slack user): their HubSpot owner is the engagement's. */
+    by: id,
+    kind: z.string(),
+    /** When it was logged: the engagement's hs_timestamp. */
+    at: z.string(),
+  }),
   "home.publish": z.object({ user: id }),
   "review.update": z.object({ pageId: id }),
   "digest.post": z.object({ channel: id, report: digestReportSchema }),

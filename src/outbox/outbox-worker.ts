@@ -96,8 +96,12 @@ export class OutboxWorker implements Worker {
   readonly id = `outbox-${randomBytes(4).toString("hex")}`;
   private running = false;
   private loop?: Promise<void>;
-  /** Messages leased by the background loop and not settled yet (a burst counts as one). */
-  private inFlight = 0;
+  /**
+   * Messages leased by the background loop and not settled yet (a burst counts as one), per
+   * lane (see laneOf): each lane has batchSize of room, so messages waiting on one service's
+   * pace never take the room of another's.
+   */
+  private readonly inFlight = new Map<Lane, number>();
   private readonly tasks = new Set<Promise<void>>();
   /** Messages leased by this worker and not settled yet: their leases are renewed. */
   private readonly holding = new Set<bigint>();
@@ -155,14 +159,26 @@ export class OutboxWorker implements Worker {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
-      let room = 0;
-      let leased = 0;
+      let idle = true;
       try {
         await this.options.gate?.quiet();
         const { held, bursts } = await this.leaseBursts();
-        for (const { group, rows } of bursts) this.track(1, rows, this.deliverBurst(group, rows));
-        room = this.batchSize - this.inFlight;
-        if (room > 0) leased = await this.leaseAndStart(room, held);
+        for (const { group, rows } of bursts) {
+          this.track(laneOf(group.kind), 1, rows, this.deliverBurst(group, rows));
+        }
+        // Full everywhere, or nothing more due anywhere: wait (below). Otherwise lease again.
+        let more = false;
+        for (const [lane, kinds] of this.lanes()) {
+          const room = this.batchSize - (this.inFlight.get(lane) ?? 0);
+          if (room <= 0) continue;
+          const leased = await this.leaseAndStart(
+            lane,
+            room,
+            kinds.filter((kind) => !held.has(kind)),
+          );
+          if (leased >= room) more = true;
+        }
+        idle = !more;
         if (failures > 0) this.options.logger.info({ failures }, "outbox: leasing again");
         failures = 0;
       } catch (error) {
@@ -182,7 +198,7 @@ export class OutboxWorker implements Worker {
       // (longer after failures, up to 2 s).
       const wait =
         failures > 0 ? Math.min(2000, this.pollMs * 2 ** Math.min(failures, 4)) : this.pollMs;
-      if ((failures > 0 || room <= 0 || leased < room) && this.running) await this.sleep(wait);
+      if ((failures > 0 || idle) && this.running) await this.sleep(wait);
     }
     await Promise.all(this.tasks);
   }
@@ -191,8 +207,8 @@ export class OutboxWorker implements Worker {
    * Runs delivery work on leased `rows` in the background, counted as `weight` against
    * batchSize while it runs, with the rows' leases renewed until it settles.
    */
-  private track(weight: number, rows: OutboxRow[], work: Promise<unknown>): void {
-    this.inFlight += weight;
+  private track(lane: Lane, weight: number, rows: OutboxRow[], work: Promise<unknown>): void {
+    this.inFlight.set(lane, (this.inFlight.get(lane) ?? 0) + weight);
     const running: Promise<void> = this.hold(rows, work)
       .then(() => undefined)
       .catch((error: unknown) => {
@@ -206,25 +222,36 @@ export class OutboxWorker implements Worker {
         );
       })
       .finally(() => {
-        this.inFlight -= weight;
+        this.inFlight.set(lane, (this.inFlight.get(lane) ?? 0) - weight);
         this.tasks.delete(running);
         this.wake();
       });
     this.tasks.add(running);
   }
 
-  private async leaseAndStart(limit: number, held: Set<string>): Promise<number> {
-    const messages = await this.lease(limit, held);
+  private async leaseAndStart(lane: Lane, limit: number, kinds: string[]): Promise<number> {
+    if (kinds.length === 0) return 0;
+    const messages = await this.lease(limit, kinds);
     for (const group of groupByTarget(messages)) {
-      this.track(group.length, group, this.deliverInOrder(group));
+      this.track(lane, group.length, group, this.deliverInOrder(group));
     }
     return messages.length;
   }
 
-  private lease(limit: number, held: Set<string>): Promise<OutboxRow[]> {
+  /** The handled kinds by lane. */
+  private lanes(): Map<Lane, string[]> {
+    const lanes = new Map<Lane, string[]>();
+    for (const kind of Object.keys(this.options.handlers)) {
+      const lane = laneOf(kind);
+      lanes.set(lane, [...(lanes.get(lane) ?? []), kind]);
+    }
+    return lanes;
+  }
+
+  private lease(limit: number, kinds: string[]): Promise<OutboxRow[]> {
     const { db, clock } = this.options;
     return leaseDue(db, {
-      kinds: Object.keys(this.options.handlers).filter((kind) => !held.has(kind)),
+      kinds,
       worker: this.id,
       now: clock.now(),
       leaseMs: this.leaseMs,
@@ -237,7 +264,10 @@ export class OutboxWorker implements Worker {
     await Promise.all(
       bursts.map(({ group, rows }) => this.hold(rows, this.deliverBurst(group, rows))),
     );
-    const messages = await this.lease(this.batchSize, held);
+    const messages = await this.lease(
+      this.batchSize,
+      Object.keys(this.options.handlers).filter((kind) => !held.has(kind)),
+    );
     // Messages for different targets go out side by side; one target's in order.
     await Promise.all(
       groupByTarget(messages).map((group) => this.hold(group, this.deliverInOrder(group))),
@@ -467,6 +497,21 @@ export class OutboxWorker implements Worker {
       this.sleeper = { timer, wake };
     });
   }
+}
+
+/**
+ * Which outside service a kind of message goes to. The background loop gives each its own
+ * room: a channel's card redraws paced at Slack's one a second for minutes (a claim storm)
+ * never hold up the lead's CRM updates or webhooks, nor a slow CRM Slack's messages (#15,
+ * bench:crm: with one shared room HubSpot kept pace with the redraws, 8 minutes for 500).
+ */
+export type Lane = "slack" | "hubspot" | "salesforce" | "webhook";
+
+export function laneOf(kind: string): Lane {
+  if (kind.startsWith("hubspot.")) return "hubspot";
+  if (kind.startsWith("salesforce.")) return "salesforce";
+  if (kind === "webhook") return "webhook";
+  return "slack";
 }
 
 /** Groups leased messages by target (messages without one each on their own), in order. */

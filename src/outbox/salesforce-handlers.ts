@@ -1,66 +1,26 @@
-// Outbox handlers that talk to Salesforce (docs/integrations/salesforce.md). A failure
-// Salesforce may recover from is retried: the org's API request limit used up
-// (REQUEST_LIMIT_EXCEEDED) holds every Salesforce message for a while; a session jsforce could
-// not renew (INVALID_SESSION_ID), Salesforce's side or the network retry with backoff and tell
-// the admins once; anything else can never succeed and is kept as DEAD with the reason.
+// Outbox handlers that talk to Salesforce (docs/integrations/salesforce.md): owners, statuses
+// and reasons on Leads, touches as Tasks, conversions' amounts. How failures are retried, held
+// or kept as DEAD: salesforce-calls.ts.
 import type { Deps } from "#src/context.ts";
-import type { OwnerDirectory } from "#src/crm/owner-directory.ts";
 import { convertSalesforceLead } from "#src/crm/salesforce/conversions.ts";
 import {
   type LeadUpdate,
   SALESFORCE_BATCH_SIZE,
   type SalesforceApi,
-  SalesforceError,
 } from "#src/crm/salesforce/salesforce-api.ts";
 import { TOUCH_KINDS, type TouchKind } from "#src/domain/touch.ts";
 import {
-  type CrmCalls,
-  countedCall,
+  createOnce,
   deliverUpdate,
   groupedUpdates,
   type RecordUpdates,
   reportToAdminsOnce,
 } from "#src/outbox/crm-calls.ts";
 import type { Handlers, Payload } from "#src/outbox/messages.ts";
+import type { OutboxRow } from "#src/outbox/outbox-store.ts";
 import type { GroupDelivery } from "#src/outbox/outbox-worker.ts";
-import {
-  salesforceNoUserAlert,
-  salesforceUnauthorizedAlert,
-} from "#src/slack/blocks/crm-alerts.ts";
-
-export interface SalesforceConnection {
-  api: SalesforceApi;
-  users: OwnerDirectory;
-}
-
-/**
- * REQUEST_LIMIT_EXCEEDED: the org's daily API allowance (a rolling 24 hours) is spent, or too
- * many long calls run at once. Salesforce gives no Retry-After; a quarter of an hour lets the
- * window roll on without a stream of refused calls eating what frees up.
- */
-const REQUEST_LIMIT_WAIT_MS = 15 * 60_000;
-
-const SALESFORCE_CALLS: CrmCalls = {
-  crm: "salesforce",
-  classify(error) {
-    if (!(error instanceof SalesforceError)) return undefined;
-    if (error.rateLimited) return { outcome: "rate_limited", waitMs: REQUEST_LIMIT_WAIT_MS };
-    if (error.unauthorized) {
-      return {
-        outcome: "unauthorized",
-        unauthorized: {
-          log: "Salesforce refused Baton's credentials: check SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET and SALESFORCE_LOGIN_URL (and the flow's user or token); Salesforce work is kept and retried",
-          alert: salesforceUnauthorizedAlert(error.errorCode),
-        },
-      };
-    }
-    return { outcome: error.retryable ? "unavailable" : "refused" };
-  },
-};
-
-function counted<T>(deps: Deps, operation: string, call: () => Promise<T>): Promise<T> {
-  return countedCall(deps, SALESFORCE_CALLS, operation, call);
-}
+import { counted, type SalesforceConnection } from "#src/outbox/salesforce-calls.ts";
+import { salesforceNoUserAlert } from "#src/slack/blocks/crm-alerts.ts";
 
 export function salesforceHandlers(
   deps: Deps,
@@ -74,9 +34,9 @@ export function salesforceHandlers(
       if (!plan || "skipped" in plan) return plan;
       return { leadId: plan.id, fields: Object.keys(plan.fields) };
     },
-    "salesforce.task": async (payload) => {
+    "salesforce.task": async (payload, row) => {
       if (!connection) return unset;
-      return createTask(deps, connection, payload);
+      return createTask(deps, connection, payload, row);
     },
     "salesforce.convert": async ({ leadId, opportunityId }) => {
       const amount =
@@ -181,36 +141,53 @@ async function writeUpdates(deps: Deps, { api }: SalesforceConnection, updates: 
 
 const SUBTYPE: Partial<Record<TouchKind, "Call" | "Email">> = { call: "Call", email: "Email" };
 
-/** The touch (with the rep's note) as a completed Task on the Lead, owned by the rep. */
+/**
+ * The touch (with the rep's note) as a completed Task on the Lead, owned by the rep; created once
+ * (createOnce): a retry first looks for the Task by its subject, which names the touch.
+ */
 async function createTask(
   deps: Deps,
   connection: SalesforceConnection,
   payload: Payload<"salesforce.task">,
+  row: Pick<OutboxRow, "attempts">,
 ) {
   const whoId = (await salesforceIds(deps, [payload.leadId])).get(payload.leadId);
   if (!whoId) return { skipped: "the lead is not a Salesforce Lead" };
-  const event = await deps.db.prisma.leadEvent.findFirst({
-    where: {
-      leadId: payload.leadId,
-      type: "touch_logged",
-      data: { path: ["touch"], equals: payload.touch },
-    },
-    select: { createdAt: true, data: true },
-    orderBy: { createdAt: "desc" },
-  });
-  const note = (event?.data as { note?: unknown } | undefined)?.note;
   const kind = TOUCH_KINDS[payload.kind as TouchKind] ?? payload.kind;
-  const ownerId = await userOf(deps, connection, payload.by);
-  const at = event?.createdAt ?? deps.clock.now();
-  const id = await counted(deps, "create_task", () =>
-    connection.api.createTask({
-      whoId,
-      subject: `${kind} (logged in Baton)`,
-      description: typeof note === "string" && note ? note : `${kind} logged in Baton, no note.`,
-      activityDate: at.toISOString().slice(0, 10),
-      ownerId,
-      taskSubtype: SUBTYPE[payload.kind as TouchKind] ?? "Task",
-    }),
-  );
-  return id ? { taskId: id } : { skipped: "the Lead is no longer in Salesforce" };
+  const subject = `${kind} (logged in Baton, touch ${payload.touch})`;
+  const { api } = connection;
+  const created = await createOnce(deps, {
+    key: `salesforce:touch:${payload.leadId}:${payload.touch}`,
+    crm: "salesforce",
+    attempts: row.attempts,
+    find: () => counted(deps, "find_task", () => api.findTask(whoId, subject)),
+    create: async () => {
+      const event = await deps.db.prisma.leadEvent.findFirst({
+        where: {
+          leadId: payload.leadId,
+          type: "touch_logged",
+          data: { path: ["touch"], equals: payload.touch },
+        },
+        select: { createdAt: true, data: true },
+        orderBy: { createdAt: "desc" },
+      });
+      const note = (event?.data as { note?: unknown } | undefined)?.note;
+      const ownerId = await userOf(deps, connection, payload.by);
+      const at = event?.createdAt ?? deps.clock.now();
+      return counted(deps, "create_task", () =>
+        api.createTask({
+          whoId,
+          subject,
+          description:
+            typeof note === "string" && note ? note : `${kind} logged in Baton, no note.`,
+          activityDate: at.toISOString().slice(0, 10),
+          ownerId,
+          taskSubtype: SUBTYPE[payload.kind as TouchKind] ?? "Task",
+        }),
+      );
+    },
+  });
+  if (!created) return { skipped: "the Lead is no longer in Salesforce" };
+  if (created.known) return { skipped: "already in Salesforce", taskId: created.id };
+  return { taskId: created.id, ...(created.adopted && { adopted: true }) };
 }

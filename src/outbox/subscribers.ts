@@ -328,6 +328,16 @@ export function crmChangeOf(
 
 function hubspot(ctx: FactContext, fact: LeadFact): OutboxInsert[] {
   if (!ctx.playbook.crm.hubspot.sync) return [];
+  if (fact.type === "touched") {
+    return [
+      message(
+        "hubspot.engagement",
+        { leadId: fact.leadId, touch: fact.touch, by: fact.by, kind: fact.kind, at: fact.at },
+        // Behind the lead's owner change, on the same key: the note lands on an owned contact.
+        { now: ctx.now, orderingKey: `hubspot:lead:${fact.leadId}`, target: "hubspot" },
+      ),
+    ];
+  }
   const change = crmChangeOf(fact);
   if (!change) return [];
   return [

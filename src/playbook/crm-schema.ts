@@ -2,12 +2,29 @@
 // back. Everything has a default, so a playbook without the block syncs with HubSpot's
 // standard properties.
 import { z } from "zod";
+import { parseDuration } from "#src/domain/duration.ts";
 import { LEAD_FIELDS } from "#src/domain/lead-fields.ts";
 
 /** The lead fields a CRM record's field can fill: the email and every capture field. */
 export const CRM_LEAD_FIELDS = ["email", ...LEAD_FIELDS] as const;
 export type CrmLeadField = (typeof CRM_LEAD_FIELDS)[number];
 export type HubSpotLeadField = CrmLeadField;
+
+/**
+ * How long a hand-off waits for the CRM to say who owns the lead before the rules route it:
+ * "2s" by default, from "1s" to "30s".
+ */
+const ownerMatchingWait = z
+  .union([z.string(), z.number()])
+  .default("2s")
+  .transform((value, ctx) => {
+    const ms = typeof value === "string" ? parseDuration(value) : undefined;
+    if (ms === undefined || ms < 1000 || ms > 30_000) {
+      ctx.addIssue({ code: "custom", message: 'must be a duration from "1s" to "30s", e.g. "2s"' });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /**
  * HubSpot's standard contact properties for the lead fields that have one. (A contact has no
@@ -53,6 +70,14 @@ const hubspot = z
      * owner when a lead is claimed, assigned or reassigned, hs_lead_status on its decisions.
      */
     sync: z.boolean().default(false),
+    /**
+     * Before the routing rules, offer a new lead to its owner in HubSpot (the contact's owner,
+     * else its company's) when they are a Baton rep, with the usual SLA (needs
+     * HUBSPOT_ACCESS_TOKEN). A HubSpot that is slow or fails leaves routing to the rules.
+     */
+    ownerMatching: z.boolean().default(false),
+    /** How long routing waits for HubSpot's answer (ms once parsed; "2s" by default). */
+    ownerMatchingWait,
     /** Lead field → contact property, over the defaults: `title: jobtitle`. */
     fields: z.partialRecord(leadField, property).default({}),
     /** Contact properties kept on the lead as attributes (shown on the card's details). */
@@ -124,6 +149,15 @@ const salesforce = z
      * its decisions, a Task for each touch a rep logs.
      */
     sync: z.boolean().default(false),
+    /**
+     * Before the routing rules, offer the lead to its owner in Salesforce (the owner of the
+     * Lead or Contact with its email, else of the Account with its email domain) when they are
+     * a Baton rep, with the usual SLA (needs the SALESFORCE_* credentials). A Salesforce that
+     * is slow or fails leaves routing to the rules.
+     */
+    ownerMatching: z.boolean().default(false),
+    /** How long routing waits for Salesforce's answer (ms once parsed; "2s" by default). */
+    ownerMatchingWait,
     /** Lead field → Salesforce Lead field (API name), over the defaults: `title: Title`. */
     fields: z.partialRecord(leadField, sfField).default({}),
     /** Lead fields kept on Baton's lead as attributes (shown on the card's details). */

@@ -10,6 +10,7 @@ import { decideRoute, type RouteExplanation } from "#src/domain/routing.ts";
 import { AppError } from "#src/errors.ts";
 import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { LEAD_FIELDS, type Playbook } from "#src/playbook/schema.ts";
+import type { CrmOwnerMatch } from "#src/services/crm-owner-match.ts";
 import { repsWhoLetGo } from "#src/services/hand-off-lead.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 import { routeInput } from "#src/services/route-input.ts";
@@ -27,15 +28,23 @@ export interface ExplainRouteOptions {
   playbook: Playbook;
   now: Date;
   query: RouteQuery;
+  /** Looks up the lead's owner in the CRM first (owner matching), as the hand-off would. */
+  crmOwner?: (lead: {
+    email: string;
+    companyDomain: string | null;
+  }) => Promise<CrmOwnerMatch | undefined>;
 }
 
 export async function explainRoute(options: ExplainRouteOptions): Promise<RouteExplanation> {
+  // The CRM is asked before the read-only transaction: no I/O while it is open.
+  const crmOwner = await crmOwnerOf(options);
   return options.db.prisma.$transaction(async (tx) => {
     await tx.$executeRawUnsafe("SET TRANSACTION READ ONLY");
     const subject = await subjectOf(tx, options.query);
     const loaded = await routeInput(tx, {
       lead: subject.lead,
       accountOwnerId: subject.accountOwnerId,
+      crmOwner,
       playbook: options.playbook,
       now: options.now,
       exclude: subject.leadId ? await repsWhoLetGo(tx, subject.leadId) : [],
@@ -53,6 +62,14 @@ export async function explainRoute(options: ExplainRouteOptions): Promise<RouteE
       ),
     };
   });
+}
+
+async function crmOwnerOf(options: ExplainRouteOptions): Promise<CrmOwnerMatch | undefined> {
+  if (!options.crmOwner) return undefined;
+  const subject = await options.db.prisma.$transaction((tx) => subjectOf(tx, options.query));
+  const email = (subject.lead as { email?: unknown }).email;
+  if (typeof email !== "string") return undefined;
+  return options.crmOwner({ email, companyDomain: subject.lead.companyDomain ?? null });
 }
 
 interface Subject {

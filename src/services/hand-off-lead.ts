@@ -12,6 +12,7 @@ import {
 } from "#src/domain/routing.ts";
 import { notify } from "#src/outbox/subscribers.ts";
 import { recordAssignment } from "#src/services/assignment-ledger.ts";
+import type { CrmOwnerMatch } from "#src/services/crm-owner-match.ts";
 import { alertHeld } from "#src/services/held-alert.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 import {
@@ -29,6 +30,8 @@ export interface HandOffOptions extends LifecycleOptions {
   leadId: string;
   /** Route to this team instead of the rules' choice (overflow). */
   teamKey?: string;
+  /** The lead's owner in the CRM (owner matching before routing), offered it first. */
+  crmOwner?: CrmOwnerMatch;
 }
 
 export type HandOffResult =
@@ -59,6 +62,7 @@ export async function handOff(
   const input = await routeInput(tx, {
     lead: { ...lead, attributes: lead.attributes as Record<string, unknown> },
     accountOwnerId: lead.accountOwnerId,
+    crmOwner: options.crmOwner,
     playbook,
     now,
     teamKey: options.teamKey,

@@ -3,75 +3,32 @@
 // batches through the capture service (actor IMPORT) while bad rows go to a rejects report with
 // their line and reason. A re-run of the same file changes nothing: rows whose lead already
 // holds the same values and scan are skipped before capture (no audit noise, no re-scoring).
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename } from "node:path";
 import { isDatabaseUnavailable } from "#src/db/connection-errors.ts";
 import type { Database } from "#src/db/database.ts";
 import { LEAD_FIELDS } from "#src/domain/capture.ts";
 import { errorMessage, FatalError } from "#src/errors.ts";
-import {
-  type ColumnMapping,
-  describeMapping,
-  isEmailColumn,
-  mapColumns,
-  parseMapOptions,
-} from "#src/import/csv-columns.ts";
-import { type CsvBadRecord, type CsvFile, type CsvRow, openCsv } from "#src/import/csv-reader.ts";
-import { type RowOptions, rowToLead } from "#src/import/csv-row.ts";
-import {
-  detectFormat,
-  type ExportFormat,
-  isReportLine,
-  preambleValue,
-} from "#src/import/export-formats.ts";
+import type { ReadOptions } from "#src/import/open-import.ts";
 import type { ProgressSnapshot } from "#src/import/progress.ts";
+import { readInWorker, type WorkerReader } from "#src/import/read-in-worker.ts";
+import { type OpenedFile, recordBytes } from "#src/import/read-protocol.ts";
 import { RejectsReport } from "#src/import/rejects-report.ts";
-import type { DateOrder } from "#src/import/value-formats.ts";
 import type { LeadRequest } from "#src/intake/schemas.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
 import { type CaptureLeadResult, captureEach } from "#src/services/capture-lead.ts";
 
-export interface ImportLeadsOptions {
-  file: string;
+export interface ImportLeadsOptions extends ReadOptions {
   /** Absent in a dry run: nothing is read from or written to the database. */
   db?: Database;
   scoring: Scoring;
   accountMatching: boolean;
-  source?: string;
-  campaign?: string;
-  event?: string;
-  eventDate?: Date;
-  /** `--map` values: "Column Name=field". */
-  map?: string[];
-  delimiter?: string;
-  /** How the file writes slashed dates that could be either way round (default: the tool's). */
-  dates?: DateOrder;
-  /** Reject rows with a value Baton cannot read, instead of importing them with a warning. */
-  strict?: boolean;
   dryRun?: boolean;
-  /** Where rejected rows go; default `<file>.rejects.csv` beside the file, when there are any. */
-  rejectsPath?: string;
+  /** Rows written together, at most (fewer when they hold more than MAX_BATCH_BYTES). */
   batchSize?: number;
-  now?: () => Date;
   onProgress?: (snapshot: ProgressSnapshot) => void;
   /** Stops reading (Ctrl-C): rows read so far are written, the summary says where it stopped. */
   signal?: AbortSignal;
 }
-
-/** What reading a file needs (the preview reads without scoring or a database). */
-export type ReadOptions = Pick<
-  ImportLeadsOptions,
-  | "file"
-  | "source"
-  | "campaign"
-  | "event"
-  | "eventDate"
-  | "map"
-  | "delimiter"
-  | "dates"
-  | "strict"
-  | "rejectsPath"
-  | "now"
->;
 
 export interface ImportSummary {
   file: string;
@@ -121,6 +78,14 @@ type Warn = (line: number, warnings: string[]) => void;
 
 /** Warnings listed by line in the summary; the rest are counted. */
 const WARNINGS_LISTED = 20;
+/**
+ * The bytes of rows (their fields' characters) a batch holds at most: 500 rows of a trade-show
+ * list hold ~0.1 MB, but a row may hold up to 4 MB (the reader's limit). With the chunks the
+ * reader sends ahead and the batch being written, this bounds the rows in memory at a few MB.
+ */
+const MAX_BATCH_BYTES = 1024 * 1024;
+/** Chunks the reader thread reads ahead of the import. */
+const CHUNKS_AHEAD = 2;
 
 interface BatchWriter {
   /** Waits for the batch being written, then starts writing this one. */
@@ -133,9 +98,15 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
   const started = performance.now();
   const dryRun = options.dryRun ?? false;
   if (!dryRun && !options.db) throw new Error("importLeads needs a database unless dryRun");
-  const { csv, mapping, rejectsPath, format } = await openImport(options);
-  const rejects = new RejectsReport(rejectsPath, csv.header, csv.delimiter, csv.bom);
-  const summary = emptySummary(options, dryRun, csv, mapping, format);
+  const batchSize = options.batchSize ?? 500;
+  const reader = await readInWorker(readOptions(options), {
+    chunkRecords: batchSize,
+    chunkBytes: MAX_BATCH_BYTES,
+    chunksAhead: CHUNKS_AHEAD,
+  });
+  const { file } = reader;
+  const rejects = new RejectsReport(file.rejectsPath, file.header, file.delimiter, file.bom);
+  const summary = emptySummary(options, dryRun, file);
   const reject: Reject = async (line, reason, fields) => {
     summary.rejected += 1;
     await rejects.add(line, reason, fields);
@@ -148,112 +119,48 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
   };
   const writer = batchWriter(dryRun ? undefined : options.db, options, summary, reject);
   try {
-    const rowOptions = rowOptionsFor(options, csv, format);
-    await readRows(csv, mapping, rowOptions, options, { summary, reject, warn, writer });
+    await readRows(reader, { ...options, batchSize }, { summary, reject, warn, writer });
     if (options.rejectsPath) rejects.open();
   } finally {
-    csv.close();
+    await reader.close();
     await rejects.close();
   }
   summary.durationMs = performance.now() - started;
   summary.rowsPerSecond = summary.read / Math.max(summary.durationMs / 1000, 0.001);
-  if (rejects.count > 0 || options.rejectsPath) summary.rejectsPath = rejectsPath;
+  if (rejects.count > 0 || options.rejectsPath) summary.rejectsPath = file.rejectsPath;
   return summary;
 }
 
-/** How rows are read: the options given, else what the recognised tool implies. */
-export function rowOptionsFor(
-  options: ReadOptions,
-  csv: CsvFile,
-  format: ExportFormat | undefined,
-): RowOptions {
-  // A webinar report names its webinar in the preamble (Zoom's Topic).
-  const topic = format?.activity === "webinar" ? preambleValue(csv.preamble, "Topic") : undefined;
+/** The reading part of the options: what crosses to the reader thread (plain data). */
+function readOptions(options: ImportLeadsOptions): ReadOptions {
+  const now = (options.now ?? (() => new Date()))();
   return {
+    file: options.file,
     source: options.source,
     campaign: options.campaign,
-    event: options.event ?? topic,
+    event: options.event,
     eventDate: options.eventDate,
-    now: (options.now ?? (() => new Date()))(),
-    activity: format?.activity,
-    dates: options.dates ?? format?.dates,
-    strict: options.strict,
-  };
-}
-
-/** Opens the file and maps its columns; stops with what to fix when it cannot be imported. */
-export async function openImport(options: ReadOptions) {
-  let overrides: ReturnType<typeof parseMapOptions>;
-  try {
-    overrides = parseMapOptions(options.map ?? []);
-  } catch (error) {
-    throw new FatalError(errorMessage(error));
-  }
-  const csv = await openCsv(options.file, {
+    map: options.map,
     delimiter: options.delimiter,
-    isHeader: (cells) => cells.some((cell) => isEmailColumn(cell, overrides)),
-  });
-  try {
-    const format = detectFormat(csv.header);
-    return {
-      csv,
-      format,
-      mapping: checkedMapping(csv, overrides, options, format),
-      rejectsPath: rejectsFile(options),
-    };
-  } catch (error) {
-    csv.close();
-    throw error;
-  }
-}
-
-function checkedMapping(
-  csv: CsvFile,
-  overrides: ReturnType<typeof parseMapOptions>,
-  options: ReadOptions,
-  format: ExportFormat | undefined,
-): ColumnMapping {
-  let mapping: ColumnMapping;
-  try {
-    mapping = mapColumns(csv.header, overrides, format?.columns);
-  } catch (error) {
-    throw new FatalError(errorMessage(error));
-  }
-  if (!mapping.has("email")) {
-    throw new FatalError(
-      `No column maps to email; use --map 'Your Column=email'. The header is: ${csv.header.join(", ")}`,
-    );
-  }
-  if (!options.source && !mapping.has("source")) {
-    throw new FatalError(
-      `Say where these leads come from with --source "Trade show X" (the file has no Source column).`,
-    );
-  }
-  return mapping;
-}
-
-function rejectsFile(options: ReadOptions): string {
-  const rejectsPath = resolve(options.rejectsPath ?? defaultRejectsPath(options.file));
-  if (rejectsPath === resolve(options.file)) {
-    throw new FatalError("The rejects report cannot overwrite the file being imported.");
-  }
-  return rejectsPath;
+    dates: options.dates,
+    strict: options.strict,
+    rejectsPath: options.rejectsPath,
+    now: () => now,
+  };
 }
 
 function emptySummary(
   options: ImportLeadsOptions,
   dryRun: boolean,
-  csv: CsvFile,
-  mapping: ColumnMapping,
-  format: ExportFormat | undefined,
+  file: OpenedFile,
 ): ImportSummary {
   return {
     file: options.file,
     dryRun,
-    delimiter: csv.delimiter,
-    format: format?.name,
-    headerLine: csv.headerLine,
-    columns: describeMapping(mapping),
+    delimiter: file.delimiter,
+    format: file.format,
+    headerLine: file.headerLine,
+    columns: file.columns,
     read: 0,
     created: 0,
     merged: 0,
@@ -270,38 +177,48 @@ function emptySummary(
   };
 }
 
-/** Reads the file row by row, rejecting bad rows and writing good ones in batches. */
+/**
+ * Takes the file's records from the reader in order, rejecting bad rows and writing good ones
+ * in batches of at most `batchSize` rows and MAX_BATCH_BYTES: the bytes in flight are bounded
+ * whatever the rows hold (a row may be up to 4 MB).
+ */
 async function readRows(
-  csv: CsvFile,
-  mapping: ColumnMapping,
-  rowOptions: RowOptions,
-  options: ImportLeadsOptions,
+  reader: WorkerReader,
+  options: ImportLeadsOptions & { batchSize: number },
   run: { summary: ImportSummary; reject: Reject; warn: Warn; writer: BatchWriter },
 ): Promise<void> {
   const { summary, writer } = run;
-  const batchSize = options.batchSize ?? 500;
   let batch: Pending[] = [];
+  let bytes = 0;
   try {
-    for await (const record of csv.records) {
+    for await (const item of reader.items) {
       if (options.signal?.aborted) {
-        summary.stoppedAtLine = record.line;
+        summary.stoppedAtLine = item.line;
         break;
       }
-      if (record.kind === "row" && isReportLine(record.fields)) {
+      if (item.kind === "report") {
         summary.reportLines += 1;
         continue;
       }
       summary.read += 1;
-      const pending = await readRecord(record, mapping, rowOptions, run);
-      if (pending) {
+      if (item.kind === "reject") {
+        await run.reject(item.line, item.reason, item.fields);
+      } else {
+        if (item.warnings.length > 0) run.warn(item.line, item.warnings);
         summary.valid += 1;
-        batch.push(pending);
-        if (batch.length >= batchSize) {
+        batch.push({ line: item.line, fields: item.fields, lead: item.lead });
+        bytes += recordBytes(item.fields);
+        if (batch.length >= options.batchSize || bytes >= MAX_BATCH_BYTES) {
           await writer.write(batch);
           batch = [];
+          bytes = 0;
         }
       }
-      options.onProgress?.({ rows: summary.read, bytes: csv.bytesRead(), totalBytes: csv.size });
+      options.onProgress?.({
+        rows: summary.read,
+        bytes: item.bytesRead,
+        totalBytes: reader.file.size,
+      });
     }
     await writer.write(batch);
     await writer.settled();
@@ -312,25 +229,6 @@ async function readRows(
     await writer.settled().catch(() => {});
     throw error;
   }
-}
-
-async function readRecord(
-  record: CsvRow | CsvBadRecord,
-  mapping: ColumnMapping,
-  rowOptions: RowOptions,
-  run: { reject: Reject; warn: Warn },
-): Promise<Pending | undefined> {
-  if (record.kind === "malformed") {
-    await run.reject(record.line, record.reason, [record.raw]);
-    return undefined;
-  }
-  const result = rowToLead(record.fields, mapping, rowOptions);
-  if (result.ok) {
-    if (result.warnings.length > 0) run.warn(record.line, result.warnings);
-    return { line: record.line, fields: record.fields, lead: result.lead };
-  }
-  await run.reject(record.line, result.reason, record.fields);
-  return undefined;
 }
 
 /**
@@ -427,11 +325,6 @@ function count(summary: ImportSummary, result: CaptureLeadResult): void {
   else summary.merged += 1;
   if (result.qualified) summary.qualified += 1;
   summary.activitiesAdded += result.activitiesAdded;
-}
-
-export function defaultRejectsPath(file: string): string {
-  const ext = extname(file);
-  return join(dirname(file), `${basename(file, ext)}.rejects${ext || ".csv"}`);
 }
 
 /** Drops rows whose lead already has every value the row sets, and its scan. */

@@ -5,8 +5,8 @@ import type { Target } from "#src/import/csv-columns.ts";
 import type { CsvBadRecord, CsvRow } from "#src/import/csv-reader.ts";
 import { rowToLead } from "#src/import/csv-row.ts";
 import { isReportLine } from "#src/import/export-formats.ts";
+import { openImport, type ReadOptions, rowOptionsFor } from "#src/import/open-import.ts";
 import type { LeadRequest } from "#src/intake/schemas.ts";
-import { openImport, type ReadOptions, rowOptionsFor } from "#src/services/import-leads.ts";
 
 export interface PreviewCell {
   column: string;

@@ -8,6 +8,7 @@ import type { LeadFacts } from "#src/domain/conditions.ts";
 import { type Candidate, pickTeam, type RouteInput } from "#src/domain/routing.ts";
 import { type BusinessHours, type Playbook, repHours, repTimeZone } from "#src/playbook/schema.ts";
 import { assignmentCounts } from "#src/services/assignment-ledger.ts";
+import type { CrmOwnerMatch } from "#src/services/crm-owner-match.ts";
 import type { Tx } from "#src/services/lead-journal.ts";
 
 export interface TeamRow {
@@ -20,6 +21,8 @@ export interface TeamRow {
 export interface RouteLoadOptions {
   lead: LeadFacts;
   accountOwnerId: string | null;
+  /** The owner a CRM named before routing: offered the lead first, over the account's owner. */
+  crmOwner?: CrmOwnerMatch;
   playbook: Playbook;
   now: Date;
   /** Overflow: this team instead of the rules' choice. */
@@ -54,8 +57,10 @@ export async function routeInput(tx: Tx, options: RouteLoadOptions): Promise<Loa
   });
   const candidates =
     team.mode === "ASSIGN" ? await candidatesFor(tx, team.id, options, calendarOf) : [];
-  const owner =
-    playbook.routing.accountMatching && options.accountOwnerId
+  const { crmOwner } = options;
+  const owner = crmOwner
+    ? await ownerOf(tx, crmOwner.repId, lead.companyDomain ?? null, playbook, now)
+    : playbook.routing.accountMatching && options.accountOwnerId
       ? await ownerOf(tx, options.accountOwnerId, lead.companyDomain ?? null, playbook, now)
       : undefined;
   if (owner?.team) teams.set(owner.team.key, owner.team);
@@ -77,6 +82,7 @@ export async function routeInput(tx: Tx, options: RouteLoadOptions): Promise<Loa
         candidate: owner.candidate,
         teamKey: owner.team?.key ?? null,
         domain: lead.companyDomain ?? null,
+        ...(crmOwner && { crm: { name: crmOwner.crm, of: crmOwner.of } }),
       },
       exclude,
       outsiders,

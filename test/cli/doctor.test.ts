@@ -595,6 +595,32 @@ describe("baton doctor with HubSpot", () => {
     expect(out).toContain("✓ The 14 contact properties playbook.yml maps exist in HubSpot");
   });
 
+  it("asks for the companies scope only when owner matching is on", async () => {
+    // The token of the good setup lacks crm.objects.companies.read: fine without owner matching.
+    const plain = await withHubSpot(crmPlaybook("    sync: true\n"));
+    expect(plain.failed).toEqual([]);
+
+    const { code, out, failed } = await withHubSpot(
+      crmPlaybook("    sync: true\n    ownerMatching: true\n"),
+    );
+    expect(code).toBe(1);
+    expect(failed).toEqual([
+      `✗ HUBSPOT_ACCESS_TOKEN works, but HubSpot at HUBSPOT_API_URL ${new URL(hubspot.current.url).host} refuses it scopes Baton needs: crm.objects.companies.read`,
+    ]);
+    expect(fixOf(out, "refuses it scopes")).toContain("Private Apps → your app → Scopes");
+    // Found by a read HubSpot refused, not only by the private app's own list.
+    expect(hubspot.current.requests.filter((r) => r.status === 403).map((r) => r.path)).toEqual([
+      "/crm/v3/objects/companies/search",
+    ]);
+
+    hubspot.current.scopes.push("crm.objects.companies.read");
+    const granted = await withHubSpot(crmPlaybook("    sync: true\n    ownerMatching: true\n"));
+    expect(granted.failed).toEqual([]);
+    expect(granted.out).toContain(
+      ": owners, contacts, deals and companies (owner matching) readable\n",
+    );
+  });
+
   it("names mapped properties and Lead Status values the portal does not have", async () => {
     const playbook = crmPlaybook(
       "    sync: true\n    fields: { title: job_title_custom }\n    attributes: [lead_source_detail]\n    leadStatus: { disqualified: JUNK }\n",

@@ -228,3 +228,18 @@ describe("soqlString", () => {
     expect(soqlString("o'brien\\@x.example")).toBe("o\\'brien\\\\@x.example");
   });
 });
+
+describe("crm.<crm>.ownerMatchingWait", () => {
+  it("is 2 s by default, takes a duration from 1s to 30s, and names the fix otherwise", () => {
+    const parsed = crmSchema.parse({ salesforce: { ownerMatchingWait: "5s" } });
+    expect(parsed.salesforce.ownerMatchingWait).toBe(5_000);
+    expect(parsed.hubspot.ownerMatchingWait).toBe(2_000);
+    for (const wait of ["500ms", "2m", 3, ""]) {
+      const result = crmSchema.safeParse({ hubspot: { ownerMatchingWait: wait } });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.message).toBe(
+        'must be a duration from "1s" to "30s", e.g. "2s"',
+      );
+    }
+  });
+});

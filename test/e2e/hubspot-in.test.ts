@@ -311,3 +311,41 @@ describe("HubSpot Webhooks API batches", () => {
     expect(queued).toBe(0);
   });
 });
+
+describe("who is asking comes before what they sent", () => {
+  const notJson = { "content-type": "text/plain" };
+
+  it("answers an unauthenticated non-JSON request 401, not 415, on both HubSpot routes", async () => {
+    for (const url of [workflowUrl(), webhooksUrl()]) {
+      const anonymous = await fetch(url, { method: "POST", headers: notJson, body: "email=a@b.c" });
+      const badToken = await fetch(url, {
+        method: "POST",
+        headers: { ...notJson, authorization: "Bearer not-a-baton-token-at-all-000000" },
+        body: "email=a@b.c",
+      });
+      const forged = await fetch(url, {
+        method: "POST",
+        headers: {
+          ...notJson,
+          "x-hubspot-signature-v3": "Zm9yZ2Vk",
+          "x-hubspot-request-timestamp": String(Date.now()),
+        },
+        body: "email=a@b.c",
+      });
+      expect([anonymous.status, badToken.status, forged.status]).toEqual([401, 401, 401]);
+      expect(JSON.stringify(await anonymous.json())).not.toMatch(/JSON|Content-Type/i);
+    }
+  });
+
+  it("tells an authenticated caller that sent no JSON to send JSON (415)", async () => {
+    const response = await fetch(workflowUrl(), {
+      method: "POST",
+      headers: { ...notJson, authorization: `Bearer ${INTAKE_TOKEN}` },
+      body: "email=a@b.c",
+    });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({
+      message: expect.stringContaining("Content-Type: application/json"),
+    });
+  });
+});

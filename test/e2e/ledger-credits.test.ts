@@ -72,8 +72,8 @@ describe("the assignment ledger", () => {
     // Ana lets her offer time out (the enterprise policy gives her 2 business hours): her own
     // neglect, so it still counts against her, and the lead moves on.
     expect(leaLead.offeredTo?.slackUserId).toBe("U0REPLEA01");
-    scene.now = new Date("2026-11-23T12:00:00Z");
-    await app.current.sla.sweep();
+    // Through the scene: the outbox's card deliveries lock leads a sweep skips.
+    await scene.sweepAt(new Date("2026-11-23T12:00:00Z"));
     const moved = await database.current.prisma.lead.findUniqueOrThrow({
       where: { id: anaLead.id },
       include: { offeredTo: true },

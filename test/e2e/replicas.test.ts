@@ -38,9 +38,12 @@ describe("two instances sharing one database", () => {
           const n = batch * 10 + i;
           const response = await fetch(`${apps()[n % 2]!.url}/api/v1/leads`, {
             method: "POST",
+            // A fresh connection each time: a kept-alive one the server closes as idle between
+            // two batches (on a loaded machine) fails the next request with ECONNRESET.
             headers: {
               authorization: `Bearer ${INTAKE_TOKEN}`,
               "content-type": "application/json",
+              connection: "close",
             },
             body: JSON.stringify({
               email: `replica${n}@company${n}.example`,

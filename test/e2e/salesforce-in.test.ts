@@ -4,8 +4,6 @@
 // malformed one gets a SOAP fault naming the field (400), and neither writes anything; a Lead
 // converted in Salesforce converts its lead with the opportunity's amount.
 import { describe, expect, it } from "vitest";
-import { pollConversions } from "#src/crm/salesforce/conversions.ts";
-import { createSalesforceApi } from "#src/crm/salesforce/salesforce-api.ts";
 import {
   outboundMessage,
   SALESFORCE_CLIENT_ID,
@@ -299,24 +297,5 @@ describe("a Lead converted in Salesforce", () => {
     );
     expect(card).toContain("converted in Salesforce");
     expect(card).toContain("amount 18,250.00");
-  });
-});
-
-describe("pollConversions (for the scheduled poll)", () => {
-  it("converts the leads of Leads converted in Salesforce since the last poll, with the amount, once", async () => {
-    const id = salesforce.current.addLead({ Email: "polled@proseware.example" });
-    const fields = { Id: id, Email: "polled@proseware.example", Company: "Proseware" };
-    expect((await send(outboundMessage([{ id: notificationId(), fields }]))).status).toBe(200);
-    const opportunity = salesforce.current.convertLead(id, 990.5);
-    const { auth, loginUrl, apiVersion } = app.current.deps.config.salesforce;
-    const api = createSalesforceApi({ auth: auth!, loginUrl, apiVersion });
-    const since = new Date(Date.now() - 60_000);
-
-    const first = await pollConversions(app.current.deps, api, since);
-    expect(first.converted).toBeGreaterThanOrEqual(1);
-    const lead = await leadByEmail("polled@proseware.example");
-    expect(lead).toMatchObject({ status: "CONVERTED", opportunityId: opportunity });
-    expect(lead?.opportunityAmount?.toString()).toBe("990.5");
-    expect((await pollConversions(app.current.deps, api, since)).converted).toBe(0);
   });
 });

@@ -179,7 +179,7 @@ describe("decisions and touches", () => {
       salesforce.current.tasks().find((t) => t.WhoId === salesforceId),
     );
     expect(task).toMatchObject({
-      Subject: "Call (logged in Baton)",
+      Subject: "Call (logged in Baton, touch 1)",
       Description: "Left a voicemail, <b>calling back</b> Tuesday",
       Status: "Completed",
       TaskSubtype: "Call",
@@ -189,6 +189,44 @@ describe("decisions and touches", () => {
     app.current.outbox.wake();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(salesforce.current.tasks().filter((t) => t.WhoId === salesforceId)).toHaveLength(1);
+  });
+
+  it("a Task whose answer was lost is found on the retry, not created twice", async () => {
+    const { salesforceId, leadId } = await leadFromSalesforce("lostanswer");
+    await claimInSlack(leadId, "U0REPPRIYA");
+    await until(() => salesforce.current.lead(salesforceId)?.OwnerId === PRIYA_USER);
+    salesforce.current.dropNextTaskAnswer();
+    await logTouch({
+      ...lifecycle(),
+      leadId,
+      userId: "U0REPPRIYA",
+      kind: "email",
+      note: "Sent the deck",
+    });
+    app.current.outbox.wake();
+    const delivered = await until(async () => {
+      const row = await database.current.prisma.outboxMessage.findFirst({
+        where: {
+          kind: "salesforce.task",
+          status: "DONE",
+          payload: { path: ["leadId"], equals: leadId },
+        },
+      });
+      return row ?? undefined;
+    });
+    expect(delivered.attempts).toBeGreaterThan(1);
+    expect(delivered.result).toMatchObject({ adopted: true });
+    const tasks = salesforce.current.tasks().filter((t) => t.WhoId === salesforceId);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({
+      Subject: "Email (logged in Baton, touch 1)",
+      Description: "Sent the deck",
+    });
+    // A later delivery of the same touch (a replayed message) creates nothing either.
+    const key = await database.current.prisma.crmRecord.findUniqueOrThrow({
+      where: { key: `salesforce:touch:${leadId}:1` },
+    });
+    expect(key.objectId).toBe(tasks[0]!.Id);
   });
 
   it("reports a rep with no Salesforce User to the admins once, not once per lead", async () => {

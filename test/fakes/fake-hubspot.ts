@@ -1,7 +1,9 @@
 // A fake HubSpot on 127.0.0.1 that the real @hubspot/api-client reaches through
 // HUBSPOT_API_URL. It speaks the documented CRM v3 shapes Baton uses (contacts GET, PATCH and
-// batch update; deals GET with associations; contact and deal pages; owners; contact
-// properties; a private app's token information), HubSpot's error bodies
+// batch update; deals GET with associations; contact and deal pages; owners, one or by email;
+// contact properties; a private app's token information; notes and calls created with
+// associations; companies GET; the search API on contacts, companies, deals, notes and calls
+// with EQ/GTE/IN filters, associations.contact, sorts and paging), HubSpot's error bodies
 // ({status: "error", message, correlationId, category}), 401 for a token it does not know,
 // 403 MISSING_SCOPES for a call the token's scopes do not cover,
 // and 429 with Retry-After: on demand, and past its rolling limit (private apps: 100 requests
@@ -52,11 +54,27 @@ export interface FakeHubSpot {
   addContact(properties: Record<string, string>): string;
   contact(id: string): StoredObject | undefined;
   addDeal(properties: Record<string, string>, contactIds: string[]): string;
+  addCompany(properties: Record<string, string>): string;
+  /** Notes and calls created (by Baton), by id. */
+  engagements: Map<string, StoredObject & { type: "notes" | "calls" }>;
+  /** Sets a record's properties as a HubSpot user would (lastmodifieddate moves). */
+  edit(id: string, properties: Record<string, string>): void;
   owners: FakeOwner[];
   /** The next `count` requests get 429 with this Retry-After (seconds). */
   rateLimitNext(count: number, retryAfterSeconds?: number): void;
   /** Past `max` requests in `windowMs`, 429 (HubSpot's rolling limit). */
   limit?: { max: number; windowMs: number };
+  /**
+   * The next request to this path is carried out, but its answer is lost (the connection drops):
+   * what a timeout or a network failure after HubSpot acted looks like to the caller.
+   */
+  dropNextResponse(path: string): void;
+  /** Search pages hold at most this many results (HubSpot: the request's limit, up to 200). */
+  searchPageCap?: number;
+  /** Every request is answered this much later (a slow HubSpot). */
+  delayMs?: number;
+  /** Every request answers this status (HubSpot down: 502) until set to undefined. */
+  failAll?: number;
   /** Requests answered 429 so far. */
   rateLimited(): number;
   close(): Promise<void>;
@@ -65,9 +83,12 @@ export interface FakeHubSpot {
 export async function startFakeHubSpot(): Promise<FakeHubSpot> {
   const contacts = new Map<string, StoredObject>();
   const deals = new Map<string, StoredObject>();
+  const companies = new Map<string, StoredObject>();
+  const engagements = new Map<string, StoredObject & { type: "notes" | "calls" }>();
   let nextId = 1000;
   let forced: { count: number; retryAfter: number } = { count: 0, retryAfter: 1 };
   let refused = 0;
+  const drops = new Set<string>();
   const fake: FakeHubSpot = {
     url: "",
     requests: [],
@@ -86,9 +107,21 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
       deals.set(id, { ...stored(id, properties), associations: { contacts: contactIds } });
       return id;
     },
+    addCompany(properties) {
+      const id = String(++nextId);
+      companies.set(id, stored(id, properties));
+      return id;
+    },
+    engagements,
+    edit(id, properties) {
+      const object = contacts.get(id) ?? deals.get(id) ?? companies.get(id);
+      if (!object) throw new Error(`no record ${id}`);
+      update(object, properties);
+    },
     rateLimitNext(count, retryAfterSeconds = 1) {
       forced = { count, retryAfter: retryAfterSeconds };
     },
+    dropNextResponse: (path) => drops.add(path),
     rateLimited: () => refused,
     close: async () => {
       server.closeAllConnections();
@@ -130,7 +163,16 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
     }
     const needed = scopeFor(req.method ?? "", url.pathname);
     if (needed && !fake.scopes.includes(needed)) return send(403, missingScope(needed));
+    if (fake.delayMs) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
+    if (fake.failAll) {
+      return send(fake.failAll, error("Bad gateway", "INTERNAL_ERROR"));
+    }
     const [status, payload] = route(req.method ?? "", url, body);
+    if (drops.delete(url.pathname)) {
+      record(status);
+      req.socket.destroy();
+      return;
+    }
     send(status, payload);
   });
 
@@ -145,8 +187,24 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
     return recent >= fake.limit.max;
   }
 
+  const searchable: Record<string, () => Iterable<StoredObject>> = {
+    contacts: () => contacts.values(),
+    companies: () => companies.values(),
+    deals: () => deals.values(),
+    notes: () => [...engagements.values()].filter((e) => e.type === "notes"),
+    calls: () => [...engagements.values()].filter((e) => e.type === "calls"),
+  };
+
   function route(method: string, url: URL, body: unknown): [number, unknown] {
     const path = url.pathname.replace(/\/$/, "");
+    const searchMatch = /^\/crm\/v3\/objects\/(\w+)\/search$/.exec(path);
+    if (searchMatch && method === "POST" && searchable[searchMatch[1]!]) {
+      return search([...searchable[searchMatch[1]!]!()], body as SearchBody, fake.searchPageCap);
+    }
+    const created = /^\/crm\/v3\/objects\/(notes|calls)$/.exec(path);
+    if (created && method === "POST") {
+      return createEngagement(created[1] as "notes" | "calls", body as CreateBody);
+    }
     let match = /^\/crm\/v3\/objects\/contacts\/(\d+)$/.exec(path);
     if (match && method === "GET") {
       const contact = contacts.get(match[1]!);
@@ -214,12 +272,52 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
         return [401, error("Token not found.", "INVALID_AUTHENTICATION")];
       return [200, { userId: 1001, hubId: 4242, appId: 77, scopes: fake.scopes }];
     }
+    match = /^\/crm\/v3\/objects\/companies\/(\d+)$/.exec(path);
+    if (match && method === "GET") {
+      const company = companies.get(match[1]!);
+      return company ? [200, shape(company, list(url, "properties"))] : notFound(match[1]!);
+    }
+    match = /^\/crm\/v3\/owners\/(\d+)$/.exec(path);
+    if (match && method === "GET") {
+      const owner = fake.owners.find((o) => o.id === match![1]);
+      return owner ? [200, ownerShape(owner)] : notFound(match[1]!);
+    }
     if (path === "/crm/v3/owners" && method === "GET") {
       const email = url.searchParams.get("email")?.toLowerCase();
       const owners = fake.owners.filter((o) => !email || o.email.toLowerCase() === email);
       return [200, { results: owners.map(ownerShape) }];
     }
     return [404, error(`Unknown path ${method} ${path}`, "OBJECT_NOT_FOUND")];
+  }
+
+  /** POST /crm/v3/objects/{notes,calls}: hs_timestamp required, associations checked. */
+  function createEngagement(type: "notes" | "calls", body: CreateBody): [number, unknown] {
+    const properties = body?.properties ?? {};
+    if (!properties.hs_timestamp) {
+      return [
+        400,
+        {
+          ...error("Property values were not valid", "VALIDATION_ERROR"),
+          errors: [{ message: "hs_timestamp is required", code: "REQUIRED_FIELD" }],
+        },
+      ];
+    }
+    const expected = type === "notes" ? 202 : 194;
+    const associations: Record<string, string[]> = { contacts: [] };
+    for (const a of body.associations ?? []) {
+      const typeId = a.types?.[0]?.associationTypeId;
+      if (typeId !== expected || !contacts.has(a.to?.id)) {
+        return [
+          400,
+          error(`Invalid association ${typeId} to ${a.to?.id} for ${type}`, "VALIDATION_ERROR"),
+        ];
+      }
+      associations.contacts!.push(a.to.id);
+    }
+    const id = String(++nextId);
+    const object = { ...stored(id, properties), associations, type };
+    engagements.set(id, object);
+    return [201, shape(object, Object.keys(properties))];
   }
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -232,6 +330,7 @@ const ALL_SCOPES = [
   "crm.objects.contacts.write",
   "crm.objects.owners.read",
   "crm.objects.deals.read",
+  "crm.objects.companies.read",
 ];
 
 /** A few of a portal's standard contact properties: every one Baton maps by default. */
@@ -274,6 +373,8 @@ function scopeFor(method: string, path: string): string | undefined {
   if (path.startsWith("/oauth/")) return undefined;
   if (path.startsWith("/crm/v3/owners")) return "crm.objects.owners.read";
   if (path.startsWith("/crm/v3/objects/deals")) return "crm.objects.deals.read";
+  // Reading companies, by id or by search (a POST that only reads).
+  if (path.startsWith("/crm/v3/objects/companies")) return "crm.objects.companies.read";
   if (
     path.startsWith("/crm/v3/objects/contacts") ||
     path.startsWith("/crm/v3/properties/contacts")
@@ -328,6 +429,87 @@ function propertyShape(name: string, values: string[]) {
     hasUniqueValue: false,
     modificationMetadata: { archivable: true, readOnlyDefinition: true, readOnlyValue: false },
   };
+}
+
+interface CreateBody {
+  properties?: Record<string, string>;
+  associations?: { to: { id: string }; types: { associationTypeId: number }[] }[];
+}
+
+interface SearchFilter {
+  propertyName: string;
+  operator: string;
+  value?: string;
+  values?: string[];
+}
+
+interface SearchBody {
+  filterGroups?: { filters: SearchFilter[] }[];
+  sorts?: (string | { propertyName: string; direction?: string })[];
+  properties?: string[];
+  limit?: number;
+  after?: string;
+}
+
+/** HubSpot's search: filter groups ORed, filters ANDed; dates compare as epoch milliseconds. */
+function search(objects: StoredObject[], body: SearchBody, cap?: number): [number, unknown] {
+  if ((body.limit ?? 10) > 200) {
+    return [400, error("limit must be less than or equal to 200", "VALIDATION_ERROR")];
+  }
+  const groups = body.filterGroups ?? [];
+  const matches = objects.filter(
+    (o) => groups.length === 0 || groups.some((g) => g.filters.every((f) => test(o, f))),
+  );
+  const limit = Math.min(body.limit ?? 10, cap ?? 200);
+  const [sort] = body.sorts ?? [];
+  if (sort) {
+    const name = typeof sort === "string" ? sort : sort.propertyName;
+    const descending = typeof sort !== "string" && sort.direction === "DESCENDING";
+    matches.sort((a, b) => {
+      const order = comparable(a.properties[name]) < comparable(b.properties[name]) ? -1 : 1;
+      return descending ? -order : order;
+    });
+  }
+  const offset = Number(body.after ?? 0);
+  const page = matches.slice(offset, offset + limit);
+  const next = offset + limit < matches.length ? String(offset + limit) : undefined;
+  return [
+    200,
+    {
+      total: matches.length,
+      results: page.map((o) => shape(o, body.properties ?? [])),
+      ...(next && { paging: { next: { after: next } } }),
+    },
+  ];
+}
+
+function test(object: StoredObject, filter: SearchFilter): boolean {
+  if (filter.propertyName === "associations.contact") {
+    return (object.associations.contacts ?? []).includes(String(filter.value));
+  }
+  const actual = object.properties[filter.propertyName];
+  if (actual === null || actual === undefined) return false;
+  switch (filter.operator) {
+    case "EQ":
+      return (
+        comparable(actual) === comparable(filter.value) ||
+        actual.toLowerCase() === String(filter.value).toLowerCase()
+      );
+    case "GTE":
+      return comparable(actual) >= comparable(filter.value);
+    case "IN":
+      return (filter.values ?? []).includes(actual);
+    default:
+      return false;
+  }
+}
+
+/** Dates (ISO or epoch milliseconds) as numbers; anything else as itself. */
+function comparable(value: string | null | undefined): string | number {
+  if (value === null || value === undefined) return "";
+  if (/^\d{12,}$/.test(value)) return Number(value);
+  const time = /^\d{4}-\d\d-\d\dT/.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(time) ? value : time;
 }
 
 function stored(id: string, properties: Record<string, string>): StoredObject {

@@ -1,7 +1,9 @@
 // A fake Salesforce on 127.0.0.1 that the real jsforce reaches through SALESFORCE_LOGIN_URL.
 // It speaks the documented shapes Baton uses: the OAuth token endpoint (client credentials,
 // refresh token, username-password; errors as {error, error_description}); the REST API's
-// query (SOQL for User by Email, Opportunity by Id, converted Leads), sObject create and
+// query (SOQL for User by Email, Opportunity by Id, converted Leads, opportunity contact roles,
+// a Contact's or Lead's owner by Email, Accounts by Website, Tasks by WhoId and Subject; with
+// relationship fields as nested records), sObject create and
 // PATCH, and sObject Collections (PATCH composite/sobjects, a save result per record, with
 // {statusCode, message, fields} errors); REST errors as arrays
 // [{"message": ..., "errorCode": ...}]: 401 INVALID_SESSION_ID for a session it does not know
@@ -41,6 +43,14 @@ export interface FakeSalesforce {
   deleteLead(id: string): void;
   addOpportunity(fields: Record<string, unknown>): string;
   tasks(): FakeRecord[];
+  /** A Contact (OwnerId, AccountId, Email); returns its id. */
+  addContact(fields: Record<string, unknown>): string;
+  /** An Account (OwnerId, Website); returns its id. */
+  addAccount(fields: Record<string, unknown>): string;
+  /** A new Opportunity with this amount and the Contact in a role on it; returns its id. */
+  addOpportunityFor(contactId: string, amount: number): string;
+  /** The next Task is created but its answer is lost (the connection drops). */
+  dropNextTaskAnswer(): void;
   /** Converts a Lead into a new Opportunity with this amount; returns the opportunity's id. */
   convertLead(id: string, amount: number): string;
   /** Every session issued so far stops working (401 INVALID_SESSION_ID until a new token). */
@@ -62,7 +72,14 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
   let limited = 0;
   let issued = 0;
   let next = 0;
+  let dropTask = false;
   const newId = (prefix: string) => `${prefix}5g00${String(++next).padStart(8, "0")}AAA`;
+  const add = (prefix: string, type: string, fields: Record<string, unknown>) => {
+    const id = newId(prefix);
+    const CreatedDate = new Date(Date.now() + next).toISOString();
+    records.set(id, { CreatedDate, ...fields, Id: id, attributes: { type } });
+    return id;
+  };
   const fake: FakeSalesforce = {
     url: "",
     requests: [],
@@ -80,6 +97,16 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
       return id;
     },
     tasks: () => [...records.values()].filter((r) => typeOf(r) === "Task"),
+    addContact: (fields) => add("003", "Contact", fields),
+    addAccount: (fields) => add("001", "Account", fields),
+    addOpportunityFor(contactId, amount) {
+      const opportunity = fake.addOpportunity({ Amount: amount, Name: "New business" });
+      add("00K", "OpportunityContactRole", { OpportunityId: opportunity, ContactId: contactId });
+      return opportunity;
+    },
+    dropNextTaskAnswer: () => {
+      dropTask = true;
+    },
     convertLead(id, amount) {
       const opportunity = fake.addOpportunity({ Amount: amount, Name: "Converted" });
       const lead = records.get(id)!;
@@ -156,8 +183,11 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
     }
     const sobject = /^sobjects\/(\w+)(?:\/(\w+))?$/.exec(path);
     if (sobject && req.method === "POST" && !sobject[2]) {
-      const id = newId(sobject[1] === "Task" ? "00T" : "001");
-      records.set(id, { ...(body as object), Id: id, attributes: { type: sobject[1] } });
+      const id = add(
+        sobject[1] === "Task" ? "00T" : "001",
+        sobject[1]!,
+        body as Record<string, unknown>,
+      );
       return [201, { id, success: true, errors: [] }];
     }
     if (sobject && req.method === "PATCH" && sobject[2]) {
@@ -218,7 +248,101 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
               }
             : null,
           ConvertedDate: r.ConvertedDate ?? null,
+          LastModifiedDate: r.LastModifiedDate,
         }));
+    }
+    return relationshipQueries(soql);
+  };
+
+  const of = (type: string) => [...records.values()].filter((r) => typeOf(r) === type);
+  const byCreated = (a: FakeRecord, b: FakeRecord) =>
+    String(a.CreatedDate).localeCompare(String(b.CreatedDate));
+  const literal = (soql: string, pattern: RegExp) =>
+    pattern.exec(soql)?.[1]?.replace(/\\(.)/g, "$1");
+  /** A record's owner as a relationship field: a User, or (Lead) a queue. */
+  const owner = (ownerId: unknown, polymorphic = false) => {
+    const user = fake.users.find((u) => u.Id === ownerId);
+    if (!user && !String(ownerId).startsWith("00G")) return null;
+    return {
+      attributes: { type: polymorphic ? "Name" : "User" },
+      Email: user?.Email ?? null,
+      ...(polymorphic && { Type: user ? "User" : "Queue" }),
+    };
+  };
+
+  /** SOQL with relationship fields: owners, accounts, contact roles, tasks. */
+  const relationshipQueries = (soql: string): unknown[] => {
+    const email = literal(soql, /WHERE Email = '((?:[^'\\]|\\.)*)'/)?.toLowerCase();
+    if (soql.includes("FROM Contact WHERE Email") && email !== undefined) {
+      return of("Contact")
+        .filter((c) => String(c.Email).toLowerCase() === email)
+        .sort(byCreated)
+        .slice(0, 1)
+        .map((c) => {
+          const account = records.get(String(c.AccountId));
+          return {
+            attributes: { type: "Contact" },
+            Owner: owner(c.OwnerId),
+            Account: account
+              ? { attributes: { type: "Account" }, Owner: owner(account.OwnerId) }
+              : null,
+          };
+        });
+    }
+    if (soql.includes("FROM Lead WHERE Email") && email !== undefined) {
+      return of("Lead")
+        .filter((l) => String(l.Email).toLowerCase() === email && l.IsConverted !== true)
+        .sort(byCreated)
+        .slice(0, 1)
+        .map((l) => ({ attributes: { type: "Lead" }, Owner: owner(l.OwnerId, true) }));
+    }
+    const like = literal(soql, /FROM Account WHERE Website LIKE '%((?:[^'\\]|\\.)*)%'/);
+    if (like !== undefined) {
+      return of("Account")
+        .filter((a) =>
+          String(a.Website ?? "")
+            .toLowerCase()
+            .includes(like.toLowerCase()),
+        )
+        .sort(byCreated)
+        .slice(0, 20)
+        .map((a) => ({
+          attributes: { type: "Account" },
+          Website: a.Website ?? null,
+          Owner: owner(a.OwnerId),
+        }));
+    }
+    const roles = /FROM OpportunityContactRole WHERE CreatedDate >= (\S+)/.exec(soql);
+    if (roles) {
+      const since = Date.parse(roles[1]!);
+      return of("OpportunityContactRole")
+        .filter((r) => Date.parse(String(r.CreatedDate)) >= since)
+        .sort(byCreated)
+        .map((r) => {
+          const contact = records.get(String(r.ContactId));
+          return {
+            attributes: { type: "OpportunityContactRole" },
+            OpportunityId: r.OpportunityId,
+            Opportunity: {
+              attributes: { type: "Opportunity" },
+              Amount: records.get(String(r.OpportunityId))?.Amount ?? null,
+            },
+            Contact: contact
+              ? { attributes: { type: "Contact" }, Email: contact.Email ?? null }
+              : null,
+            CreatedDate: r.CreatedDate,
+          };
+        });
+    }
+    const whoId = literal(soql, /FROM Task WHERE WhoId = '(\w+)'/);
+    const subject = literal(soql, /AND Subject = '((?:[^'\\]|\\.)*)'/);
+    if (whoId !== undefined && subject !== undefined) {
+      return fake
+        .tasks()
+        .filter((t) => t.WhoId === whoId && t.Subject === subject)
+        .sort(byCreated)
+        .slice(0, 1)
+        .map((t) => ({ attributes: { type: "Task" }, Id: t.Id }));
     }
     throw Object.assign(new Error("MALFORMED_QUERY"), { soql });
   };
@@ -242,6 +366,16 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
       }
     } catch {
       [status, answer] = [400, [{ errorCode: "MALFORMED_QUERY", message: "unexpected SOQL" }]];
+    }
+    if (
+      dropTask &&
+      req.method === "POST" &&
+      url.pathname.endsWith("/sobjects/Task") &&
+      status === 201
+    ) {
+      dropTask = false;
+      req.socket.destroy();
+      return;
     }
     fake.requests.push({
       method: req.method ?? "GET",

@@ -361,8 +361,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         if (done.some((f) => !f)) return { ok: false, error: "file_not_found" };
         return { ok: true, files: done.map((f) => ({ id: f!.id, title: f!.title })) };
       }
-      case "users.lookupByEmail":
-        return { ok: false, error: "users_not_found" };
+      case "users.lookupByEmail": {
+        // The inverse of users.info's default email: u0reppriya@reps.example is U0REPPRIYA.
+        const local = /^([a-z0-9]+)@reps\.example$/i.exec(String(args.email ?? ""))?.[1];
+        if (!local) return { ok: false, error: "users_not_found" };
+        const id = local.toUpperCase();
+        return {
+          ok: true,
+          user: { id, name: local, deleted: false, profile: { email: String(args.email) } },
+        };
+      }
       // Custom workflow steps end with one of these (api.slack.com/methods/functions.completeSuccess,
       // functions.completeError): the execution id, and the outputs or the error.
       case "functions.completeSuccess":

@@ -274,6 +274,47 @@ describe("outbox worker", () => {
     }
   });
 
+  it("in the background, Slack messages waiting on Slack's pace never hold up a lead's CRM update", async () => {
+    // Found by bench:crm (#15): 500 claims in a minute redraw 500 cards in one channel at
+    // Slack's pace of one a second; the redraws filled the worker's room, so the claims'
+    // HubSpot updates reached HubSpot at the same pace, 8 minutes after the last claim.
+    let release!: () => void;
+    const slackPaced = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const delivered: string[] = [];
+    const w = new OutboxWorker({
+      db: database.current,
+      logger,
+      clock: { now: () => new Date() },
+      batchSize: 5,
+      handlers: {
+        "lead.card.update": async (message) => {
+          await slackPaced;
+          delivered.push(`card ${String((message.payload as { n: number }).n)}`);
+        },
+        "hubspot.engagement": async () => {
+          delivered.push("hubspot");
+        },
+      },
+    });
+    const due = new Date(Date.now() - 1000);
+    for (let n = 0; n < 12; n += 1) {
+      await enqueue("lead.card.update", { n }, { orderingKey: `lead-${n}` }, due);
+    }
+    const crm = await enqueue("hubspot.engagement", {}, { orderingKey: "hubspot:lead:1" }, due);
+    w.start();
+    try {
+      await expect.poll(async () => (await row(crm.id)).status, { timeout: 5000 }).toBe("DONE");
+      expect(delivered).toEqual(["hubspot"]);
+      release();
+      await expect.poll(() => delivered.length, { timeout: 10_000 }).toBe(13);
+    } finally {
+      release();
+      await w.stop();
+    }
+  });
+
   it("keeps the lease of a message it is still delivering, so no other worker posts it too", async () => {
     // Found by bench:burst (#13): a burst's parts, paced at one a second, outlived the lease,
     // and the same leads were leased again and listed on a second summary.

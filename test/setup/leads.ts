@@ -5,6 +5,8 @@ import { leadRequestSchema } from "#src/intake/schemas.ts";
 import { captureLead } from "#src/services/capture-lead.ts";
 import { claimLead } from "#src/services/claim-lead.ts";
 import { handOffLead } from "#src/services/hand-off-lead.ts";
+import { INTAKE_TOKEN } from "#test/setup/app.ts";
+import { eventually } from "#test/setup/eventually.ts";
 
 export async function handedOffLead(
   app: Baton,
@@ -73,4 +75,37 @@ export async function capturedOverHttp(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error("the lead was never handed off");
+}
+
+/** A qualified lead from the intake API (a demo request), as a website form would send it. */
+export async function postDemoRequest(app: Baton & { url: string }, email: string) {
+  const response = await fetch(`${app.url}/api/v1/leads`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${INTAKE_TOKEN}`,
+      "content-type": "application/json",
+      connection: "close",
+    },
+    body: JSON.stringify({
+      email,
+      firstName: "Casey",
+      country: "US",
+      companySize: 300,
+      activities: [{ type: "demo_request", occurredAt: "2026-11-20T15:00:00Z" }],
+    }),
+  });
+  if (response.status !== 201) throw new Error(`intake answered ${response.status}`);
+  return ((await response.json()) as { lead: { id: string } }).lead.id;
+}
+
+/** The lead once offered: with the rep it is offered to and its "offered" events (the why). */
+export function offeredLead(app: Baton, leadId: string) {
+  return eventually(
+    () =>
+      app.deps.db.prisma.lead.findFirst({
+        where: { id: leadId, status: "OFFERED" },
+        include: { offeredTo: true, events: { where: { type: "offered" } } },
+      }),
+    { wake: () => app.outbox.wake() },
+  );
 }

@@ -89,7 +89,25 @@ describe("loadConfig", () => {
       accessToken: undefined,
       clientSecret: undefined,
       apiUrl: "https://api.hubapi.com",
+      rateLimit: 100,
+      pollCron: undefined,
     });
+    expect(problems({ ...socket, HUBSPOT_RATE_LIMIT: "100/10s" })[0]).toMatch(
+      /^HUBSPOT_RATE_LIMIT must be the number of requests your HubSpot account allows per 10 seconds/,
+    );
+    expect(problems({ ...socket, HUBSPOT_POLL_CRON: "every 5 minutes" })[0]).toMatch(
+      /^HUBSPOT_POLL_CRON must be a cron expression such as "\*\/5 \* \* \* \*"/,
+    );
+    expect(
+      loadConfig({ ...socket, HUBSPOT_RATE_LIMIT: "190", HUBSPOT_POLL_CRON: "*/5 * * * *" })
+        .hubspot,
+    ).toMatchObject({ rateLimit: 190, pollCron: "*/5 * * * *" });
+    expect(problems({ ...socket, SALESFORCE_POLL_CRON: "hourly" })[0]).toMatch(
+      /^SALESFORCE_POLL_CRON must be a cron expression such as "\*\/15 \* \* \* \*"/,
+    );
+    expect(
+      loadConfig({ ...socket, SALESFORCE_POLL_CRON: "*/15 * * * *" }).salesforce.pollCron,
+    ).toBe("*/15 * * * *");
     expect(
       loadConfig({
         ...socket,

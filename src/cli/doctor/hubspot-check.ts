@@ -20,7 +20,9 @@ export const HUBSPOT_SCOPES = [
   "crm.objects.owners.read",
   "crm.objects.deals.read",
 ] as const;
-type Scope = (typeof HUBSPOT_SCOPES)[number];
+/** Owner matching (crm.hubspot.ownerMatching) also reads the lead's company and its owner. */
+const OWNER_MATCHING_SCOPE = "crm.objects.companies.read";
+type Scope = (typeof HUBSPOT_SCOPES)[number] | typeof OWNER_MATCHING_SCOPE;
 
 const SCOPES_FIX =
   "in HubSpot → Settings → Integrations → Private Apps → your app → Scopes, tick the scopes docs/integrations/hubspot.md lists and commit the change (the access token stays the same)";
@@ -64,43 +66,34 @@ export async function checkHubSpot(
   }
 
   // The scopes: what HubSpot says the token has (private apps), and what it refuses.
-  const [granted, contacts, deals, properties] = await Promise.all([
+  const needed: Scope[] = [
+    ...HUBSPOT_SCOPES,
+    ...(settings?.ownerMatching ? [OWNER_MATCHING_SCOPE as Scope] : []),
+  ];
+  const [granted, contacts, deals, properties, companies] = await Promise.all([
     tokenScopes(client, config.accessToken),
     outcome(
       read("reading contacts", (c) => c.crm.contacts.basicApi.getPage(1, undefined, ["email"])),
     ),
     outcome(read("reading deals", (c) => c.crm.deals.basicApi.getPage(1, undefined, ["amount"]))),
     outcome(read("reading contact properties", (c) => c.crm.properties.coreApi.getAll("contacts"))),
+    settings?.ownerMatching
+      ? outcome(read("searching companies", oneCompany))
+      : Promise.resolve({ error: undefined }),
   ]);
   const refused: Partial<Record<Scope, HubSpotError | undefined>> = {
     "crm.objects.owners.read": owners.error,
     "crm.objects.contacts.read": contacts.error,
     "crm.objects.deals.read": deals.error,
+    [OWNER_MATCHING_SCOPE]: companies.error,
   };
   for (const error of Object.values(refused)) {
     if (error && !error.unauthorized) return [unreachable(error, endpoint)];
   }
-  const missing = HUBSPOT_SCOPES.filter(
+  const missing = needed.filter(
     (scope) => refused[scope] !== undefined || (granted && !granted.includes(scope)),
   );
-  const checks: Check[] = [];
-  if (missing.length > 0) {
-    checks.push(
-      fail(
-        `HUBSPOT_ACCESS_TOKEN works, but ${endpoint} refuses it scopes Baton needs: ${missing.join(", ")}`,
-        SCOPES_FIX,
-      ),
-    );
-  } else {
-    const how = granted
-      ? ""
-      : " (contacts write is checked by the first sync: HubSpot gives no token information for this token)";
-    checks.push(
-      pass(
-        `HUBSPOT_ACCESS_TOKEN works with ${endpoint}: owners, contacts and deals readable${how}`,
-      ),
-    );
-  }
+  const checks = [scopesCheck(missing, granted !== undefined, settings?.ownerMatching, endpoint)];
 
   // The playbook's mapping against the portal's contact properties.
   if (!loaded || !settings) {
@@ -115,6 +108,36 @@ export async function checkHubSpot(
     checks.push(checkProperties(properties.value?.results ?? [], settings, loaded.file));
   }
   return checks;
+}
+
+/** One company, the cheapest read owner matching's scope allows (a search: a POST that reads). */
+const oneCompany = (c: Client) =>
+  c.crm.companies.searchApi.doSearch({
+    filterGroups: [],
+    properties: ["domain"],
+    sorts: [],
+    limit: 1,
+  });
+
+function scopesCheck(
+  missing: Scope[],
+  listed: boolean,
+  ownerMatching: boolean | undefined,
+  endpoint: string,
+): Check {
+  if (missing.length > 0) {
+    return fail(
+      `HUBSPOT_ACCESS_TOKEN works, but ${endpoint} refuses it scopes Baton needs: ${missing.join(", ")}`,
+      SCOPES_FIX,
+    );
+  }
+  const how = listed
+    ? ""
+    : " (contacts write is checked by the first sync: HubSpot gives no token information for this token)";
+  const readable = ownerMatching
+    ? "owners, contacts, deals and companies (owner matching)"
+    : "owners, contacts and deals";
+  return pass(`HUBSPOT_ACCESS_TOKEN works with ${endpoint}: ${readable} readable${how}`);
 }
 
 type Settings = Playbook["crm"]["hubspot"];

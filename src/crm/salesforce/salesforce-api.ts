@@ -73,7 +73,30 @@ export interface ConvertedLead {
   opportunityId: string | undefined;
   amount: number | undefined;
   convertedDate: string | undefined;
+  /** LastModifiedDate: where the next poll starts when this one stopped at its limit. */
+  modifiedAt: Date;
 }
+
+/** An Opportunity a Contact was given a role on (an opportunity created for that person). */
+export interface ContactOpportunity {
+  opportunityId: string;
+  amount: number | undefined;
+  email: string | undefined;
+  createdAt: Date;
+}
+
+/** The owners Salesforce records for a person (by email), as the owners' emails. */
+export interface PersonOwners {
+  /** The Contact's owner. */
+  contact?: string;
+  /** The owner of the Contact's Account. */
+  account?: string;
+  /** An unconverted Lead's owner (a User; a queue has no one to offer the lead to). */
+  lead?: string;
+}
+
+/** A query answers at most this many records a call (the REST API's batch). */
+export const QUERY_LIMIT = 2000;
 
 export interface SalesforceApi {
   findUserByEmail(email: string): Promise<{ id: string } | undefined>;
@@ -84,8 +107,16 @@ export interface SalesforceApi {
   updateLeads(updates: LeadUpdate[]): Promise<{ gone: string[] }>;
   createTask(task: SalesforceTask): Promise<string | undefined>;
   opportunityAmount(id: string): Promise<number | undefined>;
-  /** Leads converted since the instant, with their opportunity's amount (for a scheduled poll). */
+  /** Leads converted since the instant, oldest change first, with their opportunity's amount. */
   convertedLeadsSince(since: Date): Promise<ConvertedLead[]>;
+  /** Contact roles on opportunities given since the instant, oldest first, with the amount. */
+  contactOpportunitiesSince(since: Date): Promise<ContactOpportunity[]>;
+  /** Who owns the person with this email in Salesforce: Contact, its Account, or a Lead. */
+  ownersOfEmail(email: string): Promise<PersonOwners>;
+  /** The owner (email) of the oldest Account whose Website is on this domain. */
+  accountOwnerOfDomain(domain: string): Promise<string | undefined>;
+  /** The Task with this subject on the Lead (WhoId), if one was created. */
+  findTask(whoId: string, subject: string): Promise<string | undefined>;
 }
 
 /** sObject Collections take up to 200 records a call. */
@@ -161,17 +192,27 @@ export function createSalesforceApi(options: SalesforceOptions): SalesforceApi {
         "reading an opportunity",
         async (conn) => await conn.query<{ Amount: number | null }>(soql),
       );
-      const amount = result.records[0]?.Amount;
-      return typeof amount === "number" && Number.isFinite(amount) ? amount : undefined;
+      return finite(result.records[0]?.Amount);
     },
-    async convertedLeadsSince(since) {
-      const soql = `SELECT Id, Email, ConvertedOpportunityId, ConvertedOpportunity.Amount, ConvertedDate FROM Lead WHERE IsConverted = true AND LastModifiedDate >= ${since.toISOString().replace(/\.\d{3}Z$/, "Z")} ORDER BY LastModifiedDate LIMIT 2000`;
+    ...pollQueries(call),
+    ...lookups(call),
+  };
+}
+
+type Call = <T>(what: string, request: (conn: Connection) => Promise<T>) => Promise<T>;
+
+/** The SOQL reads of the conversion poll. */
+function pollQueries(call: Call) {
+  return {
+    async convertedLeadsSince(since: Date): Promise<ConvertedLead[]> {
+      const soql = `SELECT Id, Email, ConvertedOpportunityId, ConvertedOpportunity.Amount, ConvertedDate, LastModifiedDate FROM Lead WHERE IsConverted = true AND LastModifiedDate >= ${soqlDateTime(since)} ORDER BY LastModifiedDate LIMIT ${QUERY_LIMIT}`;
       type Row = {
         Id: string;
         Email: string | null;
         ConvertedOpportunityId: string | null;
         ConvertedOpportunity: { Amount: number | null } | null;
         ConvertedDate: string | null;
+        LastModifiedDate: string;
       };
       const result = await call(
         "reading converted leads",
@@ -183,9 +224,108 @@ export function createSalesforceApi(options: SalesforceOptions): SalesforceApi {
         opportunityId: r.ConvertedOpportunityId ?? undefined,
         amount: r.ConvertedOpportunity?.Amount ?? undefined,
         convertedDate: r.ConvertedDate ?? undefined,
+        modifiedAt: new Date(r.LastModifiedDate),
+      }));
+    },
+    async contactOpportunitiesSince(since: Date): Promise<ContactOpportunity[]> {
+      const soql = `SELECT OpportunityId, Opportunity.Amount, Contact.Email, CreatedDate FROM OpportunityContactRole WHERE CreatedDate >= ${soqlDateTime(since)} ORDER BY CreatedDate LIMIT ${QUERY_LIMIT}`;
+      type Row = {
+        OpportunityId: string;
+        Opportunity: { Amount: number | null } | null;
+        Contact: { Email: string | null } | null;
+        CreatedDate: string;
+      };
+      const result = await call(
+        "reading opportunity contact roles",
+        async (conn) => await conn.query<Row>(soql),
+      );
+      return result.records.map((r) => ({
+        opportunityId: r.OpportunityId,
+        amount: finite(r.Opportunity?.Amount),
+        email: r.Contact?.Email ?? undefined,
+        createdAt: new Date(r.CreatedDate),
       }));
     },
   };
+}
+
+/** The SOQL reads of owner matching and idempotent Tasks. */
+function lookups(call: Call) {
+  return {
+    async ownersOfEmail(email: string): Promise<PersonOwners> {
+      const value = soqlString(email);
+      type ContactRow = {
+        Owner: { Email: string | null } | null;
+        Account: { Owner: { Email: string | null } | null } | null;
+      };
+      type LeadRow = { Owner: { Email: string | null; Type: string | null } | null };
+      const contacts = await call(
+        "looking up a contact's owner",
+        async (conn) =>
+          await conn.query<ContactRow>(
+            `SELECT Owner.Email, Account.Owner.Email FROM Contact WHERE Email = '${value}' ORDER BY CreatedDate LIMIT 1`,
+          ),
+      );
+      const contact = contacts.records[0];
+      if (contact?.Owner?.Email || contact?.Account?.Owner?.Email) {
+        return {
+          contact: contact.Owner?.Email ?? undefined,
+          account: contact.Account?.Owner?.Email ?? undefined,
+        };
+      }
+      const leads = await call(
+        "looking up a lead's owner",
+        async (conn) =>
+          await conn.query<LeadRow>(
+            `SELECT Owner.Email, Owner.Type FROM Lead WHERE Email = '${value}' AND IsConverted = false ORDER BY CreatedDate LIMIT 1`,
+          ),
+      );
+      const owner = leads.records[0]?.Owner;
+      return owner?.Type === "User" && owner.Email ? { lead: owner.Email } : {};
+    },
+    async accountOwnerOfDomain(domain: string): Promise<string | undefined> {
+      const like = soqlString(domain).replace(/[%_]/g, "\\$&");
+      type Row = { Website: string | null; Owner: { Email: string | null } | null };
+      const result = await call(
+        "looking up an account's owner",
+        async (conn) =>
+          await conn.query<Row>(
+            `SELECT Website, Owner.Email FROM Account WHERE Website LIKE '%${like}%' ORDER BY CreatedDate LIMIT 20`,
+          ),
+      );
+      // LIKE finds acme.com in notacme.com too: the Website's host must be the domain.
+      const account = result.records.find((r) => websiteDomain(r.Website) === domain.toLowerCase());
+      return account?.Owner?.Email ?? undefined;
+    },
+    async findTask(whoId: string, subject: string): Promise<string | undefined> {
+      const soql = `SELECT Id FROM Task WHERE WhoId = '${soqlString(whoId)}' AND Subject = '${soqlString(subject)}' ORDER BY CreatedDate LIMIT 1`;
+      const result = await call(
+        "looking up a task",
+        async (conn) => await conn.query<{ Id: string }>(soql),
+      );
+      return result.records[0]?.Id;
+    },
+  };
+}
+
+function finite(value: number | null | undefined): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** "https://www.Acme.com/about" → "acme.com". */
+function websiteDomain(website: string | null): string | undefined {
+  if (!website) return undefined;
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(website) ? website : `https://${website}`);
+    return url.hostname.toLowerCase().replace(/^www\./, "");
+  } catch {
+    return undefined;
+  }
+}
+
+/** A SOQL dateTime literal: 2026-12-05T06:52:00Z. */
+function soqlDateTime(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 async function connect(options: SalesforceOptions): Promise<Connection> {

@@ -3,6 +3,7 @@
 
 import { AppError } from "#src/errors.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
+import { ownerMatcherFor } from "#src/services/crm-owner-match.ts";
 import { explainRoute, type RouteQuery } from "#src/services/explain-route.ts";
 import { buildRouteAnswer } from "#src/slack/blocks/route-answer.ts";
 import { COMMAND } from "#src/slack/ids.ts";
@@ -25,7 +26,14 @@ export const routeSubcommand: Subcommand = {
       );
     }
     const query = parseQuery(args);
-    const explanation = await explainRoute({ db: deps.db, playbook, now: deps.clock.now(), query });
+    const matcher = ownerMatcherFor(deps.crm, playbook.crm);
+    const explanation = await explainRoute({
+      db: deps.db,
+      playbook,
+      now: deps.clock.now(),
+      query,
+      crmOwner: matcher && ((lead) => matcher.match(deps.db, lead)),
+    });
     await reply(buildRouteAnswer(explanation));
   },
 };
