@@ -201,6 +201,17 @@ function nextInTurn(eligible: Candidate[], counts: Map<string, number>): Candida
   )[0];
 }
 
+/**
+ * The pick's numbers in words: "4 leads, 4.6 due at weight 1"; a rep counted at the floor says
+ * so: "2 leads counted as 4 (back at a fair share), 4.6 due at weight 1".
+ */
+function describeStanding(c: Candidate, count: number): string {
+  const leads = `${c.assignedCount} lead${c.assignedCount === 1 ? "" : "s"}`;
+  const counted = count > c.assignedCount ? ` counted as ${count} (back at a fair share)` : "";
+  const due = Number((c.assignedDue ?? 0).toFixed(1));
+  return `${leads}${counted}, ${due} due at weight ${c.weight}`;
+}
+
 /** Each rep who could have had a lead is due weight / (the weights of all who could). */
 function dueAfter(eligible: Candidate[]): Record<string, number> {
   const weights = eligible.reduce((sum, c) => sum + c.weight, 0);
@@ -237,11 +248,10 @@ export function pickRep(candidates: Candidate[], now: Date, exclude: string[] = 
   const next = nextInTurn(eligible, counts);
   if (!next) return { skipped };
   const count = counts.get(next.repId)!;
-  const caughtUp = count > next.assignedCount ? ", back at a fair share" : "";
   return {
     repId: next.repId,
     name: next.name,
-    why: `round robin: ${next.name} had the fewest weighted assignments (${count}/${next.weight}${caughtUp})`,
+    why: `round robin: ${next.name} is furthest behind their due (${describeStanding(next, count)})`,
     skipped,
     countAfter: count + 1,
     dueAfter: dueAfter(eligible),

@@ -79,18 +79,26 @@ const rep = (name: string, over: Partial<Candidate> = {}): Candidate => ({
 });
 
 describe("pickRep", () => {
-  it("gives the lead to the fewest weighted assignments and says why", () => {
+  it("gives the lead to the rep furthest behind their due per unit of weight and says why", () => {
+    // Ana has fewer leads than her due (−0.3 a unit of weight), Jonas more (+0.6): Ana, though
+    // by leads per weight (4/2 against 3/1) she would be level with him.
     const choice = pickRep(
-      [rep("Ana", { weight: 2, assignedCount: 4 }), rep("Jonas", { assignedCount: 3 })],
+      [
+        rep("Ana", { weight: 2, assignedCount: 4, assignedDue: 4.6 }),
+        rep("Jonas", { assignedCount: 3, assignedDue: 2.4 }),
+      ],
       now,
     );
     expect(choice).toEqual({
       repId: "ana",
       name: "Ana",
-      why: "round robin: Ana had the fewest weighted assignments (4/2)",
+      why: "round robin: Ana is furthest behind their due (4 leads, 4.6 due at weight 2)",
       skipped: [],
       countAfter: 5,
-      dueAfter: { ana: 2 / 3, jonas: 1 / 3 },
+      dueAfter: { ana: 4.6 + 2 / 3, jonas: 2.4 + 1 / 3 },
+    });
+    expect(pickRep([rep("Jonas", { assignedCount: 1, assignedDue: 1.04 })], now)).toMatchObject({
+      why: "round robin: Jonas is furthest behind their due (1 lead, 1 due at weight 1)",
     });
   });
 
@@ -153,7 +161,11 @@ describe("pickRep", () => {
       picked.assignedCount = choice.countAfter;
       picked.lastAssignedAt = new Date(now.getTime() + i);
       picks.push(choice.repId);
-      if (i === 0) expect(choice.why).toContain("(78/2, back at a fair share)");
+      if (i === 0) {
+        expect(choice.why).toBe(
+          "round robin: Ana is furthest behind their due (10 leads counted as 78 (back at a fair share), 0 due at weight 2)",
+        );
+      }
     }
     // From her first lead on she gets her weighted half, never a run of 60.
     expect(picks.filter((p) => p === "ana")).toHaveLength(6);
@@ -306,9 +318,9 @@ describe("decideRoute", () => {
       countAfter: 2,
       dueAfter: { bo: 1 },
     });
-    expect(decision.why).toBe("round robin: Bo had the fewest weighted assignments (1/1)");
+    expect(decision.why).toBe("round robin: Bo is furthest behind their due (1 lead, 0 due at weight 1)");
     expect(decision.summary).toBe(
-      "rule 'EMEA enterprise', round robin: Bo had the fewest weighted assignments (1/1); skipped Ana away until they are back",
+      "rule 'EMEA enterprise', round robin: Bo is furthest behind their due (1 lead, 0 due at weight 1); skipped Ana away until they are back",
     );
     expect(decision.skipped.map((s) => [s.name, describeSkip(s.reason)])).toEqual([
       ["Ana", "away until they are back"],

@@ -58,7 +58,7 @@ describe("caps", () => {
       "2026-11-30T09:00:00.000Z",
     ]);
     expect(ledger[0]).toMatchObject({ kind: "round_robin", creditedAt: null });
-    expect(ledger[0]!.reason).toContain("round robin: Ana had the fewest weighted assignments");
+    expect(ledger[0]!.reason).toContain("round robin: Ana is furthest behind their due");
     const all = await database.current.prisma.assignment.count();
     expect(all).toBe(scene.sent);
   });
