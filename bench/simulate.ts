@@ -75,6 +75,9 @@ console.log(
     .map(([part, s]) => `${part} ${s.toFixed(0)} s`)
     .join(", ")}`,
 );
+if (report.fairness?.overSla.length) {
+  console.log(`Held longer than the SLA:\n  ${report.fairness.overSla.slice(0, 20).join("\n  ")}`);
+}
 if (report.undecided.length > 0) {
   console.log(
     `Baton's leads not decided or ghosts (last events first):\n  ${report.undecided.slice(0, 20).join("\n  ")}`,

@@ -49,6 +49,8 @@ export interface Fairness {
   slaMinutes: number;
   /** The longest a lead waited for a rep because of availability, in business minutes. */
   longestHoldMinutes: number;
+  /** Each hold longer than the SLA, in words (lead, when, how long, why, what ended it). */
+  overSla: string[];
 }
 
 export const FAIRNESS_GOALS = { deviation: 0.05, heldOverSla: 0 };
@@ -98,7 +100,7 @@ export async function fairnessFigures(
     }),
     db.prisma.leadEvent.findMany({
       where: { type: "offered", lead: { teamId: teamRow.id } },
-      select: { leadId: true, createdAt: true, data: true },
+      select: { leadId: true, createdAt: true, data: true, lead: { select: { number: true } } },
       orderBy: { createdAt: "asc" },
     }),
   ]);
@@ -148,6 +150,7 @@ export async function fairnessFigures(
   });
   let heldOverSla = 0;
   let longest = 0;
+  const overSla: string[] = [];
   for (const h of heldSince) {
     const next = later.find(
       (e) =>
@@ -161,7 +164,13 @@ export async function fairnessFigures(
       next?.createdAt.getTime() ?? end,
     );
     longest = Math.max(longest, minutes);
-    if (minutes > slaMinutes) heldOverSla += 1;
+    if (minutes > slaMinutes) {
+      heldOverSla += 1;
+      const data = (h.data ?? {}) as RoutingData & { routing?: { why?: string } };
+      overSla.push(
+        `L-${h.lead.number} held ${h.createdAt.toISOString().slice(0, 16)} for ${Math.round(minutes)} business min, until ${next ? `${next.type} ${next.createdAt.toISOString().slice(0, 16)}` : "the end"}: ${data.routing?.why ?? data.mode}`,
+      );
+    }
   }
 
   return {
@@ -171,6 +180,7 @@ export async function fairnessFigures(
     heldOverSla,
     slaMinutes,
     longestHoldMinutes: longest,
+    overSla,
     reps: people.map((p) => {
       const leads = counted.get(p.id) ?? 0;
       const expected = due.get(p.id) ?? 0;

@@ -171,7 +171,8 @@ async function undecidedLeads(db: Database, end: number): Promise<string[]> {
   const leads = await db.prisma.lead.findMany({
     where: {
       status: { notIn: ["CONVERTED", "DISQUALIFIED", "NURTURE"] },
-      NOT: { lastTouchAt: { gte: since } },
+      // (A lead back in the pool after recent touches is not in anyone's hands: listed.)
+      NOT: { status: { in: ["CLAIMED", "WORKING"] }, lastTouchAt: { gte: since } },
     },
     select: {
       number: true,
@@ -191,6 +192,7 @@ async function undecidedLeads(db: Database, end: number): Promise<string[]> {
     .filter(
       (l) =>
         !(
+          (l.status === "CLAIMED" || l.status === "WORKING") &&
           l.claimedAt &&
           l.claimedAt >= since &&
           l.events.some((e) => e.type === "claimed" && e.actorId === l.owner?.slackUserId)

@@ -92,6 +92,7 @@ describe("the outcome simulation", () => {
       heldOverSla,
       slaMinutes: 60,
       longestHoldMinutes: 0,
+      overSla: [],
     });
     expect(missedFairness(figure([rep("Ana", 0.049), rep("Lea", -0.05)]))).toEqual([]);
     expect(missedFairness(figure([rep("Ana", 0.051), rep("Lea", -0.2)]))).toEqual([
