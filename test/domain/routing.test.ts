@@ -318,7 +318,9 @@ describe("decideRoute", () => {
       countAfter: 2,
       dueAfter: { bo: 1 },
     });
-    expect(decision.why).toBe("round robin: Bo is furthest behind their due (1 lead, 0 due at weight 1)");
+    expect(decision.why).toBe(
+      "round robin: Bo is furthest behind their due (1 lead, 0 due at weight 1)",
+    );
     expect(decision.summary).toBe(
       "rule 'EMEA enterprise', round robin: Bo is furthest behind their due (1 lead, 0 due at weight 1); skipped Ana away until they are back",
     );

@@ -56,7 +56,9 @@ describe("baton route and /leads route", () => {
     // Why, in the round robin's own terms: the rep furthest behind their due.
     const why = next![3]!;
     expect(why).toMatch(
-      new RegExp(`^round robin: ${next![1]} is furthest behind their due \\(\\d+ leads?, [\\d.]+ due at weight 1\\)$`),
+      new RegExp(
+        `^round robin: ${next![1]} is furthest behind their due \\(\\d+ leads?, [\\d.]+ due at weight 1\\)$`,
+      ),
     );
 
     const reply = await command(

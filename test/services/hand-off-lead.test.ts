@@ -131,7 +131,9 @@ describe("handOffLead", () => {
       });
       const { card } = await loadCardView(database.current, lead.id, now);
       const text = JSON.stringify(buildLeadCard(card, { now }).blocks);
-      expect(text).toMatch(/\*Why you:\* round robin: (Jonas|Léa) is furthest behind their due \(\d+ leads?, [\d.]+ due at weight 1\)/);
+      expect(text).toMatch(
+        /\*Why you:\* round robin: (Jonas|Léa) is furthest behind their due \(\d+ leads?, [\d.]+ due at weight 1\)/,
+      );
     } finally {
       await database.current.prisma.rep.update({
         where: { slackUserId: "U0REPANA01" },
