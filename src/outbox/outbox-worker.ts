@@ -500,14 +500,20 @@ export class OutboxWorker implements Worker {
 }
 
 /**
- * Which outside service a kind of message goes to. The background loop gives each its own
- * room: a channel's card redraws paced at Slack's one a second for minutes (a claim storm)
- * never hold up the lead's CRM updates or webhooks, nor a slow CRM Slack's messages (#15,
- * bench:crm: with one shared room HubSpot kept pace with the redraws, 8 minutes for 500).
+ * Which outside service a kind of message goes to ("routing": Baton's own work, "ai": OpenAI).
+ * The background loop gives each its own room: a channel's card redraws paced at Slack's one
+ * a second for minutes (a claim storm) never hold up the lead's CRM updates, webhooks or
+ * hand-off, nor a slow CRM Slack's messages (#15, bench:crm: with one shared room HubSpot
+ * kept pace with the redraws, 8 minutes for 500).
  */
-export type Lane = "slack" | "hubspot" | "salesforce" | "webhook";
+export type Lane = "routing" | "ai" | "slack" | "hubspot" | "salesforce" | "webhook";
 
 export function laneOf(kind: string): Lane {
+  // Routing a new lead is Baton's own work (its database, a CRM owner lookup with its own
+  // bounded wait): sharing Slack's room, a claim storm's redraws in one channel held new
+  // leads' hand-offs for minutes (#13, bench:claim: "leads were not handed off in 30 s").
+  if (kind === "lead.handoff") return "routing";
+  if (kind === "lead.brief") return "ai";
   if (kind.startsWith("hubspot.")) return "hubspot";
   if (kind.startsWith("salesforce.")) return "salesforce";
   if (kind === "webhook") return "webhook";

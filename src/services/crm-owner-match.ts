@@ -130,20 +130,27 @@ export class CrmOwnerMatcher {
 type OwnerMatching = { ownerMatching?: boolean; ownerMatchingWait?: number } | undefined;
 
 /**
- * The matcher of the CRM whose playbook block turns owner matching on, if any, with that
- * block's time limit.
+ * Owner matching across every CRM whose playbook block turns it on, each with its block's
+ * time limit. With both HubSpot and Salesforce on, both are asked side by side (so the wait is
+ * the longer limit, not the sum), and the first whose owner is a rep of this Baton wins,
+ * HubSpot's before Salesforce's (the order of the playbook's crm block); a CRM with no owner, no rep for its owner, or no answer in time defers
+ * to the next.
  */
 export function ownerMatcherFor(
   crm: { ownerMatchers: Map<string, CrmOwnerMatcher> } | undefined,
   settings: Record<string, OwnerMatching>,
-): Pick<CrmOwnerMatcher, "crm" | "match"> | undefined {
-  for (const [key, matcher] of crm?.ownerMatchers ?? []) {
-    const block = settings[key];
-    if (!block?.ownerMatching) continue;
-    return {
-      crm: matcher.crm,
-      match: (db, lead, timeoutMs = block.ownerMatchingWait) => matcher.match(db, lead, timeoutMs),
-    };
-  }
-  return undefined;
+): Pick<CrmOwnerMatcher, "match"> | undefined {
+  const asked = Object.entries(settings).flatMap(([key, block]) => {
+    const matcher = block?.ownerMatching ? crm?.ownerMatchers.get(key) : undefined;
+    return matcher ? [{ matcher, wait: block?.ownerMatchingWait }] : [];
+  });
+  if (asked.length === 0) return undefined;
+  return {
+    match: async (db, lead, timeoutMs) => {
+      const found = await Promise.all(
+        asked.map(({ matcher, wait }) => matcher.match(db, lead, timeoutMs ?? wait)),
+      );
+      return found.find((match) => match !== undefined);
+    },
+  };
 }

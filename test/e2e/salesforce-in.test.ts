@@ -154,6 +154,17 @@ describe("a Salesforce Outbound Message on Lead", () => {
     const stored = await leadByEmail("retry@northwind.example");
     expect(stored?.title).toBe("VP Sales");
     expect(stored?.activities).toHaveLength(1);
+    // The lead's own hand-off (in the background) adds its events; count after it.
+    await waitFor(async () => {
+      const waiting = await database.current.prisma.outboxMessage.count({
+        where: {
+          kind: "lead.handoff",
+          status: "PENDING",
+          payload: { path: ["leadId"], equals: stored!.id },
+        },
+      });
+      return waiting === 0;
+    });
     const events = await database.current.prisma.leadEvent.count({
       where: { leadId: stored!.id },
     });

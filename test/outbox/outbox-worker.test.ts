@@ -274,10 +274,12 @@ describe("outbox worker", () => {
     }
   });
 
-  it("in the background, Slack messages waiting on Slack's pace never hold up a lead's CRM update", async () => {
-    // Found by bench:crm (#15): 500 claims in a minute redraw 500 cards in one channel at
-    // Slack's pace of one a second; the redraws filled the worker's room, so the claims'
-    // HubSpot updates reached HubSpot at the same pace, 8 minutes after the last claim.
+  /**
+   * A background worker with 5 slots a lane and 12 card redraws due that wait on Slack's pace
+   * until `release()`; each kind in `others` is delivered at once. `delivered` lists what went
+   * out, in order ("card n", or the kind).
+   */
+  async function redrawsOnSlacksPace(others: string[], target?: string) {
     let release!: () => void;
     const slackPaced = new Promise<void>((resolve) => {
       release = resolve;
@@ -293,22 +295,51 @@ describe("outbox worker", () => {
           await slackPaced;
           delivered.push(`card ${String((message.payload as { n: number }).n)}`);
         },
-        "hubspot.engagement": async () => {
-          delivered.push("hubspot");
-        },
+        ...Object.fromEntries(others.map((kind) => [kind, async () => delivered.push(kind)])),
       },
     });
     const due = new Date(Date.now() - 1000);
     for (let n = 0; n < 12; n += 1) {
-      await enqueue("lead.card.update", { n }, { orderingKey: `lead-${n}` }, due);
+      await enqueue("lead.card.update", { n }, { orderingKey: `lead-${n}`, target }, due);
     }
+    return { w, delivered, release, due };
+  }
+
+  it("in the background, Slack messages waiting on Slack's pace never hold up a lead's CRM update", async () => {
+    // Found by bench:crm (#15): 500 claims in a minute redraw 500 cards in one channel at
+    // Slack's pace of one a second; the redraws filled the worker's room, so the claims'
+    // HubSpot updates reached HubSpot at the same pace, 8 minutes after the last claim.
+    const { w, delivered, release, due } = await redrawsOnSlacksPace(["hubspot.engagement"]);
     const crm = await enqueue("hubspot.engagement", {}, { orderingKey: "hubspot:lead:1" }, due);
     w.start();
     try {
       await expect.poll(async () => (await row(crm.id)).status, { timeout: 5000 }).toBe("DONE");
-      expect(delivered).toEqual(["hubspot"]);
+      expect(delivered).toEqual(["hubspot.engagement"]);
       release();
       await expect.poll(() => delivered.length, { timeout: 10_000 }).toBe(13);
+    } finally {
+      release();
+      await w.stop();
+    }
+  });
+
+  it("in the background, Slack messages waiting on Slack's pace never hold up routing a new lead", async () => {
+    // Found by bench:claim (#13): rounds of claims redrew their cards in one channel at
+    // Slack's pace; the redraws filled Slack's room, which new leads' hand-offs shared, and
+    // the next round's leads were not offered to anyone for over 30 s.
+    const { w, delivered, release, due } = await redrawsOnSlacksPace(
+      ["lead.handoff", "lead.brief"],
+      "C1",
+    );
+    const handoff = await enqueue("lead.handoff", {}, { orderingKey: "lead-new" }, due);
+    const brief = await enqueue("lead.brief", {}, {}, due);
+    w.start();
+    try {
+      await expect.poll(async () => (await row(handoff.id)).status, { timeout: 5000 }).toBe("DONE");
+      await expect.poll(async () => (await row(brief.id)).status, { timeout: 5000 }).toBe("DONE");
+      expect(delivered.filter((d) => d.startsWith("card"))).toEqual([]);
+      release();
+      await expect.poll(() => delivered.length, { timeout: 10_000 }).toBe(14);
     } finally {
       release();
       await w.stop();
