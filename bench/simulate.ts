@@ -102,7 +102,7 @@ function fairnessLines(f: Fairness): string {
 
 ${fairnessTable(f)}
 
-Leads held because nobody in ${f.team} could take them (away, off shift, capped): ${f.held}; held longer than the SLA (offered → reassign, ${f.slaMinutes} business min): **${f.heldOverSla}**${f.held ? ` (longest ${minutes(f.longestHoldMinutes)})` : ""}.`;
+Leads held because nobody in ${f.team} could take them (away, off shift, capped): ${f.held}; held longer than the SLA (offered → reassign, ${f.slaMinutes} business min): **${f.heldOverSla}**${f.held ? ` (longest ${minutes(f.longestHoldMinutes)})` : ""}. Leads no rep was offered because every rep who could take them had passed on them or let the offer time out (not availability; the ghost alerts chase them): ${f.passedOn}.`;
 }
 
 async function openDatabase(

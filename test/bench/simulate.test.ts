@@ -90,6 +90,7 @@ describe("the outcome simulation", () => {
       offers: 400,
       held: heldOverSla,
       heldOverSla,
+      passedOn: 0,
       slaMinutes: 60,
       longestHoldMinutes: 0,
       overSla: [],
