@@ -104,7 +104,9 @@ export async function fairnessFigures(
       select: { repId: true, leadId: true, at: true, creditedAt: true },
     }),
     db.prisma.leadEvent.findMany({
-      where: { type: "offered", lead: { teamId: teamRow.id } },
+      // Every offer, whatever team the lead is in now: one that overflowed to another team
+      // was offered (and maybe held) here first.
+      where: { type: "offered" },
       select: { leadId: true, createdAt: true, data: true, lead: { select: { number: true } } },
       orderBy: { createdAt: "asc" },
     }),
