@@ -75,6 +75,9 @@ console.log(
     .map(([part, s]) => `${part} ${s.toFixed(0)} s`)
     .join(", ")}`,
 );
+if (report.fairness?.overSla.length) {
+  console.log(`Held longer than the SLA:\n  ${report.fairness.overSla.slice(0, 20).join("\n  ")}`);
+}
 if (report.undecided.length > 0) {
   console.log(
     `Baton's leads not decided or ghosts (last events first):\n  ${report.undecided.slice(0, 20).join("\n  ")}`,
@@ -99,7 +102,7 @@ function fairnessLines(f: Fairness): string {
 
 ${fairnessTable(f)}
 
-Leads held because nobody in ${f.team} could take them (away, off shift, capped): ${f.held}; held longer than the SLA (offered → reassign, ${f.slaMinutes} business min): **${f.heldOverSla}**${f.held ? ` (longest ${minutes(f.longestHoldMinutes)})` : ""}.`;
+Leads held because nobody in ${f.team} could take them (away, off shift, capped): ${f.held}; held longer than the SLA (offered → reassign, ${f.slaMinutes} business min): **${f.heldOverSla}**${f.held ? ` (longest ${minutes(f.longestHoldMinutes)})` : ""}. Leads no rep was offered because every rep who could take them had passed on them or let the offer time out (not availability; the ghost alerts chase them): ${f.passedOn}.`;
 }
 
 async function openDatabase(

@@ -1,6 +1,8 @@
 // The fairness figure of the quarter (#16): in the assign-mode team, each rep's share of the
 // leads Baton's round robin gave them, against the share their weight entitles them to while
 // they could take leads; and the leads held longer than the SLA because nobody could take them.
+// A lead waiting only because every rep who could take it had passed on it or let its offer
+// time out is not waiting for availability: it is counted apart (the ghost alerts are for it).
 //
 // Expected share. A rep who is on holiday, off shift or capped cannot be offered a lead, and
 // Baton deliberately does not make up for it afterwards (the fair-share floor: a rep back from
@@ -17,6 +19,7 @@
 // weight 1 in a team of weight 8 (12.5%), and would let such a rep get 40% fewer leads.
 import { businessMinutes, type Calendar } from "#bench/simulation/model.ts";
 import type { Database } from "#src/db/database.ts";
+import { describeSkip } from "#src/domain/routing.ts";
 import type { Playbook } from "#src/playbook/schema.ts";
 
 const MINUTE = 60_000;
@@ -41,14 +44,18 @@ export interface Fairness {
   reps: RepFairness[];
   /** Round-robin offers counted (credited ones excluded). */
   offers: number;
-  /** Leads handed off with nobody in the team able to take them. */
+  /** Leads handed off with nobody in the team able to take them (away, off shift, capped...). */
   held: number;
   /** ...of which waited for a rep longer than the SLA's reassign time. */
   heldOverSla: number;
+  /** Leads nobody was offered because every rep who could take it had passed on it. */
+  passedOn: number;
   /** The SLA a held lead is measured against: the team policy's offered.reassign. */
   slaMinutes: number;
   /** The longest a lead waited for a rep because of availability, in business minutes. */
   longestHoldMinutes: number;
+  /** Each hold longer than the SLA, in words (lead, when, how long, why, what ended it). */
+  overSla: string[];
 }
 
 export const FAIRNESS_GOALS = { deviation: 0.05, heldOverSla: 0 };
@@ -97,8 +104,10 @@ export async function fairnessFigures(
       select: { repId: true, leadId: true, at: true, creditedAt: true },
     }),
     db.prisma.leadEvent.findMany({
-      where: { type: "offered", lead: { teamId: teamRow.id } },
-      select: { leadId: true, createdAt: true, data: true },
+      // Every offer, whatever team the lead is in now: one that overflowed to another team
+      // was offered (and maybe held) here first.
+      where: { type: "offered" },
+      select: { leadId: true, createdAt: true, data: true, lead: { select: { number: true } } },
       orderBy: { createdAt: "asc" },
     }),
   ]);
@@ -134,10 +143,19 @@ export async function fairnessFigures(
   // channel), until a rep had it (an offer to a rep, a claim, a manager's assignment).
   const policy = playbook.sla.policies[team.sla ?? playbook.sla.default];
   const slaMinutes = (policy?.offered.reassign ?? 60 * MINUTE) / MINUTE;
-  const heldSince = offers.filter((o) => {
+  const allHolds = offers.filter((o) => {
     const data = (o.data ?? {}) as RoutingData;
     return data.team === team.key && data.mode !== "assign";
   });
+  // A hold is for availability when at least one rep was skipped for it (not for having let go
+  // of this lead, not for being deactivated).
+  const notAvailability = new Set([
+    describeSkip({ kind: "passed" }),
+    describeSkip({ kind: "deactivated" }),
+  ]);
+  const heldSince = allHolds.filter((o) =>
+    ((o.data ?? {}) as RoutingData).routing?.skipped?.some((s) => !notAvailability.has(s.why)),
+  );
   const later = await db.prisma.leadEvent.findMany({
     where: {
       leadId: { in: [...new Set(heldSince.map((h) => h.leadId))] },
@@ -148,6 +166,7 @@ export async function fairnessFigures(
   });
   let heldOverSla = 0;
   let longest = 0;
+  const overSla: string[] = [];
   for (const h of heldSince) {
     const next = later.find(
       (e) =>
@@ -161,7 +180,13 @@ export async function fairnessFigures(
       next?.createdAt.getTime() ?? end,
     );
     longest = Math.max(longest, minutes);
-    if (minutes > slaMinutes) heldOverSla += 1;
+    if (minutes > slaMinutes) {
+      heldOverSla += 1;
+      const data = (h.data ?? {}) as RoutingData & { routing?: { why?: string } };
+      overSla.push(
+        `L-${h.lead.number} held ${h.createdAt.toISOString().slice(0, 16)} for ${Math.round(minutes)} business min, until ${next ? `${next.type} ${next.createdAt.toISOString().slice(0, 16)}` : "the end"}: ${data.routing?.why ?? data.mode}`,
+      );
+    }
   }
 
   return {
@@ -169,8 +194,10 @@ export async function fairnessFigures(
     offers: total,
     held: heldSince.length,
     heldOverSla,
+    passedOn: allHolds.length - heldSince.length,
     slaMinutes,
     longestHoldMinutes: longest,
+    overSla,
     reps: people.map((p) => {
       const leads = counted.get(p.id) ?? 0;
       const expected = due.get(p.id) ?? 0;

@@ -171,7 +171,14 @@ async function undecidedLeads(db: Database, end: number): Promise<string[]> {
   const leads = await db.prisma.lead.findMany({
     where: {
       status: { notIn: ["CONVERTED", "DISQUALIFIED", "NURTURE"] },
-      NOT: { lastTouchAt: { gte: since } },
+      // Not owned and touched lately. (A lead back in the pool after recent touches is not in
+      // anyone's hands: listed. Spelled as an OR: NOT over a never-touched lead's NULL
+      // lastTouchAt would leave it out.)
+      OR: [
+        { status: { notIn: ["CLAIMED", "WORKING"] } },
+        { lastTouchAt: null },
+        { lastTouchAt: { lt: since } },
+      ],
     },
     select: {
       number: true,
@@ -191,6 +198,7 @@ async function undecidedLeads(db: Database, end: number): Promise<string[]> {
     .filter(
       (l) =>
         !(
+          (l.status === "CLAIMED" || l.status === "WORKING") &&
           l.claimedAt &&
           l.claimedAt >= since &&
           l.events.some((e) => e.type === "claimed" && e.actorId === l.owner?.slackUserId)

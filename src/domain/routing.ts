@@ -53,6 +53,11 @@ export interface Candidate {
   weight: number;
   /** Leads assigned so far (fairness counter kept in the database). */
   assignedCount: number;
+  /**
+   * Leads due to the rep so far: at each round-robin pick, every rep who could have had the lead
+   * is due weight / (the weights of all who could). Round robin compares what they got with it.
+   */
+  assignedDue?: number;
   lastAssignedAt: Date | null;
   /** Leads the rep holds now (offered, claimed, working). */
   openLeads: number;
@@ -160,33 +165,59 @@ export function describeSkipped(skipped: SkippedRep[]): string {
 }
 
 /**
- * Fair share after time away: a rep who could not take leads for a while (away, capped, off
- * shift) is counted level with the team's round, so they come back at their share instead of
- * being flooded until they catch up. The round's level is the highest share (assignments per
- * unit of weight) at which any rep who can take leads now got their last one: each of them was
- * the lowest when picked, so among reps who were all available nobody is below it and the
- * floor changes nothing; a rep back from time away starts there and gets their first lead as
- * the one who waited longest. (Flooring at one lead per unit of weight behind the rep furthest
- * ahead, as before, gave a rep `weight` extra leads on each return: a part-timer back every
- * morning took a third more than their due.)
+ * Where a rep stands in the round: leads got less leads due, per unit of weight. A rep is due
+ * a part of a lead only for the picks they could have had (weight / the weights of all who
+ * could), so time away (off shift, holiday, capped, at capacity) neither earns a catch-up nor
+ * costs a place: a rep comes back where they left the round.
+ */
+const standing = (c: Candidate, count = c.assignedCount) =>
+  (count - (c.assignedDue ?? 0)) / c.weight;
+
+/**
+ * Fair share floor: a rep more than a round behind the rep furthest ahead (at most one lead per
+ * unit of weight behind) is counted there, so they are not flooded until they catch up. With
+ * the due kept, time away does not put a rep behind, so this holds only for counters from
+ * before the due was kept and for a rep credited back more than a round's worth.
  */
 export function fairCounts(eligible: Candidate[]): Map<string, number> {
-  const level = Math.max(...eligible.map((c) => (c.assignedCount - 1) / c.weight));
+  const level = Math.max(...eligible.map((c) => standing(c))) - 1;
   // (Less a rounding hair: 39/3 * 3 must stay 39, not become 40.)
   return new Map(
-    eligible.map((c) => [c.repId, Math.max(c.assignedCount, Math.ceil(level * c.weight - 1e-9))]),
+    eligible.map((c) => [
+      c.repId,
+      Math.max(c.assignedCount, Math.ceil(level * c.weight + (c.assignedDue ?? 0) - 1e-9)),
+    ]),
   );
 }
 
-/** The rep with the fewest assignments per unit of weight (ties: who waited longest). */
+/** The rep furthest behind their due per unit of weight (ties: who waited longest). */
 function nextInTurn(eligible: Candidate[], counts: Map<string, number>): Candidate | undefined {
-  const share = (c: Candidate) => counts.get(c.repId)! / c.weight;
+  const share = (c: Candidate) => standing(c, counts.get(c.repId)!);
   return [...eligible].sort(
     (a, b) =>
       share(a) - share(b) ||
       (a.lastAssignedAt?.getTime() ?? 0) - (b.lastAssignedAt?.getTime() ?? 0) ||
       a.name.localeCompare(b.name),
   )[0];
+}
+
+/**
+ * The pick's numbers in words: "4 leads, 4.6 due at weight 1"; a rep counted at the floor says
+ * so: "2 leads counted as 4 (back at a fair share), 4.6 due at weight 1".
+ */
+function describeStanding(c: Candidate, count: number): string {
+  const leads = `${c.assignedCount} lead${c.assignedCount === 1 ? "" : "s"}`;
+  const counted = count > c.assignedCount ? ` counted as ${count} (back at a fair share)` : "";
+  const due = Number((c.assignedDue ?? 0).toFixed(1));
+  return `${leads}${counted}, ${due} due at weight ${c.weight}`;
+}
+
+/** Each rep who could have had a lead is due weight / (the weights of all who could). */
+function dueAfter(eligible: Candidate[]): Record<string, number> {
+  const weights = eligible.reduce((sum, c) => sum + c.weight, 0);
+  return Object.fromEntries(
+    eligible.map((c) => [c.repId, (c.assignedDue ?? 0) + c.weight / weights]),
+  );
 }
 
 export type RepChoice =
@@ -197,6 +228,8 @@ export type RepChoice =
       skipped: SkippedRep[];
       /** The rep's fairness count once this lead is theirs. */
       countAfter: number;
+      /** Every rep who could have had the lead: their leads due once it is given. */
+      dueAfter: Record<string, number>;
     }
   | { repId?: undefined; skipped: SkippedRep[] };
 
@@ -215,13 +248,13 @@ export function pickRep(candidates: Candidate[], now: Date, exclude: string[] = 
   const next = nextInTurn(eligible, counts);
   if (!next) return { skipped };
   const count = counts.get(next.repId)!;
-  const caughtUp = count > next.assignedCount ? ", back at a fair share" : "";
   return {
     repId: next.repId,
     name: next.name,
-    why: `round robin: ${next.name} had the fewest weighted assignments (${count}/${next.weight}${caughtUp})`,
+    why: `round robin: ${next.name} is furthest behind their due (${describeStanding(next, count)})`,
     skipped,
     countAfter: count + 1,
+    dueAfter: dueAfter(eligible),
   };
 }
 
@@ -269,7 +302,14 @@ export interface RouteInput {
 
 export type RouteOutcome =
   | { kind: "owner"; teamKey: string; repId: string }
-  | { kind: "rep"; teamKey: string; repId: string; countAfter: number }
+  | {
+      kind: "rep";
+      teamKey: string;
+      repId: string;
+      countAfter: number;
+      /** The leads due to each rep who could have had it, once it is given. */
+      dueAfter: Record<string, number>;
+    }
   | { kind: "channel"; teamKey: string }
   /** Assign mode, nobody can take it now: held, and the team's fallback chain runs. */
   | { kind: "held"; teamKey: string };
@@ -377,7 +417,13 @@ export function decideRoute(input: RouteInput): RouteDecision {
   }
   return {
     ...base,
-    outcome: { kind: "rep", teamKey: team.key, repId: rep.repId, countAfter: rep.countAfter },
+    outcome: {
+      kind: "rep",
+      teamKey: team.key,
+      repId: rep.repId,
+      countAfter: rep.countAfter,
+      dueAfter: rep.dueAfter,
+    },
     why: rep.why,
     skipped,
     summary: `${teamReason}, ${rep.why}${skippedText}`,

@@ -6,7 +6,9 @@
 // or a Slack status expires, a cap resets) and by availability events (/leads back, a status
 // cleared). A revisit looks at the lead's own team first, then at the overflow teams its chain
 // has already tried, so a rep there who comes back can take it too. Every step goes through
-// the lifecycle seam or the audit trail.
+// the lifecycle seam or the audit trail. A lead of an assign-mode team without a chain, posted
+// to its channel because nobody could take it, is revisited the same way: assign mode means a
+// rep gets it, not whoever happens to read the channel.
 
 import type { Deps } from "#src/context.ts";
 import {
@@ -27,7 +29,7 @@ import {
   lockLead,
 } from "#src/services/lead-transition.ts";
 import { routeInput } from "#src/services/route-input.ts";
-import { isHeld, type SlaLeadRow } from "#src/sla/schedule.ts";
+import { awaitsRep, isHeld, type SlaLeadRow } from "#src/sla/schedule.ts";
 
 export interface FallbackOptions extends LifecycleOptions {
   leadId: string;
@@ -96,7 +98,7 @@ async function placeHeld(
   running?: string,
 ): Promise<{ moved: boolean; decision: RouteDecision }> {
   const decision = await decideNow(tx, options);
-  if (decision.outcome.kind !== "held") {
+  if (places(options.playbook, decision)) {
     await release(tx, options, decision.summary);
     return { moved: true, decision };
   }
@@ -186,15 +188,20 @@ async function overflow(
   await overflowTo(tx, options, lead, teamKey, held, "chain");
 }
 
+/**
+ * Whether a decision puts the lead with someone who takes it: a rep, its owner, or a claim
+ * team's channel (an assign team's channel, held or not, is where it waits for a rep).
+ */
+function places(playbook: FallbackOptions["playbook"], decision: RouteDecision): boolean {
+  const { kind } = decision.outcome;
+  const claimTeam = playbook.teams.find((t) => t.key === decision.teamKey)?.mode === "claim";
+  return kind === "rep" || kind === "owner" || (kind === "channel" && claimTeam);
+}
+
 /** What the overflow team would do with the lead now, and whether that takes it off our hands. */
 async function overflowDecision(tx: Tx, options: FallbackOptions, teamKey: string) {
   const there = await decideNow(tx, options, teamKey);
-  const claimTeam = options.playbook.teams.find((t) => t.key === there.teamKey)?.mode === "claim";
-  const takes =
-    there.outcome.kind === "rep" ||
-    there.outcome.kind === "owner" ||
-    (there.outcome.kind === "channel" && claimTeam);
-  return { there, takes };
+  return { there, takes: places(options.playbook, there) };
 }
 
 /** Moves a held lead to the overflow team, which offers it at once. */
@@ -223,8 +230,9 @@ async function overflowTo(
 }
 
 /**
- * Offers held leads to reps who can take them now, oldest first per team; a team whose oldest
- * held lead still finds nobody is not looked at further. Each lead is locked SKIP LOCKED and
+ * Offers leads waiting for a rep (held, or in an assign team's channel: awaitsRep) to reps who
+ * can take them now, oldest first per team; a team whose oldest such lead still finds nobody is
+ * not looked at further. Each lead is locked SKIP LOCKED and
  * re-checked, so replicas (the sweep on one, an availability event on another) offer it once.
  * Returns how many were offered.
  */
@@ -234,9 +242,7 @@ export async function revisitHeldLeads(
   limit = 200,
 ): Promise<number> {
   const playbook = deps.playbook.current;
-  const teams = playbook.teams
-    .filter((t) => t.mode === "assign" && t.fallback?.length)
-    .map((t) => t.key);
+  const teams = playbook.teams.filter((t) => t.mode === "assign").map((t) => t.key);
   if (teams.length === 0) return 0;
   const held = await deps.db.prisma.$queryRaw<{ id: string; teamKey: string; done: string[] }[]>`
     SELECT l."id", t."key" AS "teamKey",
@@ -260,7 +266,7 @@ export async function revisitHeldLeads(
           SELECT "id" FROM "Lead" WHERE "id" = ${id}::uuid FOR UPDATE SKIP LOCKED`;
         if (!free) return false;
         const lead = await lockLead(tx, id);
-        if (!lead || !isHeld(playbook, lead)) return false;
+        if (!lead || !awaitsRep(playbook, lead)) return false;
         return (await placeHeld(tx, options, lead)).moved;
       },
       { timeout: 30_000 },

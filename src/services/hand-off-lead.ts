@@ -88,6 +88,12 @@ export async function handOff(
       where: { teamId_repId: { teamId: team.id, repId: chosen.id } },
       data: { assignedCount: outcome.countAfter, lastAssignedAt: now },
     });
+    for (const [repId, due] of Object.entries(outcome.dueAfter)) {
+      await tx.teamMember.update({
+        where: { teamId_repId: { teamId: team.id, repId } },
+        data: { assignedDue: due },
+      });
+    }
   }
   await recordAssignment(tx, {
     repId: chosen.id,

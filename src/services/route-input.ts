@@ -96,6 +96,7 @@ interface CandidateRow {
   slackUserId: string;
   weight: number;
   assignedCount: number;
+  assignedDue: number;
   lastAssignedAt: Date | null;
   capacity: number | null;
   paused: boolean;
@@ -132,7 +133,7 @@ async function candidatesFor(
       WHERE "teamId" = ${teamId}::uuid AND "active" AND "role" = 'rep' ORDER BY "id" FOR UPDATE`;
   }
   const rows = await tx.$queryRaw<CandidateRow[]>`
-    SELECT tm."repId", r."name", r."slackUserId", tm."weight", tm."assignedCount", tm."lastAssignedAt",
+    SELECT tm."repId", r."name", r."slackUserId", tm."weight", tm."assignedCount", tm."assignedDue", tm."lastAssignedAt",
            tm."capacity", tm."dailyCap", tm."weeklyCap", r."paused", r."awayUntil", r."awaySince", r."deactivatedAt", r."slackTimezone",
            r."statusAway", r."statusText", r."statusSince", r."statusUntil",
            (SELECT count(*)::int FROM "Lead" l
@@ -154,6 +155,7 @@ async function candidatesFor(
     name: row.name ?? row.slackUserId,
     weight: row.weight,
     assignedCount: row.assignedCount,
+    assignedDue: row.assignedDue,
     lastAssignedAt: row.lastAssignedAt,
     openLeads: row.openLeads,
     capacity: row.capacity,

@@ -94,7 +94,15 @@ async function syncTeam(
   });
   const existing = await tx.teamMember.findMany({
     where: { teamId: row.id },
-    select: { id: true, repId: true, role: true, active: true, assignedCount: true, weight: true },
+    select: {
+      id: true,
+      repId: true,
+      role: true,
+      active: true,
+      assignedCount: true,
+      assignedDue: true,
+      weight: true,
+    },
   });
   // A rep who joins (or comes back) starts level with the others, not at zero: otherwise
   // round robin would hand them every lead until they caught up.
@@ -102,7 +110,7 @@ async function syncTeam(
     0,
     ...existing
       .filter((m) => m.active && m.role === "rep")
-      .map((m) => Math.floor(m.assignedCount / m.weight)),
+      .map((m) => Math.floor((m.assignedCount - m.assignedDue) / m.weight)),
   );
   const wanted = new Map<string, MemberFields>();
   for (const manager of team.managers) {
@@ -127,7 +135,13 @@ async function syncTeam(
     const current = existing.find((m) => m.repId === repId);
     if (!current) {
       await tx.teamMember.create({
-        data: { teamId: row.id, repId, ...member, assignedCount: level * member.weight },
+        data: {
+          teamId: row.id,
+          repId,
+          ...member,
+          assignedCount: level * member.weight,
+          assignedDue: 0,
+        },
       });
       continue;
     }
@@ -137,7 +151,7 @@ async function syncTeam(
       data: {
         ...member,
         active: true,
-        ...(rejoining ? { assignedCount: level * member.weight } : {}),
+        ...(rejoining ? { assignedCount: level * member.weight, assignedDue: 0 } : {}),
       },
     });
   }

@@ -96,6 +96,19 @@ export async function nextStepFor(
 }
 
 /**
+ * An assign-mode lead waiting in its team's channel for want of a rep: held by the team's
+ * fallback chain, or (a team without one) posted there when nobody could take it. Either way
+ * it goes to the first rep who can take it (see revisitHeldLeads).
+ */
+export function awaitsRep(
+  playbook: Playbook,
+  lead: Pick<SlaLeadRow, "status" | "offeredToId" | "teamKey">,
+): boolean {
+  const team = playbook.teams.find((t) => t.key === lead.teamKey);
+  return lead.status === "OFFERED" && lead.offeredToId === null && team?.mode === "assign";
+}
+
+/**
  * Held: an assign-mode lead offered to nobody because no rep could take it, in a team with a
  * fallback chain. Its SLA is the chain, not the offer's steps.
  */
@@ -104,12 +117,7 @@ export function isHeld(
   lead: Pick<SlaLeadRow, "status" | "offeredToId" | "teamKey">,
 ): boolean {
   const team = playbook.teams.find((t) => t.key === lead.teamKey);
-  return (
-    lead.status === "OFFERED" &&
-    lead.offeredToId === null &&
-    team?.mode === "assign" &&
-    (team.fallback?.length ?? 0) > 0
-  );
+  return awaitsRep(playbook, lead) && (team?.fallback?.length ?? 0) > 0;
 }
 
 /**

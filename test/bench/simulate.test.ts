@@ -90,8 +90,10 @@ describe("the outcome simulation", () => {
       offers: 400,
       held: heldOverSla,
       heldOverSla,
+      passedOn: 0,
       slaMinutes: 60,
       longestHoldMinutes: 0,
+      overSla: [],
     });
     expect(missedFairness(figure([rep("Ana", 0.049), rep("Lea", -0.05)]))).toEqual([]);
     expect(missedFairness(figure([rep("Ana", 0.051), rep("Lea", -0.2)]))).toEqual([

@@ -29,8 +29,11 @@ describe("caps", () => {
     // 23:30 in Berlin is still Monday there: still capped.
     scene.now = new Date("2026-11-23T22:30:00Z");
     expect(await emeaLead()).not.toBe("U0REPANA01");
-    // Tuesday 00:30 in Berlin (still Monday in UTC): a new day for Ana, and she is next.
+    // Tuesday 00:30 in Berlin (still Monday in UTC): a new day for Ana. She comes back where
+    // she left the round, not first: Léa, further behind what she was due while Ana was capped,
+    // gets the next lead, then Ana.
     scene.now = new Date("2026-11-23T23:30:00Z");
+    expect(await emeaLead()).toBe("U0REPLEA01");
     expect(await emeaLead()).toBe("U0REPANA01");
 
     // Wednesday: her second lead this week was her last.
@@ -41,7 +44,9 @@ describe("caps", () => {
     expect(offers).not.toContain("U0REPANA01");
 
     // Next Monday she is back in turn, and the ledger holds every assignment with its reason.
+    // (Léa is again the furthest behind her due: she had the Wednesday lead Jonas did not.)
     scene.now = new Date("2026-11-30T09:00:00Z");
+    expect(await emeaLead()).toBe("U0REPLEA01");
     expect(await emeaLead()).toBe("U0REPANA01");
     const ledger = await database.current.prisma.assignment.findMany({
       where: { rep: { slackUserId: "U0REPANA01" } },
@@ -53,7 +58,7 @@ describe("caps", () => {
       "2026-11-30T09:00:00.000Z",
     ]);
     expect(ledger[0]).toMatchObject({ kind: "round_robin", creditedAt: null });
-    expect(ledger[0]!.reason).toContain("round robin: Ana had the fewest weighted assignments");
+    expect(ledger[0]!.reason).toContain("round robin: Ana is furthest behind their due");
     const all = await database.current.prisma.assignment.count();
     expect(all).toBe(scene.sent);
   });

@@ -48,7 +48,9 @@ describe("the assignment ledger", () => {
     });
     expect(await anaCount()).toBe(0);
     const { decision } = await scene.dryRun({ region: "EMEA", companySize: "900" });
-    expect(decision.why).toBe("round robin: Jonas had the fewest weighted assignments (0/1)");
+    expect(decision.why).toBe(
+      "round robin: Jonas is furthest behind their due (0 leads, 0.3 due at weight 1)",
+    );
     expect(decision.summary).not.toContain("Ana capped");
 
     // A lead disqualified for a reason that is not junk stays counted.

@@ -22,7 +22,7 @@ async function snapshot() {
     counts[table_name] = row!.n;
   }
   const members = await prisma.teamMember.findMany({
-    select: { id: true, assignedCount: true, lastAssignedAt: true },
+    select: { id: true, assignedCount: true, assignedDue: true, lastAssignedAt: true },
     orderBy: { id: "asc" },
   });
   const reps = await prisma.rep.findMany({ orderBy: { id: "asc" } });
@@ -51,15 +51,22 @@ describe("baton route and /leads route", () => {
     expect(out).toContain("✓ EMEA enterprise → emea-enterprise: matched");
     expect(out).toContain("Ana (U0REPANA01): away since 2026-11-20 08:00 UTC until they are back");
     expect(out).toMatch(/Not in team emea-enterprise: .*Kim \(U0REPKIM01\)/);
-    const next = /Next: (\S+) \((U\w+)\)/.exec(out);
+    const next = /Next: (\S+) \((U\w+)\) \((.+)\)$/m.exec(out);
     expect(next?.[2]).toMatch(/^U0REP(JONAS|LEA01)$/);
+    // Why, in the round robin's own terms: the rep furthest behind their due.
+    const why = next![3]!;
+    expect(why).toMatch(
+      new RegExp(
+        `^round robin: ${next![1]} is furthest behind their due \\(\\d+ leads?, [\\d.]+ due at weight 1\\)$`,
+      ),
+    );
 
     const reply = await command(
       "route email=cto@acme-route.example region=EMEA companySize=900 country=DE",
       "U0MGRKLAUS",
     );
     expect(reply.response_type).toBe("ephemeral");
-    expect(reply.all).toContain(`Next: ${next![1]} (${next![2]})`);
+    expect(reply.all).toContain(`Next: ${next![1]} (${next![2]}) (${why})`);
     expect(reply.all).toContain("Nothing was written");
 
     // Neither dry run wrote anything.
@@ -68,6 +75,18 @@ describe("baton route and /leads route", () => {
     const routed = await capture(lead);
     expect(routed.team?.key).toBe("emea-enterprise");
     expect(routed.offeredTo?.slackUserId).toBe(next![2]);
+    // The same explanation in the audit trail and on the card's "why you" line.
+    const offered = await database.current.prisma.leadEvent.findFirstOrThrow({
+      where: { leadId: routed.id, type: "offered" },
+    });
+    expect(offered.data).toMatchObject({ routing: { why } });
+    const card = await scene.fakeSlack.current.waitFor(() =>
+      scene.fakeSlack.current
+        .visible(`D${next![2]!.slice(1)}`)
+        .map((m) => JSON.stringify(m))
+        .find((m) => m.includes("Why you")),
+    );
+    expect(card).toContain(`*Why you:* ${why}`);
     await database.current.prisma.rep.update({
       where: { slackUserId: "U0REPANA01" },
       data: { paused: false, awaySince: null },

@@ -99,7 +99,7 @@ describe("handOffLead", () => {
       where: { type: "offered", data: { path: ["mode"], equals: "assign" } },
     });
     expect(event.reason).toMatch(
-      /^team emea-enterprise: rule 'EMEA enterprise', round robin: .+ had the fewest weighted assignments/,
+      /^team emea-enterprise: rule 'EMEA enterprise', round robin: .+ is furthest behind their due \(\d+ leads?, [\d.]+ due at weight [12]\)/,
     );
   });
 
@@ -131,7 +131,9 @@ describe("handOffLead", () => {
       });
       const { card } = await loadCardView(database.current, lead.id, now);
       const text = JSON.stringify(buildLeadCard(card, { now }).blocks);
-      expect(text).toMatch(/\*Why you:\* round robin: (Jonas|Léa) had the fewest weighted/);
+      expect(text).toMatch(
+        /\*Why you:\* round robin: (Jonas|Léa) is furthest behind their due \(\d+ leads?, [\d.]+ due at weight 1\)/,
+      );
     } finally {
       await database.current.prisma.rep.update({
         where: { slackUserId: "U0REPANA01" },

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "TeamMember" ADD COLUMN     "assignedDue" DOUBLE PRECISION NOT NULL DEFAULT 0;
