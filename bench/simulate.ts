@@ -203,7 +203,9 @@ What Baton did over the quarter (SLA steps fired, from \`SlaNotice\`): ${Object.
   08:30–17:00), NA West (3 reps, claim mode, Los Angeles, 08:00–16:30); one manager each.
   EMEA's reps have weights 3 (Frida), 1 (Gus), 2 (Hana) and 2 (Ines); Gus works Monday to
   Thursday with caps of 6 leads a day and 20 a week; Ines works 09:00–13:00 in Lisbon
-  (10:00–14:00 in Berlin) with a cap of 8 a day.
+  (10:00–14:00 in Berlin) with a cap of 8 a day. When nobody in EMEA can take a lead, its
+  fallback chain holds it: the manager is alerted at once (each rep's reason), NA East gets it
+  after 30 business minutes; held leads go to the first EMEA rep who can take one.
   SLAs in business time: offered — reminder 5 min, ghost alert 20 min (30 in assign mode),
   reassign 1 h (next rep in assign mode; in a claim team with no overflow, a ghost alert that
   nobody is left, then channel reminder and ghost alert again every hour until someone has
