@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { SqlSession } from "#src/db/database.ts";
 import type { ActorType, LeadStatus } from "#src/db/generated/enums.ts";
+import { jsonbParam } from "#src/db/jsonb-param.ts";
 import { type Fields, LEAD_FIELDS } from "#src/domain/capture.ts";
 import { uuidv7 } from "#src/lib/uuid.ts";
 
@@ -213,10 +214,10 @@ export async function createLeads(
   const created = await sql.query<{ id: string; number: number }>(
     CREATE_LEADS,
     [
-      JSON.stringify(rows.leads),
-      JSON.stringify(rows.activities),
-      JSON.stringify(numbered(rows.events)),
-      JSON.stringify(numbered(rows.outbox)),
+      jsonbParam(rows.leads),
+      jsonbParam(rows.activities),
+      jsonbParam(numbered(rows.events)),
+      jsonbParam(numbered(rows.outbox)),
       options.now.toISOString(),
       options.accountMatching,
     ],
@@ -277,7 +278,7 @@ export async function mergeLeadFields(
   if (updates.length === 0) return new Map();
   const rows = await sql.query<Fields & { id: string }>(
     MERGE_FIELDS,
-    [JSON.stringify(updates), now.toISOString()],
+    [jsonbParam(updates), now.toISOString()],
     "baton_merge_fields",
   );
   return new Map(
@@ -306,7 +307,7 @@ export async function addActivities(
     `${activitiesInsert("$1", "$2")}
      ON CONFLICT ("leadId", "externalId") DO NOTHING
      RETURNING "id", "leadId", "type", (extract(epoch FROM "occurredAt") * 1000)::float8 AS "occurredAt"`,
-    [JSON.stringify(rows), now.toISOString()],
+    [jsonbParam(rows), now.toISOString()],
     "baton_add_activities",
   );
   return added.map((row) => ({ ...row, occurredAt: new Date(row.occurredAt) }));
@@ -359,20 +360,20 @@ export async function writeMergeOutcomes(
      FROM jsonb_to_recordset($1::jsonb) AS x("id" uuid, "score" int, "fitScore" int, "behaviorScore" int,
        "scoreBreakdown" jsonb, "status" text, "qualified" boolean, "trigger" jsonb, "nurtured" boolean)
      WHERE l."id" = x."id"`,
-    [JSON.stringify(rows.scores), at],
+    [jsonbParam(rows.scores), at],
     "baton_merge_scores",
   );
   if (rows.events.length > 0) {
     await sql.query(
       eventsInsert("$1", "$2"),
-      [JSON.stringify(numbered(rows.events)), at],
+      [jsonbParam(numbered(rows.events)), at],
       "baton_merge_events",
     );
   }
   if (rows.outbox.length > 0) {
     await sql.query(
       outboxInsert("$1", "$2"),
-      [JSON.stringify(numbered(rows.outbox)), at],
+      [jsonbParam(numbered(rows.outbox)), at],
       "baton_merge_outbox",
     );
   }

@@ -8,7 +8,9 @@ export type Prisma = PrismaClient;
 export interface SqlSession {
   /**
    * `name` makes it a prepared statement on PostgreSQL: parsed and planned once per
-   * connection, then only bound and run (hot paths; one name, one text).
+   * connection, then only bound and run (hot paths; one name, one text). A Buffer parameter
+   * goes as a binary parameter (db/jsonb-param.ts), in named statements only: PGlite's own
+   * query(), which runs unnamed ones, would serialize it as a JavaScript value.
    */
   query<Row = Record<string, unknown>>(
     sql: string,

@@ -101,6 +101,7 @@ function namedStatements(pglite: PGlite) {
     }
     const values = params.map((value, i) => {
       if (value === null || value === undefined) return null;
+      if (value instanceof Uint8Array) return value; // a binary parameter, as pg sends a Buffer
       const serializer = pglite.serializers[paramTypes[i]!];
       return serializer ? serializer(value) : String(value);
     });

@@ -3,6 +3,7 @@
 // PGlite. It must behave as an unnamed one: same rows and types, errors that leave the
 // connection usable, inside and outside a transaction, beside other queries.
 import { describe, expect, it } from "vitest";
+import { jsonbParam } from "#src/db/jsonb-param.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 
 const database = useTestDatabase();
@@ -83,5 +84,26 @@ describe("a named statement", () => {
     expect(
       await db.prisma.account.count({ where: { domain: { startsWith: "named-many-" } } }),
     ).toBe(10);
+  });
+
+  it("takes a JSON document as a binary jsonb parameter, whatever characters it holds", async () => {
+    const db = database.current;
+    const document = [
+      { name: "Zoë López-Müller", note: 'a "quoted"\nline; <!channel> \\ 😀 中文', n: 1 },
+      { name: "Ana", note: null, n: 2 },
+    ];
+    const rows = await db.withSession((sql) =>
+      sql.query(
+        `SELECT x."name", x."note", x."n", $1::jsonb = $2::text::jsonb AS "same"
+           FROM jsonb_to_recordset($1::jsonb) AS x("name" text, "note" text, "n" int)
+          ORDER BY x."n"`,
+        [jsonbParam(document), JSON.stringify(document)],
+        "test_jsonb_param",
+      ),
+    );
+    expect(rows).toEqual([
+      { ...document[0], same: true },
+      { ...document[1], same: true },
+    ]);
   });
 });
