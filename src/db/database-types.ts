@@ -9,8 +9,9 @@ export interface SqlSession {
   /**
    * `name` makes it a prepared statement on PostgreSQL: parsed and planned once per
    * connection, then only bound and run (hot paths; one name, one text). A Buffer parameter
-   * goes as a binary parameter (db/jsonb-param.ts), in named statements only: PGlite's own
-   * query(), which runs unnamed ones, would serialize it as a JavaScript value.
+   * goes as a binary parameter (db/jsonb-param.ts), named or not: on PGlite an unnamed
+   * statement with one is parsed and described each time, not run by PGlite's own query(),
+   * which would serialize it as a JavaScript value.
    */
   query<Row = Record<string, unknown>>(
     sql: string,

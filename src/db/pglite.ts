@@ -50,9 +50,12 @@ export function wrapPglite(pglite: PGlite, location: string, close: () => Promis
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), transactionOptions });
   const named = namedStatements(pglite);
   const session = (runner: PGlite | Transaction, inTransaction: boolean): SqlSession => ({
+    // PGlite's query() would serialize a Uint8Array parameter as a JavaScript value (a jsonb
+    // one stored as {"type":"Buffer",...}): an unnamed statement with one takes the extended
+    // protocol too, as the unnamed statement ("").
     query: async (sql, params, name) =>
-      (name
-        ? await named(name, sql, params ?? [], inTransaction)
+      (name || params?.some((value) => value instanceof Uint8Array)
+        ? await named(name ?? "", sql, params ?? [], inTransaction)
         : (await runner.query<Record<string, unknown>>(sql, params)).rows) as never,
     exec: async (script) => {
       await runner.exec(script);
@@ -84,6 +87,8 @@ export function wrapPglite(pglite: PGlite, location: string, close: () => Promis
  * and the query lock, so nothing else interleaves. Each step's messages go in one call ending
  * with Sync (bind, describe, execute, sync: one call instead of four, ~0.1-0.3 ms saved a
  * statement); PGlite runs them all, then throws the first error, after the Sync has ended it.
+ * The unnamed statement ("") is parsed and described every time: each Parse replaces it, so
+ * its parameter types are not cached.
  */
 function namedStatements(pglite: PGlite) {
   const { serialize } = protocol;
@@ -92,12 +97,12 @@ function namedStatements(pglite: PGlite) {
     (await pglite.execProtocol(concat([...messages, serialize.sync()]), { syncToFs: false }))
       .messages;
   const run = async (name: string, sql: string, params: unknown[]) => {
-    let paramTypes = types.get(name);
+    let paramTypes = name ? types.get(name) : undefined;
     if (!paramTypes) {
       paramTypes = parse.parseDescribeStatementResults(
         await send(serialize.parse({ name, text: sql }), serialize.describe({ type: "S", name })),
       );
-      types.set(name, paramTypes);
+      if (name) types.set(name, paramTypes);
     }
     const values = params.map((value, i) => {
       if (value === null || value === undefined) return null;

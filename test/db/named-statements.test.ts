@@ -107,3 +107,32 @@ describe("a named statement", () => {
     ]);
   });
 });
+
+// PGlite's own query() would serialize a Uint8Array as a JavaScript value, so an unnamed
+// statement with a binary parameter must take the extended-protocol path too.
+describe("an unnamed statement", () => {
+  it("stores a binary jsonb parameter exactly, outside and inside a transaction", async () => {
+    const db = database.current;
+    const document = { name: "Zoë López-Müller", note: 'a "quoted"\nline \\ 😀 中文', n: 1 };
+    const insert = `INSERT INTO "IdempotencyKey" ("key", "requestHash", "statusCode", "response")
+      VALUES ($1, 'h', 200, $2::jsonb) RETURNING "response"`;
+    const outside = await db.withSession((sql) =>
+      sql.query(insert, ["unnamed-outside", jsonbParam(document)]),
+    );
+    const inside = await db.transaction((sql) =>
+      sql.query(insert, ["unnamed-inside", jsonbParam(document)]),
+    );
+    expect({ outside, inside }).toEqual({
+      outside: [{ response: document }],
+      inside: [{ response: document }],
+    });
+    const stored = await db.prisma.idempotencyKey.findMany({
+      where: { key: { startsWith: "unnamed-" } },
+      orderBy: { key: "asc" },
+    });
+    expect(stored.map((row) => [row.key, row.response])).toEqual([
+      ["unnamed-inside", document],
+      ["unnamed-outside", document],
+    ]);
+  });
+});
