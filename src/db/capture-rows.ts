@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import type { SqlSession } from "#src/db/database.ts";
 import type { ActorType, LeadStatus } from "#src/db/generated/enums.ts";
-import { jsonbParam } from "#src/db/jsonb-param.ts";
+import { jsonbArray, jsonbParam } from "#src/db/jsonb-param.ts";
 import { type Fields, LEAD_FIELDS } from "#src/domain/capture.ts";
 import { uuidv7 } from "#src/lib/uuid.ts";
 
@@ -69,12 +69,17 @@ export interface OutboxRow {
   dedupeKey: string | null;
 }
 
-/** Everything new leads write, inserted together by createLeads. */
-export interface NewLeadRows {
-  leads: NewLeadRow[];
-  activities: ActivityRow[];
-  events: EventRow[];
-  outbox: OutboxRow[];
+/**
+ * Everything a new lead writes, as UTF-8 JSON (services/new-lead-plan.ts plans it): `lead` a
+ * NewLeadRow; `activities`, `events` and `outbox` the comma-separated elements of arrays of
+ * ActivityRow, EventRow and OutboxRow (empty for none). Events and outbox rows carry `n`, a
+ * number that grows in the order they were planned: they are inserted in that order.
+ */
+export interface NewLeadJson {
+  lead: Uint8Array;
+  activities: Uint8Array;
+  events: Uint8Array;
+  outbox: Uint8Array;
 }
 
 /**
@@ -134,7 +139,7 @@ function eventsInsert(rows: string, now: string, only = "") {
   SELECT e."leadId", "type", "actorType"::"ActorType", "actorId", "fromStatus"::"LeadStatus",
     "toStatus"::"LeadStatus", "reason", "data", ${now}::timestamp(3)
     FROM jsonb_to_recordset(${rows}::jsonb) AS e("leadId" uuid, "type" text, "actorType" text,
-      "actorId" text, "fromStatus" text, "toStatus" text, "reason" text, "data" jsonb, "n" int)${only}
+      "actorId" text, "fromStatus" text, "toStatus" text, "reason" text, "data" jsonb, "n" bigint)${only}
    ORDER BY e."n"`;
 }
 
@@ -143,7 +148,7 @@ function outboxInsert(rows: string, now: string, only = "") {
     "createdAt")
   SELECT "kind", "payload", "orderingKey", "dedupeKey", ${now}::timestamp(3), ${now}::timestamp(3)
     FROM jsonb_to_recordset(${rows}::jsonb) AS o("leadId" uuid, "kind" text, "payload" jsonb,
-      "orderingKey" text, "dedupeKey" text, "n" int)${only}
+      "orderingKey" text, "dedupeKey" text, "n" bigint)${only}
    ORDER BY o."n"
   ON CONFLICT ("dedupeKey") DO NOTHING`;
 }
@@ -208,16 +213,18 @@ SELECT "id", "number" FROM lead`;
  */
 export async function createLeads(
   sql: SqlSession,
-  rows: NewLeadRows,
+  leads: NewLeadJson[],
   options: { now: Date; accountMatching: boolean },
 ): Promise<Map<string, number>> {
+  // The leads' JSON joined into one document per table, its bytes as they were planned.
+  const document = (part: keyof NewLeadJson) => jsonbArray(leads.map((lead) => lead[part]));
   const created = await sql.query<{ id: string; number: number }>(
     CREATE_LEADS,
     [
-      jsonbParam(rows.leads),
-      jsonbParam(rows.activities),
-      jsonbParam(numbered(rows.events)),
-      jsonbParam(numbered(rows.outbox)),
+      document("lead"),
+      document("activities"),
+      document("events"),
+      document("outbox"),
       options.now.toISOString(),
       options.accountMatching,
     ],

@@ -16,3 +16,26 @@ export function jsonbParam(value: unknown): Buffer {
   bytes.write(text, 1);
   return bytes;
 }
+
+const [OPEN, COMMA, CLOSE] = Buffer.from("[,]");
+
+/**
+ * A binary `jsonb` array of elements already encoded as UTF-8 JSON, each part holding one or
+ * more comma-separated elements (empty parts are skipped): the bytes are copied, not re-encoded.
+ */
+export function jsonbArray(parts: Uint8Array[]): Buffer {
+  let length = 3; // version, brackets
+  for (const part of parts) length += part.length + 1;
+  const bytes = Buffer.allocUnsafe(length);
+  bytes[0] = JSONB_VERSION;
+  bytes[1] = OPEN!;
+  let offset = 2;
+  for (const part of parts) {
+    if (part.length === 0) continue;
+    if (offset > 2) bytes[offset++] = COMMA!;
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  bytes[offset++] = CLOSE!;
+  return bytes.subarray(0, offset);
+}

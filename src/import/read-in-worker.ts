@@ -12,6 +12,7 @@ import type { ReadOptions } from "#src/import/open-import.ts";
 import type {
   FromReader,
   OpenedFile,
+  PlanningSetup,
   Positioned,
   ReaderSetup,
   ToReader,
@@ -42,13 +43,16 @@ export interface WorkerReader {
  */
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 
+/** Reads the file; with `planning`, the reader also plans each row's new lead. */
 export async function readInWorker(
   options: ReadOptions,
   limits: ReaderLimits,
+  planning?: PlanningSetup,
 ): Promise<WorkerReader> {
   const setup: ReaderSetup = {
     read: { ...options, now: (options.now ?? (() => new Date()))() },
     ...limits,
+    planning,
   };
   const worker = new Worker(await readerEntry(), {
     workerData: setup,

@@ -3,11 +3,24 @@
 // clone (Dates included).
 import type { ReadOptions } from "#src/import/open-import.ts";
 import type { LeadRequest } from "#src/intake/schemas.ts";
+import type { Scoring } from "#src/playbook/schema.ts";
+import type { Actor } from "#src/services/lead-journal.ts";
+import type { NewLeadPlan } from "#src/services/new-lead-plan.ts";
 
 /** One record of the file, read and checked, in file order. */
 export type ReadItem =
-  /** A row that goes in (with the warnings of values kept as attributes). */
-  | { kind: "row"; line: number; fields: string[]; lead: LeadRequest; warnings: string[] }
+  /**
+   * A row that goes in (with the warnings of values kept as attributes), and the new lead it
+   * makes if its email is not stored yet, when the import has the reader plan leads.
+   */
+  | {
+      kind: "row";
+      line: number;
+      fields: string[];
+      lead: LeadRequest;
+      warnings: string[];
+      plan?: NewLeadPlan;
+    }
   /** A row (or a malformed record) refused, with why. */
   | { kind: "reject"; line: number; fields: string[]; reason: string }
   /** A line of report text (a total, a footer): not a lead, not counted as a row. */
@@ -24,6 +37,15 @@ export interface ReaderSetup {
   chunkBytes: number;
   /** Chunks sent and not yet taken by the import: the reader waits beyond this. */
   chunksAhead: number;
+  /** Plan each row's new lead (services/new-lead-plan.ts): a chunk's rows for one time. */
+  planning?: PlanningSetup;
+}
+
+export interface PlanningSetup {
+  scoring: Scoring;
+  actor: Actor;
+  /** The time the caller's clock gives for every chunk; absent, each chunk's own time. */
+  now?: Date;
 }
 
 /** What the import needs to know of the file before its rows. */

@@ -8,58 +8,34 @@
 // New leads, the common case, are created by one statement with everything they write; known
 // leads are merged under row locks in a transaction.
 import {
-  type ActivityRow,
   activitiesSince,
   activityRow,
   addActivities,
   createLeads,
-  type EventRow,
   type LockedLead,
   lockLeadsByEmail,
   mergeLeadFields,
-  type NewLeadRow,
-  type OutboxRow,
   writeMergeOutcomes,
 } from "#src/db/capture-rows.ts";
 import { isDatabaseUnavailable } from "#src/db/connection-errors.ts";
 import type { Database, SqlSession } from "#src/db/database.ts";
-import {
-  type CaptureDecision,
-  decideCapture,
-  leadFields,
-  NEW_LEAD,
-  newLeadColumns,
-  type SalesNews,
-  salesNews,
-} from "#src/domain/capture.ts";
-import type { LeadStatus } from "#src/domain/lifecycle.ts";
+import { decideCapture, leadFields, salesNews } from "#src/domain/capture.ts";
 import type { LeadRequest } from "#src/intake/schemas.ts";
-import { uuidv7 } from "#src/lib/uuid.ts";
-import type { NewMessage } from "#src/outbox/messages.ts";
-import type { Scoring } from "#src/playbook/schema.ts";
-import type { Actor } from "#src/services/lead-journal.ts";
+import {
+  type CaptureContext,
+  type CaptureLeadResult,
+  eventRows,
+  type NewLeadPlan,
+  outboxRows,
+  planNewLead,
+  resultOf,
+} from "#src/services/new-lead-plan.ts";
 
-export interface CaptureContext {
-  scoring: Scoring;
-  accountMatching: boolean;
-  actor: Actor;
-  now: Date;
-}
+export type { CaptureContext, CaptureLeadResult };
 
 export interface CaptureLeadOptions extends CaptureContext {
   db: Database;
   input: LeadRequest;
-}
-
-export interface CaptureLeadResult {
-  leadId: string;
-  number: number;
-  created: boolean;
-  status: LeadStatus;
-  score: number;
-  qualified: boolean;
-  activitiesAdded: number;
-  activitiesDuplicate: number;
 }
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -86,11 +62,15 @@ export async function captureLeads(
   }
 }
 
-/** Captures each lead on its own. Results in input order; one email's captures run in order. */
+/**
+ * Captures each lead on its own. Results in input order; one email's captures run in order.
+ * `plans` (by input) are the new leads the caller planned already, for `context.now`.
+ */
 export async function captureEach(
   db: Database,
   inputs: LeadRequest[],
   context: CaptureContext,
+  plans?: (NewLeadPlan | undefined)[],
 ): Promise<Settled<CaptureLeadResult>[]> {
   const settled: Settled<CaptureLeadResult>[] = new Array(inputs.length);
   // The first capture of each email in the batch may be a new lead; later ones merge into it.
@@ -101,7 +81,9 @@ export async function captureEach(
   const pick = (indexes: number[]) => indexes.map((i) => inputs[i]!);
   // No transaction: the statement is atomic, and a lead that turns out to exist writes nothing.
   const created = await eachOrAlone([...firstOf.values()], (indexes) =>
-    db.withSession((sql) => createNew(sql, pick(indexes), context)),
+    db.withSession((sql) =>
+      createNew(sql, pick(indexes), context, plans && indexes.map((i) => plans[i])),
+    ),
   );
   const rest: number[] = [];
   for (const [index, outcome] of inputs.map((_, i) => [i, created.get(i)] as const)) {
@@ -175,67 +157,20 @@ async function createNew(
   sql: SqlSession,
   inputs: LeadRequest[],
   context: CaptureContext,
+  plans?: (NewLeadPlan | undefined)[],
 ): Promise<(CaptureLeadResult | undefined)[]> {
   if (inputs.length === 0) return [];
-  const planned = inputs.map((input) => planNewLead(input, context));
-  const numbers = await createLeads(
-    sql,
-    {
-      leads: planned.map((p) => p.lead),
-      activities: planned.flatMap((p) => p.activities),
-      events: planned.flatMap((p) => p.events),
-      outbox: planned.flatMap((p) => p.outbox),
-    },
-    context,
-  );
+  const at = context.now.toISOString();
+  const planned = inputs.map((input, k) => {
+    const plan = plans?.[k];
+    // A plan made for another time would disagree with the rows' times: made again.
+    return plan?.at === at ? plan : planNewLead(input, context);
+  });
+  const numbers = await createLeads(sql, planned, context);
   return planned.map(({ result }) => {
     const number = numbers.get(result.leadId);
     return number === undefined ? undefined : { ...result, number };
   });
-}
-
-function planNewLead(input: LeadRequest, context: CaptureContext) {
-  const { now } = context;
-  const id = uuidv7(now.getTime());
-  // An activity sent twice in one request (same sender id or same content) is stored once.
-  const unique = new Map<string, ActivityRow>();
-  for (const activity of input.activities ?? []) {
-    const row = activityRow(id, activity);
-    if (!unique.has(row.externalId)) unique.set(row.externalId, row);
-  }
-  const activities = [...unique.values()];
-  const decision = decideCapture(
-    {
-      lead: NEW_LEAD,
-      created: true,
-      request: input,
-      fields: leadFields(input),
-      scored: activities.map((a) => ({ type: a.type, occurredAt: new Date(a.occurredAt) })),
-      added: activities.length,
-    },
-    context,
-  );
-  const at = now.toISOString();
-  const lead: NewLeadRow = {
-    ...newLeadColumns(input),
-    id,
-    score: decision.score.total,
-    fitScore: decision.score.fit,
-    behaviorScore: decision.score.behavior,
-    scoreBreakdown: decision.score.breakdown,
-    status: decision.status,
-    qualifiedAt: decision.qualified ? at : null,
-    trigger: decision.trigger,
-    nurturedAt: decision.nurtured ? at : null,
-  };
-  const addedIds = activities.map((a) => a.id);
-  return {
-    lead,
-    activities,
-    events: eventRows(id, decision, context.actor),
-    outbox: outboxRows(id, decision.news, addedIds, now),
-    result: resultOf({ id, number: 0 }, true, decision),
-  };
 }
 
 /** Merges requests into their locked leads, in the caller's transaction. */
@@ -298,69 +233,6 @@ async function mergeKnown(
     now,
   );
   return decided.map(({ lead, decision }) => resultOf(lead, false, decision));
-}
-
-function eventRows(leadId: string, decision: CaptureDecision, actor: Actor): EventRow[] {
-  return decision.events.map((event) => ({
-    leadId,
-    type: event.type,
-    actorType: actor.type,
-    actorId: actor.id ?? null,
-    fromStatus: event.fromStatus,
-    toStatus: event.toStatus,
-    reason: event.reason,
-    data: event.data,
-  }));
-}
-
-function outboxRows(leadId: string, news: SalesNews, addedIds: string[], now: Date): OutboxRow[] {
-  const message = salesMessage(leadId, news, addedIds, now);
-  return message ? [{ ...message, leadId }] : [];
-}
-
-function salesMessage(
-  leadId: string,
-  news: SalesNews,
-  addedIds: string[],
-  now: Date,
-): NewMessage | undefined {
-  switch (news) {
-    case "handoff":
-      return {
-        kind: "lead.handoff",
-        payload: { leadId },
-        orderingKey: leadId,
-        dedupeKey: `handoff:${leadId}:${now.toISOString()}`,
-      };
-    case "activity":
-      return {
-        kind: "lead.activity",
-        // The ids, not just a count: the reply is built when delivered, and by then newer
-        // activities may be stored (they get their own reply).
-        payload: { leadId, activities: addedIds.length, activityIds: addedIds },
-        orderingKey: leadId,
-        dedupeKey: null,
-      };
-    default:
-      return undefined;
-  }
-}
-
-function resultOf(
-  lead: { id: string; number: number },
-  created: boolean,
-  decision: CaptureDecision,
-): CaptureLeadResult {
-  return {
-    leadId: lead.id,
-    number: lead.number,
-    created,
-    status: decision.status,
-    score: decision.score.total,
-    qualified: decision.qualified,
-    activitiesAdded: decision.activitiesAdded,
-    activitiesDuplicate: decision.activitiesDuplicate,
-  };
 }
 
 /**

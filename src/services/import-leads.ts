@@ -16,6 +16,8 @@ import { RejectsReport } from "#src/import/rejects-report.ts";
 import type { LeadRequest } from "#src/intake/schemas.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
 import { type CaptureLeadResult, captureEach } from "#src/services/capture-lead.ts";
+import type { Actor } from "#src/services/lead-journal.ts";
+import type { NewLeadPlan } from "#src/services/new-lead-plan.ts";
 
 export interface ImportLeadsOptions extends ReadOptions {
   /** Absent in a dry run: nothing is read from or written to the database. */
@@ -71,6 +73,8 @@ interface Pending {
   line: number;
   fields: string[];
   lead: LeadRequest;
+  /** Its new lead, planned by the reader thread for the time its batch is written. */
+  plan?: NewLeadPlan;
 }
 
 type Reject = (line: number, reason: string, fields: string[]) => Promise<void>;
@@ -99,11 +103,13 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
   const dryRun = options.dryRun ?? false;
   if (!dryRun && !options.db) throw new Error("importLeads needs a database unless dryRun");
   const batchSize = options.batchSize ?? 500;
-  const reader = await readInWorker(readOptions(options), {
-    chunkRecords: batchSize,
-    chunkBytes: MAX_BATCH_BYTES,
-    chunksAhead: CHUNKS_AHEAD,
-  });
+  const clock = options.now?.();
+  const reader = await readInWorker(
+    readOptions(options, clock ?? new Date()),
+    { chunkRecords: batchSize, chunkBytes: MAX_BATCH_BYTES, chunksAhead: CHUNKS_AHEAD },
+    // The reader plans new leads while this thread writes (on PGlite, it runs the database).
+    dryRun ? undefined : { scoring: options.scoring, actor: importActor(options), now: clock },
+  );
   const { file } = reader;
   const rejects = new RejectsReport(file.rejectsPath, file.header, file.delimiter, file.bom);
   const summary = emptySummary(options, dryRun, file);
@@ -132,8 +138,7 @@ export async function importLeads(options: ImportLeadsOptions): Promise<ImportSu
 }
 
 /** The reading part of the options: what crosses to the reader thread (plain data). */
-function readOptions(options: ImportLeadsOptions): ReadOptions {
-  const now = (options.now ?? (() => new Date()))();
+function readOptions(options: ImportLeadsOptions, now: Date): ReadOptions {
   return {
     file: options.file,
     source: options.source,
@@ -206,7 +211,13 @@ async function readRows(
       } else {
         if (item.warnings.length > 0) run.warn(item.line, item.warnings);
         summary.valid += 1;
-        batch.push({ line: item.line, fields: item.fields, lead: item.lead });
+        // A batch is written for one time: its rows' plans are for the time of their chunk.
+        if (batch.length > 0 && batch[0]!.plan?.at !== item.plan?.at) {
+          await writer.write(batch);
+          batch = [];
+          bytes = 0;
+        }
+        batch.push({ line: item.line, fields: item.fields, lead: item.lead, plan: item.plan });
         bytes += recordBytes(item.fields);
         if (batch.length >= options.batchSize || bytes >= MAX_BATCH_BYTES) {
           await writer.write(batch);
@@ -295,15 +306,17 @@ async function writeBatch(
   const fresh = await withoutUnchanged(db, batch);
   summary.unchanged += batch.length - fresh.length;
   if (fresh.length === 0) return;
+  const planned = batch[0]!.plan?.at;
   const outcomes = await captureEach(
     db,
     fresh.map((row) => row.lead),
     {
       scoring: options.scoring,
       accountMatching: options.accountMatching,
-      actor: { type: "IMPORT", id: basename(options.file).slice(0, 100) },
-      now: (options.now ?? (() => new Date()))(),
+      actor: importActor(options),
+      now: planned ? new Date(planned) : (options.now ?? (() => new Date()))(),
     },
+    fresh.map((row) => row.plan),
   );
   for (const [i, outcome] of outcomes.entries()) {
     if (outcome.ok) {
@@ -318,6 +331,10 @@ async function writeBatch(
       );
     }
   }
+}
+
+function importActor(options: ImportLeadsOptions): Actor {
+  return { type: "IMPORT", id: basename(options.file).slice(0, 100) };
 }
 
 function count(summary: ImportSummary, result: CaptureLeadResult): void {

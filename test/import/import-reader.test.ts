@@ -128,6 +128,38 @@ describe("the import's reader thread", () => {
     expect([...leads.values()].every((c) => c.activities === 1 && c.events >= 1)).toBe(true);
   });
 
+  it("writes the leads the reader planned: on time, in the file's order, handed to sales", async () => {
+    const list = listing("planned.csv", "planned.example", 300);
+    // A threshold every booth scan reaches: each lead is qualified and handed to sales.
+    const scoring = { ...playbook.scoring, threshold: 1 };
+    const summary = await run(list.path, { batchSize: 40, scoring });
+    expect(summary).toMatchObject({ read: 300, created: 300, qualified: 300 });
+    const prisma = database.current.prisma;
+    const leads = await prisma.lead.findMany({
+      where: { email: { endsWith: "@planned.example" } },
+      include: { events: { orderBy: { id: "asc" } } },
+    });
+    const row = (email: string) => Number(/^row(\d+)@/.exec(email)![1]);
+    leads.sort((a, b) => row(a.email) - row(b.email));
+    for (const lead of leads) {
+      // Planned in the reader thread for the time its batch was written, not another.
+      expect(lead.qualifiedAt).toEqual(lead.createdAt);
+      expect(lead.scoredAt).toEqual(lead.createdAt);
+      expect(lead.events.map((e) => [e.type, e.createdAt])).toEqual([
+        ["captured", lead.createdAt],
+        ["qualified", lead.createdAt],
+      ]);
+    }
+    // The audit trail and the cards for sales follow the file's order, across its batches.
+    const firstEvents = leads.map((lead) => lead.events[0]!.id);
+    expect(firstEvents).toEqual([...firstEvents].sort((a, b) => (a < b ? -1 : 1)));
+    const handoffs = await prisma.outboxMessage.findMany({
+      where: { kind: "lead.handoff", orderingKey: { in: leads.map((lead) => lead.id) } },
+      orderBy: { id: "asc" },
+    });
+    expect(handoffs.map((m) => m.orderingKey)).toEqual(leads.map((lead) => lead.id));
+  });
+
   it("reports a file's faults through the command as before: exit 0, counts, rejects by line", async () => {
     const list = listing("cli.csv", "cli.example", 150, { bad: [1, 150] });
     const out = cli();

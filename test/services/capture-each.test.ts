@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { activitySchema, type LeadRequest, leadRequestSchema } from "#src/intake/schemas.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
 import { type CaptureContext, captureEach, captureLeads } from "#src/services/capture-lead.ts";
+import { planNewLead } from "#src/services/new-lead-plan.ts";
 import { useTestDatabase } from "#test/setup/database.ts";
 import { testDatabaseUrl } from "#test/setup/test-database.ts";
 
@@ -105,12 +106,34 @@ describe("captureEach", () => {
       [lead({ email: email(), ...body })],
       context,
     );
+    // Planned beforehand, as the CSV import's reader thread plans its leads.
+    const planned = lead({ email: email(), ...body });
+    const plan = planNewLead(planned, context);
+    const [viaPlan] = await captureEach(database.current, [planned], context, [plan]);
     expect(viaEach).toMatchObject({ ok: true });
-    if (!viaEach?.ok) throw new Error("capture failed");
+    if (!viaEach?.ok || !viaPlan?.ok) throw new Error("capture failed");
     const { leadId, number, ...result } = viaEach.value;
     expect(result).toEqual({ ...viaTransaction!, leadId: undefined, number: undefined });
     expect(await written(leadId)).toEqual(await written(viaTransaction!.leadId));
     expect(number).toBeGreaterThan(0);
+    expect(viaPlan.value.leadId).toBe(plan.result.leadId);
+    expect(await written(viaPlan.value.leadId)).toEqual(await written(leadId));
+  });
+
+  it("plans a new lead again when its plan was made for another time", async () => {
+    const input = lead({
+      email: email(),
+      activities: [{ type: "demo_request", occurredAt: at }],
+    });
+    const stale = planNewLead(input, { ...context, now: new Date(now.getTime() - 60_000) });
+    const [result] = await captureEach(database.current, [input], context, [stale]);
+    if (!result?.ok) throw new Error("capture failed");
+    expect(result.value).toMatchObject({ created: true, qualified: true });
+    expect(result.value.leadId).not.toBe(stale.result.leadId);
+    const { row, events, outbox } = await stored(result.value.leadId);
+    expect(row).toMatchObject({ createdAt: now, qualifiedAt: now, scoredAt: now });
+    expect(events.map((e) => e.createdAt)).toEqual([now, now]);
+    expect(outbox.map((m) => m.dedupeKey)).toEqual([`handoff:${result.value.leadId}:${at}`]);
   });
 
   it("links a new lead to the owner of its company's account in the same statement", async () => {
