@@ -58,6 +58,8 @@ export interface EventRow {
   toStatus: LeadStatus | null;
   reason: string | null;
   data: unknown;
+  /** Its place in the order rows were made (services/new-lead-plan.ts): inserted in that order. */
+  n: number;
 }
 
 /** An outbox message about a lead (outbox/messages.ts types its kind and payload). */
@@ -67,13 +69,15 @@ export interface OutboxRow {
   payload: unknown;
   orderingKey: string | null;
   dedupeKey: string | null;
+  /** As EventRow's. */
+  n: number;
 }
 
 /**
  * Everything a new lead writes, as UTF-8 JSON (services/new-lead-plan.ts plans it): `lead` a
  * NewLeadRow; `activities`, `events` and `outbox` the comma-separated elements of arrays of
- * ActivityRow, EventRow and OutboxRow (empty for none). Events and outbox rows carry `n`, a
- * number that grows in the order they were planned: they are inserted in that order.
+ * ActivityRow, EventRow and OutboxRow (empty for none), events and outbox rows inserted in the
+ * order of their `n`.
  */
 export interface NewLeadJson {
   lead: Uint8Array;
@@ -112,11 +116,6 @@ export function activityRow(leadId: string, activity: ActivityValues) {
     externalId: derived,
     data: data ?? {},
   };
-}
-
-/** Rows with their position, so a set-based insert keeps their order (ids, audit trail). */
-function numbered<T extends object>(rows: T[]): (T & { n: number })[] {
-  return rows.map((row, n) => ({ ...row, n }));
 }
 
 /** Restricts a statement's rows to those of the leads the `lead` step inserted. */
@@ -371,18 +370,10 @@ export async function writeMergeOutcomes(
     "baton_merge_scores",
   );
   if (rows.events.length > 0) {
-    await sql.query(
-      eventsInsert("$1", "$2"),
-      [jsonbParam(numbered(rows.events)), at],
-      "baton_merge_events",
-    );
+    await sql.query(eventsInsert("$1", "$2"), [jsonbParam(rows.events), at], "baton_merge_events");
   }
   if (rows.outbox.length > 0) {
-    await sql.query(
-      outboxInsert("$1", "$2"),
-      [jsonbParam(numbered(rows.outbox)), at],
-      "baton_merge_outbox",
-    );
+    await sql.query(outboxInsert("$1", "$2"), [jsonbParam(rows.outbox), at], "baton_merge_outbox");
   }
 }
 

@@ -2,7 +2,8 @@
 // its columns, validates each row as the intake API validates a lead, and captures good rows in
 // batches through the capture service (actor IMPORT) while bad rows go to a rejects report with
 // their line and reason. A re-run of the same file changes nothing: rows whose lead already
-// holds the same values and scan are skipped before capture (no audit noise, no re-scoring).
+// holds the same values and scan are skipped before capture (no audit noise, no re-scoring),
+// and so are rows a later row of the same person overrides (see sortStored).
 import { basename } from "node:path";
 import { isDatabaseUnavailable } from "#src/db/connection-errors.ts";
 import type { Database } from "#src/db/database.ts";
@@ -27,6 +28,8 @@ export interface ImportLeadsOptions extends ReadOptions {
   dryRun?: boolean;
   /** Rows written together, at most (fewer when they hold more than MAX_BATCH_BYTES). */
   batchSize?: number;
+  /** Rows held back for a later row of the same person, at most (MAX_HELD; tests lower it). */
+  heldRows?: number;
   onProgress?: (snapshot: ProgressSnapshot) => void;
   /** Stops reading (Ctrl-C): rows read so far are written, the summary says where it stopped. */
   signal?: AbortSignal;
@@ -94,9 +97,18 @@ const CHUNKS_AHEAD = 2;
 interface BatchWriter {
   /** Waits for the batch being written, then starts writing this one. */
   write(batch: Pending[]): Promise<void>;
+  /** Writes the rows held back for a later row of the same person that never came. */
+  finish(): Promise<void>;
   /** Waits for the batch being written; its failure surfaces here. */
   settled(): Promise<void>;
 }
+
+/**
+ * Rows held back at most (sortStored): past this, the oldest are written in their batch's
+ * place. Held-back rows are corrections of stored leads, a few in a usual file; the bound keeps
+ * a file that corrects every lead from holding all of it in memory.
+ */
+const MAX_HELD = 2_000;
 
 export async function importLeads(options: ImportLeadsOptions): Promise<ImportSummary> {
   const started = performance.now();
@@ -232,10 +244,16 @@ async function readRows(
       });
     }
     await writer.write(batch);
+    await writer.finish();
     await writer.settled();
   } catch (error) {
     // The file stopped being readable: the rows read before that point still go in.
-    if (error instanceof FatalError) await writer.write(batch).catch(() => {});
+    if (error instanceof FatalError) {
+      await writer
+        .write(batch)
+        .then(() => writer.finish())
+        .catch(() => {});
+    }
     // Never leave a batch writing while the caller closes the database.
     await writer.settled().catch(() => {});
     throw error;
@@ -255,15 +273,37 @@ function batchWriter(
 ): BatchWriter {
   let inFlight: Promise<void> = Promise.resolve();
   const statistics = tableStatistics();
+  // Rows held back by email, oldest first: each waits for a later row of its person.
+  const held = new Map<string, Pending>();
+  const heldRows = options.heldRows ?? MAX_HELD;
+  const start = (rows: Pending[], flush: Pending[]) => {
+    if (!db) return;
+    inFlight = writeBatch(db, rows, flush, options, { summary, reject, held }).then(() =>
+      statistics.afterBatch(db, rows.length),
+    );
+    // A failure surfaces at the next await of inFlight; keep it from being unhandled meanwhile.
+    inFlight.catch(() => {});
+  };
   return {
     async write(batch) {
       await inFlight;
-      if (batch.length === 0 || !db) return;
-      inFlight = writeBatch(db, batch, options, { summary, reject }).then(() =>
-        statistics.afterBatch(db, batch.length),
-      );
-      // A failure surfaces at the next await of inFlight; keep it from being unhandled meanwhile.
-      inFlight.catch(() => {});
+      if (batch.length === 0) return;
+      // The rows held for a person this batch names come back, before it (they come earlier in
+      // the file); past heldRows, the oldest are written whatever follows.
+      const back = [...new Set(batch.map((row) => row.lead.email))].flatMap((email) => {
+        const row = held.get(email);
+        held.delete(email);
+        return row ? [row] : [];
+      });
+      const flush = [...held.values()].slice(0, Math.max(held.size - heldRows, 0));
+      for (const row of flush) held.delete(row.lead.email);
+      start([...flush, ...back].sort((a, b) => a.line - b.line).concat(batch), flush);
+    },
+    async finish() {
+      await inFlight;
+      const rest = [...held.values()];
+      held.clear();
+      if (rest.length > 0) start(rest, rest);
     },
     settled: () => inFlight,
   };
@@ -295,18 +335,23 @@ function tableStatistics() {
   };
 }
 
-/** Captures a batch, each row on its own: one row the database refuses costs only itself. */
+/**
+ * Captures a batch, each row on its own: one row the database refuses costs only itself. Rows
+ * in `last` are written if they still differ from their lead, never held back again.
+ */
 async function writeBatch(
   db: Database,
   batch: Pending[],
+  last: Pending[],
   options: ImportLeadsOptions,
-  run: { summary: ImportSummary; reject: Reject },
+  run: { summary: ImportSummary; reject: Reject; held: Map<string, Pending> },
 ): Promise<void> {
   const { summary } = run;
-  const fresh = await withoutUnchanged(db, batch);
-  summary.unchanged += batch.length - fresh.length;
+  const { fresh, hold, skipped } = await sortStored(db, batch, new Set(last));
+  summary.unchanged += skipped;
+  for (const row of hold) run.held.set(row.lead.email, { ...row, plan: undefined });
   if (fresh.length === 0) return;
-  const planned = batch[0]!.plan?.at;
+  const planned = fresh.find((row) => row.plan)?.plan?.at;
   const outcomes = await captureEach(
     db,
     fresh.map((row) => row.lead),
@@ -344,8 +389,23 @@ function count(summary: ImportSummary, result: CaptureLeadResult): void {
   summary.activitiesAdded += result.activitiesAdded;
 }
 
-/** Drops rows whose lead already has every value the row sets, and its scan. */
-async function withoutUnchanged(db: Database, batch: Pending[]): Promise<Pending[]> {
+/**
+ * Sorts a batch's rows (in file order) by what their leads hold:
+ * - fresh: to write now. A new person; a row with a scan its lead lacks; any row after one of
+ *   the same person written in this batch (what is stored now is not what it will meet).
+ * - skipped: its lead holds every value it sets and its scans, or a later row of the same person
+ *   sets every value in which it differs. Re-importing a file that lists someone twice with
+ *   different values (two badge scans, one title each) thus changes nothing: its earlier row
+ *   differs from the lead, which holds the later row's values.
+ * - hold: differs from its lead, holds no new scan, and is the last of its person in the batch:
+ *   it waits for the next batch that names the person (then it is skipped or written there) or
+ *   for the end of the file.
+ */
+async function sortStored(
+  db: Database,
+  batch: Pending[],
+  last: Set<Pending>,
+): Promise<{ fresh: Pending[]; hold: Pending[]; skipped: number }> {
   // One (email, scan) pair per activity of each row, (email, null) for a row without one.
   const emails: string[] = [];
   const scans: (string | null)[] = [];
@@ -356,9 +416,6 @@ async function withoutUnchanged(db: Database, batch: Pending[]): Promise<Pending
       scans.push(id);
     }
   }
-  // One index lookup per pair: the lead by email, the scan by (leadId, externalId). LIMIT keeps
-  // the planner from a hash join over the whole table, whose cost on stale statistics crossed
-  // the JIT threshold (30-60 ms of compiling per batch of an import into an empty database).
   const stored = await db.withSession((sql) =>
     sql.query<Record<string, unknown> & { email: string; scan: string | null; scanned: boolean }>(
       `SELECT r."email", r."scan", k.* FROM unnest($1::text[], $2::text[]) AS r("email", "scan")
@@ -371,18 +428,50 @@ async function withoutUnchanged(db: Database, batch: Pending[]): Promise<Pending
       "baton_import_stored",
     ),
   );
-  if (stored.length === 0) return batch;
+  if (stored.length === 0) return { fresh: batch, hold: [], skipped: 0 };
   const byEmail = new Map(stored.map((row) => [row.email, row]));
   const scanned = new Set(stored.flatMap((row) => (row.scanned ? [row.scan] : [])));
-  return batch.filter(({ lead }) => {
+  const fresh: Pending[] = [];
+  const hold: Pending[] = [];
+  const written = new Set<string>();
+  for (const [i, row] of batch.entries()) {
+    const { lead } = row;
     const known = byEmail.get(lead.email);
-    if (!known) return true;
-    const same =
-      LEAD_FIELDS.every((f) => lead[f] === undefined || known[f] === lead[f]) &&
-      Object.entries(lead.attributes ?? {}).every(
-        ([key, value]) => (known.attributes as Record<string, unknown>)[key] === value,
-      ) &&
-      (lead.activities ?? []).every((a) => scanned.has(a.externalId!));
-    return !same;
-  });
+    if (
+      !known ||
+      written.has(lead.email) ||
+      (lead.activities ?? []).some((a) => !scanned.has(a.externalId!))
+    ) {
+      fresh.push(row);
+      written.add(lead.email);
+      continue;
+    }
+    const differs = differences(lead, known);
+    if (differs.length === 0) continue;
+    const later = batch.slice(i + 1).filter((other) => other.lead.email === lead.email);
+    if (later.length === 0 && !last.has(row)) {
+      hold.push(row);
+    } else if (!differs.every((key) => later.some((other) => sets(other.lead, key)))) {
+      fresh.push(row);
+      written.add(lead.email);
+    }
+  }
+  return { fresh, hold, skipped: batch.length - fresh.length - hold.length };
+}
+
+/** The values a row sets that its lead does not hold: field names, and "attributes.<key>". */
+function differences(lead: LeadRequest, known: Record<string, unknown>): string[] {
+  const attributes = known.attributes as Record<string, unknown>;
+  return [
+    ...LEAD_FIELDS.filter((f) => lead[f] !== undefined && known[f] !== lead[f]),
+    ...Object.entries(lead.attributes ?? {})
+      .filter(([key, value]) => attributes[key] !== value)
+      .map(([key]) => `attributes.${key}`),
+  ];
+}
+
+function sets(lead: LeadRequest, key: string): boolean {
+  return key.startsWith("attributes.")
+    ? lead.attributes?.[key.slice("attributes.".length)] !== undefined
+    : lead[key as (typeof LEAD_FIELDS)[number]] !== undefined;
 }

@@ -98,15 +98,13 @@ export function planNewLead(
     at,
     lead: utf8.encode(JSON.stringify(lead)),
     activities: elements(activities),
-    events: elements(inOrder(eventRows(id, decision, context.actor))),
+    events: elements(eventRows(id, decision, context.actor)),
     outbox: elements(
-      inOrder(
-        outboxRows(
-          id,
-          decision.news,
-          activities.map((a) => a.id),
-          now,
-        ),
+      outboxRows(
+        id,
+        decision.news,
+        activities.map((a) => a.id),
+        now,
       ),
     ),
     result: resultOf({ id, number: 0 }, true, decision),
@@ -124,18 +122,16 @@ function elements(rows: unknown[]): Uint8Array {
 }
 
 /**
- * Plans made in this thread, counted: a plan's events and outbox rows carry the count as `n`,
- * so that a batch inserts them in the order its leads were planned (the ids of the audit trail
- * and of the messages to sales follow it).
+ * Audit events and outbox rows made in this thread, counted: each carries the count as `n`, so
+ * that a set-based insert writes them in the order they were made (the ids of the audit trail
+ * and of the messages to sales follow it), whether a batch's rows were planned here or in
+ * another thread (the import's reader plans new leads, this thread merges known ones).
  */
-let planned = 0;
-
-function inOrder<T extends object>(rows: T[]): (T & { n: number })[] {
-  return rows.map((row) => ({ ...row, n: planned++ }));
-}
+let made = 0;
 
 export function eventRows(leadId: string, decision: CaptureDecision, actor: Actor): EventRow[] {
   return decision.events.map((event) => ({
+    n: made++,
     leadId,
     type: event.type,
     actorType: actor.type,
@@ -154,7 +150,7 @@ export function outboxRows(
   now: Date,
 ): OutboxRow[] {
   const message = salesMessage(leadId, news, addedIds, now);
-  return message ? [{ ...message, leadId }] : [];
+  return message ? [{ ...message, leadId, n: made++ }] : [];
 }
 
 function salesMessage(

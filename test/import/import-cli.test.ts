@@ -221,7 +221,8 @@ describe("baton import", () => {
 
   it("updates a corrected row without a second scan", async () => {
     const corrected = join(dir, "ccw-scans-v2.csv");
-    writeFileSync(corrected, FIXTURE.replace("Gamma;Agent;10", "Gamma Corp;Agent;10"));
+    // Both of Dee's rows (lines 9 and 10) carry the correction: the later row wins, as in a first import.
+    writeFileSync(corrected, FIXTURE.replaceAll("Gamma;Agent;10", "Gamma Corp;Agent;10"));
     const before = await counts();
     const code = await runImport(importArgs(corrected), io().io, {
       db: database.current,
