@@ -72,8 +72,29 @@ export async function captureEach(
   context: CaptureContext,
   plans?: (NewLeadPlan | undefined)[],
 ): Promise<Settled<CaptureLeadResult>[]> {
-  const settled: Settled<CaptureLeadResult>[] = new Array(inputs.length);
-  // The first capture of each email in the batch may be a new lead; later ones merge into it.
+  const settled = await createEach(db, inputs, context, plans);
+  const rest = inputs.flatMap((_, index) => (settled[index] ? [] : [index]));
+  const merged = await mergeEach(
+    db,
+    rest.map((index) => inputs[index]!),
+    context,
+  );
+  for (const [k, index] of rest.entries()) settled[index] = merged[k];
+  return settled as Settled<CaptureLeadResult>[];
+}
+
+/**
+ * captureEach's first step: creates the lead of each input whose email is not stored yet, with
+ * everything its capture writes, in one statement. By input: its result, or its failure; or
+ * undefined when its lead exists, or an earlier input has its email (mergeEach captures those).
+ */
+export async function createEach(
+  db: Database,
+  inputs: LeadRequest[],
+  context: CaptureContext,
+  plans?: (NewLeadPlan | undefined)[],
+): Promise<(Settled<CaptureLeadResult> | undefined)[]> {
+  // The first capture of each email may be a new lead; later ones merge into it.
   const firstOf = new Map<string, number>();
   for (const [index, input] of inputs.entries()) {
     if (!firstOf.has(input.email)) firstOf.set(input.email, index);
@@ -85,16 +106,30 @@ export async function captureEach(
       createNew(sql, pick(indexes), context, plans && indexes.map((i) => plans[i])),
     ),
   );
-  const rest: number[] = [];
-  for (const [index, outcome] of inputs.map((_, i) => [i, created.get(i)] as const)) {
-    if (outcome?.ok === false) settled[index] = outcome;
-    else if (outcome?.ok && outcome.value) settled[index] = { ok: true, value: outcome.value };
-    else rest.push(index);
-  }
-  // Known leads (and repeated emails): merged under row locks, in one transaction.
-  const merged = await eachOrAlone(rest, (indexes) => captureLeads(db, pick(indexes), context));
-  for (const index of rest) settled[index] = merged.get(index) as Settled<CaptureLeadResult>;
-  return settled;
+  return inputs.map((_, index) => {
+    const outcome = created.get(index);
+    if (outcome?.ok === false) return outcome;
+    return outcome?.value ? { ok: true, value: outcome.value } : undefined;
+  });
+}
+
+/**
+ * Captures each lead on its own under row locks: known leads merged, unknown ones created, in
+ * one transaction for all (one email's captures in order), or alone when that fails.
+ */
+export async function mergeEach(
+  db: Database,
+  inputs: LeadRequest[],
+  context: CaptureContext,
+): Promise<Settled<CaptureLeadResult>[]> {
+  const merged = await eachOrAlone([...inputs.keys()], (indexes) =>
+    captureLeads(
+      db,
+      indexes.map((i) => inputs[i]!),
+      context,
+    ),
+  );
+  return inputs.map((_, index) => merged.get(index)!);
 }
 
 /** Whether this capture queued a message for the outbox (a handoff or a thread reply). */

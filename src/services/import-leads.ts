@@ -16,7 +16,13 @@ import { type OpenedFile, recordBytes } from "#src/import/read-protocol.ts";
 import { RejectsReport } from "#src/import/rejects-report.ts";
 import type { LeadRequest } from "#src/intake/schemas.ts";
 import type { Scoring } from "#src/playbook/schema.ts";
-import { type CaptureLeadResult, captureEach } from "#src/services/capture-lead.ts";
+import {
+  type CaptureContext,
+  type CaptureLeadResult,
+  createEach,
+  mergeEach,
+  type Settled,
+} from "#src/services/capture-lead.ts";
 import type { Actor } from "#src/services/lead-journal.ts";
 import type { NewLeadPlan } from "#src/services/new-lead-plan.ts";
 
@@ -346,36 +352,48 @@ async function writeBatch(
   options: ImportLeadsOptions,
   run: { summary: ImportSummary; reject: Reject; held: Map<string, Pending> },
 ): Promise<void> {
-  const { summary } = run;
-  const { fresh, hold, skipped } = await sortStored(db, batch, new Set(last));
-  summary.unchanged += skipped;
+  const planned = batch.find((row) => row.plan)?.plan?.at;
+  const context: CaptureContext = {
+    scoring: options.scoring,
+    accountMatching: options.accountMatching,
+    actor: importActor(options),
+    now: planned ? new Date(planned) : (options.now ?? (() => new Date()))(),
+  };
+  const settle = async (row: Pending, outcome: Settled<CaptureLeadResult>) => {
+    if (outcome.ok) count(run.summary, outcome.value);
+    else if (isDatabaseUnavailable(outcome.error)) throw outcome.error;
+    else await run.reject(row.line, `not saved: ${errorMessage(outcome.error)}`, row.fields);
+  };
+  // New people first, in one statement (a person already stored is left out): in a new list
+  // most rows are, and only the others need looking up. Rows held back carry no plan: their
+  // person is stored.
+  const plannedRows = batch.filter((row) => row.plan);
+  const created = await createEach(
+    db,
+    plannedRows.map((row) => row.lead),
+    context,
+    plannedRows.map((row) => row.plan),
+  );
+  const done = new Set<Pending>();
+  const createdFor = new Set<string>();
+  for (const [k, outcome] of created.entries()) {
+    if (!outcome) continue;
+    const row = plannedRows[k]!;
+    done.add(row);
+    if (outcome.ok) createdFor.add(row.lead.email);
+    await settle(row, outcome);
+  }
+  const rest = batch.filter((row) => !done.has(row));
+  if (rest.length === 0) return;
+  const { fresh, hold, skipped } = await sortStored(db, rest, new Set(last), createdFor);
+  run.summary.unchanged += skipped;
   for (const row of hold) run.held.set(row.lead.email, { ...row, plan: undefined });
-  if (fresh.length === 0) return;
-  const planned = fresh.find((row) => row.plan)?.plan?.at;
-  const outcomes = await captureEach(
+  const outcomes = await mergeEach(
     db,
     fresh.map((row) => row.lead),
-    {
-      scoring: options.scoring,
-      accountMatching: options.accountMatching,
-      actor: importActor(options),
-      now: planned ? new Date(planned) : (options.now ?? (() => new Date()))(),
-    },
-    fresh.map((row) => row.plan),
+    context,
   );
-  for (const [i, outcome] of outcomes.entries()) {
-    if (outcome.ok) {
-      count(summary, outcome.value);
-    } else if (isDatabaseUnavailable(outcome.error)) {
-      throw outcome.error;
-    } else {
-      await run.reject(
-        fresh[i]!.line,
-        `not saved: ${errorMessage(outcome.error)}`,
-        fresh[i]!.fields,
-      );
-    }
-  }
+  for (const [i, outcome] of outcomes.entries()) await settle(fresh[i]!, outcome);
 }
 
 function importActor(options: ImportLeadsOptions): Actor {
@@ -392,7 +410,8 @@ function count(summary: ImportSummary, result: CaptureLeadResult): void {
 /**
  * Sorts a batch's rows (in file order) by what their leads hold:
  * - fresh: to write now. A new person; a row with a scan its lead lacks; any row after one of
- *   the same person written in this batch (what is stored now is not what it will meet).
+ *   the same person written in this batch, or whose lead the batch `created` (what is stored
+ *   now is not what it will meet).
  * - skipped: its lead holds every value it sets and its scans, or a later row of the same person
  *   sets every value in which it differs. Re-importing a file that lists someone twice with
  *   different values (two badge scans, one title each) thus changes nothing: its earlier row
@@ -405,6 +424,7 @@ async function sortStored(
   db: Database,
   batch: Pending[],
   last: Set<Pending>,
+  created: Set<string>,
 ): Promise<{ fresh: Pending[]; hold: Pending[]; skipped: number }> {
   // One (email, scan) pair per activity of each row, (email, null) for a row without one.
   const emails: string[] = [];
@@ -433,7 +453,7 @@ async function sortStored(
   const scanned = new Set(stored.flatMap((row) => (row.scanned ? [row.scan] : [])));
   const fresh: Pending[] = [];
   const hold: Pending[] = [];
-  const written = new Set<string>();
+  const written = new Set(created);
   for (const [i, row] of batch.entries()) {
     const { lead } = row;
     const known = byEmail.get(lead.email);

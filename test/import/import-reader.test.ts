@@ -218,13 +218,13 @@ describe("the import's reader thread", () => {
 
   it("stops when the database goes away mid-way: whole batches saved, no row after them", async () => {
     const list = listing("outage.csv", "outage.example", 500);
-    // Each batch checks which rows are imported already, then creates its leads: the
-    // connection drops at the third batch's first statement.
+    // A batch of new people creates its leads in one statement (no lookup first): the
+    // connection drops at the third batch's.
     let sessions = 0;
     const db: Database = {
       ...database.current,
       withSession: (fn) =>
-        ++sessions >= 5
+        ++sessions >= 3
           ? Promise.reject(new Error("Connection terminated unexpectedly"))
           : database.current.withSession(fn),
     };
