@@ -36,6 +36,8 @@ export interface ImportLeadsOptions extends ReadOptions {
   batchSize?: number;
   /** Rows held back for a later row of the same person, at most (MAX_HELD; tests lower it). */
   heldRows?: number;
+  /** Rows of known people merged together, at most (MERGED_TOGETHER; tests lower it). */
+  mergeRows?: number;
   onProgress?: (snapshot: ProgressSnapshot) => void;
   /** Stops reading (Ctrl-C): rows read so far are written, the summary says where it stopped. */
   signal?: AbortSignal;
@@ -278,15 +280,21 @@ function batchWriter(
   reject: Reject,
 ): BatchWriter {
   let inFlight: Promise<void> = Promise.resolve();
+  if (!db) return { write: async () => {}, finish: async () => {}, settled: () => inFlight };
   const statistics = tableStatistics();
-  // Rows held back by email, oldest first: each waits for a later row of its person.
-  const held = new Map<string, Pending>();
+  const state: WriteState = {
+    summary,
+    reject,
+    held: new Map(),
+    last: new Set(),
+    pending: [],
+    pendingBytes: 0,
+    pendingFor: new Set(),
+    createdFor: new Set(),
+  };
   const heldRows = options.heldRows ?? MAX_HELD;
-  const start = (rows: Pending[], flush: Pending[]) => {
-    if (!db) return;
-    inFlight = writeBatch(db, rows, flush, options, { summary, reject, held }).then(() =>
-      statistics.afterBatch(db, rows.length),
-    );
+  const start = (work: () => Promise<void>) => {
+    inFlight = work();
     // A failure surfaces at the next await of inFlight; keep it from being unhandled meanwhile.
     inFlight.catch(() => {});
   };
@@ -294,6 +302,7 @@ function batchWriter(
     async write(batch) {
       await inFlight;
       if (batch.length === 0) return;
+      const { held } = state;
       // The rows held for a person this batch names come back, before it (they come earlier in
       // the file); past heldRows, the oldest are written whatever follows.
       const back = [...new Set(batch.map((row) => row.lead.email))].flatMap((email) => {
@@ -302,18 +311,48 @@ function batchWriter(
         return row ? [row] : [];
       });
       const flush = [...held.values()].slice(0, Math.max(held.size - heldRows, 0));
-      for (const row of flush) held.delete(row.lead.email);
-      start([...flush, ...back].sort((a, b) => a.line - b.line).concat(batch), flush);
+      for (const row of flush) {
+        held.delete(row.lead.email);
+        state.last.add(row);
+      }
+      const rows = [...flush, ...back].sort((a, b) => a.line - b.line).concat(batch);
+      start(async () => {
+        await writeBatch(db, rows, options, state, false);
+        await statistics.afterBatch(db, rows.length);
+      });
     },
     async finish() {
       await inFlight;
-      const rest = [...held.values()];
-      held.clear();
-      if (rest.length > 0) start(rest, rest);
+      const rest = [...state.held.values()];
+      state.held.clear();
+      start(() => writeBatch(db, rest, options, state, true));
     },
     settled: () => inFlight,
   };
 }
+
+/** What the batches of one import pass on to the next ones. */
+interface WriteState {
+  summary: ImportSummary;
+  reject: Reject;
+  /** Rows held back by email, oldest first: each waits for a later row of its person. */
+  held: Map<string, Pending>;
+  /** Rows written if they still differ from their lead, never held back again. */
+  last: Set<Pending>;
+  /** Rows whose person is stored (or a row's create failed), to sort and merge. */
+  pending: Pending[];
+  pendingBytes: number;
+  /** The emails of pending rows: a later row of one is not created before them. */
+  pendingFor: Set<string>;
+  /** The people the batches since pending rows were last merged created. */
+  createdFor: Set<string>;
+}
+
+/**
+ * Pending rows merged together, at most: merging costs a transaction of ~9 statements however
+ * few rows it holds, and a new list repeats ~1% of its people, a few rows a batch.
+ */
+const MERGED_TOGETHER = 500;
 
 /** Rows written before the planner's statistics are first refreshed; then each time they double. */
 const FIRST_ANALYZE_AT = 1_000;
@@ -342,15 +381,16 @@ function tableStatistics() {
 }
 
 /**
- * Captures a batch, each row on its own: one row the database refuses costs only itself. Rows
- * in `last` are written if they still differ from their lead, never held back again.
+ * Captures a batch, each row on its own: one row the database refuses costs only itself. New
+ * people are created at once; the other rows wait in `pending` until there are enough of them
+ * to merge together, or the file ends (`final`).
  */
 async function writeBatch(
   db: Database,
   batch: Pending[],
-  last: Pending[],
   options: ImportLeadsOptions,
-  run: { summary: ImportSummary; reject: Reject; held: Map<string, Pending> },
+  state: WriteState,
+  final: boolean,
 ): Promise<void> {
   const planned = batch.find((row) => row.plan)?.plan?.at;
   const context: CaptureContext = {
@@ -360,14 +400,14 @@ async function writeBatch(
     now: planned ? new Date(planned) : (options.now ?? (() => new Date()))(),
   };
   const settle = async (row: Pending, outcome: Settled<CaptureLeadResult>) => {
-    if (outcome.ok) count(run.summary, outcome.value);
+    if (outcome.ok) count(state.summary, outcome.value);
     else if (isDatabaseUnavailable(outcome.error)) throw outcome.error;
-    else await run.reject(row.line, `not saved: ${errorMessage(outcome.error)}`, row.fields);
+    else await state.reject(row.line, `not saved: ${errorMessage(outcome.error)}`, row.fields);
   };
   // New people first, in one statement (a person already stored is left out): in a new list
-  // most rows are, and only the others need looking up. Rows held back carry no plan: their
-  // person is stored.
-  const plannedRows = batch.filter((row) => row.plan);
+  // most rows are, and only the others need looking up. Rows held back carry no plan (their
+  // person is stored), and a person with a pending row waits for it.
+  const plannedRows = batch.filter((row) => row.plan && !state.pendingFor.has(row.lead.email));
   const created = await createEach(
     db,
     plannedRows.map((row) => row.lead),
@@ -375,19 +415,36 @@ async function writeBatch(
     plannedRows.map((row) => row.plan),
   );
   const done = new Set<Pending>();
-  const createdFor = new Set<string>();
   for (const [k, outcome] of created.entries()) {
     if (!outcome) continue;
     const row = plannedRows[k]!;
     done.add(row);
-    if (outcome.ok) createdFor.add(row.lead.email);
+    if (outcome.ok) state.createdFor.add(row.lead.email);
     await settle(row, outcome);
   }
-  const rest = batch.filter((row) => !done.has(row));
-  if (rest.length === 0) return;
-  const { fresh, hold, skipped } = await sortStored(db, rest, new Set(last), createdFor);
-  run.summary.unchanged += skipped;
-  for (const row of hold) run.held.set(row.lead.email, { ...row, plan: undefined });
+  for (const row of batch) {
+    if (done.has(row)) continue;
+    state.pending.push(row);
+    state.pendingBytes += recordBytes(row.fields);
+    state.pendingFor.add(row.lead.email);
+  }
+  const { pending } = state;
+  const enough =
+    pending.length >= (options.mergeRows ?? MERGED_TOGETHER) ||
+    state.pendingBytes >= MAX_BATCH_BYTES;
+  if (pending.length === 0 || !(final || enough)) return;
+  const last = final ? new Set(pending) : state.last;
+  const createdFor = state.createdFor;
+  Object.assign(state, {
+    pending: [],
+    pendingBytes: 0,
+    pendingFor: new Set(),
+    createdFor: new Set(),
+    last: new Set(),
+  });
+  const { fresh, hold, skipped } = await sortStored(db, pending, last, createdFor);
+  state.summary.unchanged += skipped;
+  for (const row of hold) state.held.set(row.lead.email, { ...row, plan: undefined });
   const outcomes = await mergeEach(
     db,
     fresh.map((row) => row.lead),

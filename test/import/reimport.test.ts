@@ -133,6 +133,37 @@ describe("re-importing a file that lists a person twice", () => {
     expect(await stored("ana@four.example")).toMatchObject({ title: "Senior Director" });
   });
 
+  it("merges a person's later rows in file order, wherever the batches end", async () => {
+    const rows = ["Analyst", "Lead Analyst", "Head of Analytics"].map(
+      (title, i) => `max@six.example,${title},Delta,2026-11-2${i}T09:00:00Z`,
+    );
+    const others = (from: number) =>
+      Array.from({ length: 3 }, (_, i) => `q${from + i}@six.example,Agent,Co,`);
+    const file = write("later-rows.csv", [
+      HEADER,
+      rows[0]!,
+      ...others(0),
+      rows[1]!,
+      ...others(3),
+      rows[2]!,
+    ]);
+    for (const mergeRows of [1, 500]) {
+      await database.current.prisma.lead.deleteMany({
+        where: { email: { endsWith: "six.example" } },
+      });
+      expect(await run(file, { batchSize: 2, mergeRows })).toMatchObject({
+        created: 7,
+        merged: 2,
+      });
+      const max = await database.current.prisma.lead.findUniqueOrThrow({
+        where: { email: "max@six.example" },
+        include: { events: { orderBy: { id: "asc" } } },
+      });
+      expect(max.title).toBe("Head of Analytics");
+      expect(max.events.map((e) => e.type).filter((t) => t === "merged")).toHaveLength(2);
+    }
+  });
+
   it("writes corrections in file order when more are held back than it keeps", async () => {
     const people = Array.from({ length: 6 }, (_, i) => `c${i}@five.example`);
     const file = write("held.csv", [HEADER, ...people.map((email) => `${email},Agent,Co,`)]);
@@ -142,14 +173,16 @@ describe("re-importing a file that lists a person twice", () => {
       ...people.map((email) => `${email},Senior Agent,Co,`),
       `${people[0]},Team Lead,Co,`,
     ]);
-    const summary = await run(corrected, { batchSize: 2, heldRows: 2 });
+    // Known people's rows are sorted and merged two at a time: rows get held back early.
+    const small = { batchSize: 2, heldRows: 2, mergeRows: 2 };
+    const summary = await run(corrected, small);
     expect(summary).toMatchObject({ read: 7, created: 0, merged: 7, unchanged: 0 });
     for (const email of people.slice(1)) {
       expect((await stored(email)).title).toBe("Senior Agent");
     }
     // The first correction was written before its person's last row, which then applied.
     expect((await stored(people[0]!)).title).toBe("Team Lead");
-    expect(await run(corrected, { batchSize: 2, heldRows: 2 })).toMatchObject({
+    expect(await run(corrected, small)).toMatchObject({
       merged: 0,
       unchanged: 7,
     });
